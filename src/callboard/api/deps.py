@@ -1,0 +1,46 @@
+"""Dependencies shared by the routers: the runtime, the caller's principal, URLs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from callboard.errors import Unauthenticated
+from callboard.services.runtime import Runtime
+from callboard.tokens import InvalidToken, Principal
+
+
+def runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def principal(request: Request) -> Principal:
+    header = request.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Access token is empty.")
+    rt = runtime(request)
+    try:
+        return rt.keyring.verify_access_token(token.strip(), rt.clock.now())
+    except InvalidToken as exc:
+        raise Unauthenticated(exc.message) from None
+
+
+def api_version(request: Request) -> str:
+    return "beta" if request.scope["path"].startswith("/beta/") else "v1.0"
+
+
+def base_url(request: Request) -> str:
+    configured = runtime(request).settings.base_url
+    return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
+
+
+def graph_root(request: Request) -> str:
+    """``http://host:port/v1.0``: the root of absolute Graph URLs in this response."""
+    return f"{base_url(request)}/{api_version(request)}"
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+PrincipalDep = Annotated[Principal, Depends(principal)]

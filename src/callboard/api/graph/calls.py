@@ -1,0 +1,265 @@
+"""``/communications/calls/**``: parse, call one service function, render."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from callboard.api.deps import PrincipalDep, RuntimeDep, api_version, graph_root
+from callboard.api.graph import schemas as s
+from callboard.api.responses import json_response
+from callboard.domain.calls import Call, CallState
+from callboard.odata import page
+from callboard.services import actions, calls, incoming
+
+router = APIRouter(prefix="/communications/calls", tags=["calls"])
+
+CALL_PROPERTIES = (
+    "subject",
+    "callbackUri",
+    "callChainId",
+    "callRoutes",
+    "source",
+    "targets",
+    "requestedModalities",
+    "activeModalities",
+    "mediaConfig",
+    "chatInfo",
+    "meetingInfo",
+    "callOptions",
+    "routingPolicies",
+    "tenantId",
+    "myParticipantId",
+    "terminationReason",
+    "ringingTimeoutInSeconds",
+    "mediaState",
+    "resultInfo",
+    "answeredBy",
+    "meetingCapability",
+    "toneInfo",
+    "transcription",
+    "incomingContext",
+)
+# Bookkeeping kept in the call document that is not part of Graph's resource.
+INTERNAL_KEYS = frozenset(
+    {"callerHangUpAfterSeconds", "redirectTargets", "toneSubscribed", "screenSharingRole"}
+)
+
+
+def render_call(request: Request, call: Call) -> dict[str, Any]:
+    root = graph_root(request)
+    state = call.state
+    if state is CallState.RINGING and api_version(request) == "v1.0":
+        state = CallState.ESTABLISHING  # v1.0's callState has no "ringing"
+    body: dict[str, Any] = {
+        "@odata.context": f"{root}/$metadata#communications/calls/$entity",
+        "@odata.type": "#microsoft.graph.call",
+        "id": call.id,
+        "state": state.value,
+        "direction": call.direction,
+    }
+    resource = call.resource
+    for name in CALL_PROPERTIES:
+        body[name] = resource.get(name)
+    body["resultInfo"] = call.result_info
+    for name, value in resource.items():
+        if name not in body and name not in INTERNAL_KEYS:
+            body[name] = value
+    return body
+
+
+def _operation_response(request: Request, call_id: str, operation: dict[str, Any]) -> Response:
+    root = graph_root(request)
+    body = {
+        "@odata.context": f"{root}/$metadata#communications/calls('{call_id}')/operations/$entity",
+        **operation,
+    }
+    location = f"{root}/communications/calls/{call_id}/operations/{operation['id']}"
+    return json_response(body, 200, {"Location": location})
+
+
+@router.post("", status_code=201, summary="create call")
+async def create_call(
+    request: Request, body: s.CallCreate, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    call = calls.create_call(
+        rt,
+        principal,
+        body.dump(),
+        api_version=api_version(request),
+        app_hosted_media=body.mediaConfig.app_hosted,
+    )
+    location = f"{graph_root(request)}/communications/calls/{call.id}"
+    return json_response(render_call(request, call), 201, {"Location": location})
+
+
+@router.get("/{call_id}", summary="get call")
+async def get_call(
+    request: Request, call_id: str, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    return json_response(render_call(request, calls.get_call(rt, principal, call_id)))
+
+
+@router.delete("/{call_id}", status_code=204, summary="delete call")
+async def delete_call(call_id: str, rt: RuntimeDep, principal: PrincipalDep) -> Response:
+    calls.delete_call(rt, principal, call_id)
+    return Response(status_code=204)
+
+
+@router.get("/{call_id}/participants", summary="list participants")
+async def list_participants(
+    request: Request,
+    call_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    top: Annotated[str | None, Query(alias="$top")] = None,
+    skiptoken: Annotated[str | None, Query(alias="$skiptoken")] = None,
+) -> Response:
+    participants = calls.list_participants(rt, principal, call_id)
+    root = graph_root(request)
+    return json_response(
+        page(
+            participants,
+            url=f"{root}/communications/calls/{call_id}/participants",
+            context=f"{root}/$metadata#communications/calls('{call_id}')/participants",
+            top=top,
+            skiptoken=skiptoken,
+        )
+    )
+
+
+@router.get("/{call_id}/participants/{participant_id}", summary="get participant")
+async def get_participant(
+    request: Request, call_id: str, participant_id: str, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    participant = calls.get_participant(rt, principal, call_id, participant_id)
+    context = (
+        f"{graph_root(request)}/$metadata#communications/calls('{call_id}')/participants/$entity"
+    )
+    return json_response({"@odata.context": context, **participant})
+
+
+@router.get("/{call_id}/operations/{operation_id}", summary="get operation")
+async def get_operation(
+    request: Request, call_id: str, operation_id: str, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    operation = calls.get_operation(rt, principal, call_id, operation_id)
+    context = (
+        f"{graph_root(request)}/$metadata#communications/calls('{call_id}')/operations/$entity"
+    )
+    return json_response({"@odata.context": context, **operation})
+
+
+@router.post("/{call_id}/answer", status_code=202, summary="answer")
+async def answer_call(
+    call_id: str, body: s.AnswerBody, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    incoming.answer_call(
+        rt, principal, call_id, body.dump(), app_hosted_media=body.mediaConfig.app_hosted
+    )
+    return Response(status_code=202)
+
+
+@router.post("/{call_id}/reject", status_code=202, summary="reject")
+async def reject_call(
+    call_id: str, body: s.RejectBody, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    incoming.reject_call(rt, principal, call_id, body.dump())
+    return Response(status_code=202)
+
+
+@router.post("/{call_id}/redirect", status_code=202, summary="redirect")
+async def redirect_call(
+    call_id: str, body: s.RedirectBody, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    incoming.redirect_call(rt, principal, call_id, body.dump())
+    return Response(status_code=202)
+
+
+@router.post("/{call_id}/keepAlive", summary="keepAlive")
+async def keep_alive(call_id: str, rt: RuntimeDep, principal: PrincipalDep) -> Response:
+    actions.keep_alive(rt, principal, call_id)
+    return Response(status_code=200)
+
+
+@router.post("/{call_id}/mute", summary="mute")
+async def mute(
+    request: Request, call_id: str, body: s.MuteBody, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    operation = actions.mute_call(rt, principal, call_id, body.clientContext, muted=True)
+    return _operation_response(request, call_id, operation)
+
+
+@router.post("/{call_id}/unmute", summary="unmute")
+async def unmute(
+    request: Request, call_id: str, body: s.MuteBody, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    operation = actions.mute_call(rt, principal, call_id, body.clientContext, muted=False)
+    return _operation_response(request, call_id, operation)
+
+
+@router.post("/{call_id}/playPrompt", summary="playPrompt")
+async def play_prompt(
+    request: Request, call_id: str, body: s.PlayPromptBody, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    operation = actions.play_prompt(rt, principal, call_id, body.dump())
+    return _operation_response(request, call_id, operation)
+
+
+@router.post("/{call_id}/subscribeToTone", summary="subscribeToTone")
+async def subscribe_to_tone(
+    request: Request,
+    call_id: str,
+    body: s.ClientContextBody,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+) -> Response:
+    operation = actions.subscribe_to_tone(rt, principal, call_id, body.clientContext)
+    return _operation_response(request, call_id, operation)
+
+
+@router.post("/{call_id}/cancelMediaProcessing", summary="cancelMediaProcessing")
+async def cancel_media_processing(
+    request: Request,
+    call_id: str,
+    body: s.ClientContextBody,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+) -> Response:
+    operation = actions.cancel_media_processing(rt, principal, call_id, body.clientContext)
+    return _operation_response(request, call_id, operation)
+
+
+@router.post("/{call_id}/sendDtmfTones", summary="sendDtmfTones")
+async def send_dtmf_tones(
+    request: Request,
+    call_id: str,
+    body: s.SendDtmfTonesBody,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+) -> Response:
+    operation = actions.send_dtmf_tones(rt, principal, call_id, body.dump())
+    return _operation_response(request, call_id, operation)
+
+
+@router.post("/{call_id}/updateRecordingStatus", summary="updateRecordingStatus")
+async def update_recording_status(
+    request: Request,
+    call_id: str,
+    body: s.UpdateRecordingStatusBody,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+) -> Response:
+    operation = actions.update_recording_status(rt, principal, call_id, body.dump())
+    return _operation_response(request, call_id, operation)
+
+
+@router.post(
+    "/{call_id}/changeScreenSharingRole", status_code=202, summary="changeScreenSharingRole"
+)
+async def change_screen_sharing_role(
+    call_id: str, body: s.ChangeScreenSharingRoleBody, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    actions.change_screen_sharing_role(rt, principal, call_id, body.role)
+    return Response(status_code=202)

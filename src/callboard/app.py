@@ -1,0 +1,93 @@
+"""``create_app``: wires settings, the database, keys, the directory and the job runner."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from callboard import __version__
+from callboard.api import admin, errors, wellknown
+from callboard.api.graph import calls as graph_calls
+from callboard.api.graph import unimplemented
+from callboard.api.middleware import GraphRequestMiddleware
+from callboard.clock import Clock, SystemClock, VirtualClock
+from callboard.config import Settings
+from callboard.ids import IdFactory, RandomIds
+from callboard.jobs.runner import Runner
+from callboard.jobs.webhooks import AiohttpSender, WebhookSender
+from callboard.services.directory import ensure_directory, load_keyring
+from callboard.services.runtime import Runtime
+from callboard.store.db import make_engine, upgrade
+
+GRAPH_VERSIONS = ("v1.0", "beta")
+
+
+@dataclass
+class Services:
+    runtime: Runtime
+    runner: Runner
+
+
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    ids: IdFactory | None = None,
+    sender: WebhookSender | None = None,
+    engine: Engine | None = None,
+) -> Services:
+    """Open the database (migrating it), load keys and directory, build the runner."""
+    engine = engine or make_engine(settings.database_url)
+    upgrade(engine)
+    clock = clock or (VirtualClock() if settings.virtual_clock else SystemClock())
+    keyring = load_keyring(engine, clock.now())
+    rt = Runtime(
+        engine=engine, settings=settings, clock=clock, ids=ids or RandomIds(), keyring=keyring
+    )
+    with rt.uow() as uow:
+        ensure_directory(uow, settings.directory_file)
+        uow.commit()
+    runner = Runner(rt, sender or AiohttpSender(limit=settings.runner_concurrency * 2))
+    rt.wake_runner = runner.wake
+    return Services(rt, runner)
+
+
+def create_app(settings: Settings, **collaborators: object) -> FastAPI:
+    services = build_services(settings, **collaborators)  # type: ignore[arg-type]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = None
+        if settings.run_jobs_in_process:
+            task = asyncio.create_task(services.runner.run_forever(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            services.runner.wake()
+            if task is not None:
+                await task
+
+    app = FastAPI(
+        title="Callboard",
+        version=__version__,
+        description="Microsoft Graph cloud-communications APIs, self-hosted.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = services.runtime
+    app.state.runner = services.runner
+    errors.install(app)
+    for version in GRAPH_VERSIONS:
+        app.include_router(graph_calls.router, prefix=f"/{version}")
+        app.include_router(unimplemented.build_router(), prefix=f"/{version}")
+    app.include_router(admin.health_router)
+    app.include_router(admin.router)
+    app.include_router(wellknown.router)
+    app.add_middleware(GraphRequestMiddleware)
+    return app

@@ -1,0 +1,106 @@
+"""Settings: defaults < TOML file (``CALLBOARD_CONFIG``) < ``CALLBOARD_*`` env vars < CLI flags."""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_SQLITE_URL = "sqlite:///callboard.db"
+
+
+class Mode(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CALLBOARD_", extra="ignore")
+
+    mode: Mode = Mode.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = 8765
+    database_url: str = DEFAULT_SQLITE_URL
+    directory_file: str | None = None
+    # Public base URL used in Location headers, @odata.context and OpenID documents.
+    # Empty: derived from each request's Host header.
+    base_url: str = ""
+
+    # None means "the mode decides": on in development, off in production.
+    admin_enabled: bool | None = None
+    allow_http_loopback_callbacks: bool | None = None
+    virtual_clock: bool | None = None
+
+    run_jobs_in_process: bool = True
+    runner_poll_seconds: float = 0.5
+    runner_batch_size: int = 256
+    runner_concurrency: int = 64
+    job_lock_seconds: float = 60.0
+
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 8
+    webhook_backoff_base_seconds: float = 1.0
+    webhook_backoff_max_seconds: float = 300.0
+    # Prefix rewrites applied to callback URLs before delivery, e.g.
+    # {"https://bot.contoso.com": "http://127.0.0.1:3978"}: no public tunnel needed.
+    callback_rewrites: dict[str, str] = Field(default_factory=dict)
+    # Refuse (dead-letter) any delivery whose host is not a loopback address, after the
+    # rewrites. None: on in development (an emulator should not call the seeds' example
+    # hosts), off in production.
+    callback_loopback_only: bool | None = None
+
+    notification_issuer: str = "https://api.botframework.com"
+    notification_token_lifetime_seconds: int = 3900
+    token_lifetime_seconds: int = 3600
+
+    # Simulated remote parties.
+    answer_delay_seconds: float = 1.0
+    connect_delay_seconds: float = 0.2
+    ringing_timeout_seconds: float = 60.0
+    incoming_answer_timeout_seconds: float = 15.0
+    terminate_delay_seconds: float = 0.2
+
+    @model_validator(mode="after")
+    def _mode_defaults(self) -> Settings:
+        dev = self.mode is Mode.DEVELOPMENT
+        if self.admin_enabled is None:
+            self.admin_enabled = dev
+        if self.allow_http_loopback_callbacks is None:
+            self.allow_http_loopback_callbacks = dev
+        if self.virtual_clock is None:
+            self.virtual_clock = dev
+        if self.callback_loopback_only is None:
+            self.callback_loopback_only = dev
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_file = os.environ.get("CALLBOARD_CONFIG")
+        if toml_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    @property
+    def admin(self) -> bool:
+        return bool(self.admin_enabled)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and TOML file, with explicit overrides on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,76 @@
+"""The test control plane: reset, directory, behaviours, deliveries and jobs, the clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callboard.domain.directory import Behaviour
+from callboard.errors import BadRequest, ItemNotFound
+from callboard.services import directory as directory_service
+from callboard.services.runtime import Runtime
+from callboard.store.db import reset_state
+
+
+def reset(rt: Runtime) -> None:
+    """Forget every call, job, delivery and behaviour; reload the configured directory."""
+    reset_state(rt.engine)
+    rt.directory_cache.invalidate()
+    with rt.uow() as uow:
+        directory_service.ensure_directory(uow, rt.settings.directory_file)
+        uow.commit()
+
+
+def get_directory(rt: Runtime) -> dict[str, Any]:
+    with rt.uow() as uow:
+        return directory_service.directory_document(uow)
+
+
+def load_directory(rt: Runtime, document: dict[str, Any]) -> None:
+    with rt.uow() as uow:
+        directory_service.replace_directory(uow, document)
+        uow.commit()
+    rt.directory_cache.invalidate()
+
+
+def set_behaviour(rt: Runtime, identity_id: str, document: dict[str, Any]) -> dict[str, Any]:
+    behaviour = Behaviour.parse(document).to_dict()
+    with rt.uow() as uow:
+        uow.behaviours.put(identity_id, behaviour)
+        uow.commit()
+    return behaviour
+
+
+def list_behaviours(rt: Runtime) -> dict[str, dict[str, Any]]:
+    with rt.uow() as uow:
+        return uow.behaviours.all()
+
+
+def delete_behaviour(rt: Runtime, identity_id: str) -> None:
+    with rt.uow() as uow:
+        if not uow.behaviours.delete(identity_id):
+            raise ItemNotFound(f"No behaviour is set for {identity_id}.")
+        uow.commit()
+
+
+def list_deliveries(
+    rt: Runtime, *, call_id: str | None, outcome: str | None, skip: int, top: int
+) -> list[dict[str, Any]]:
+    with rt.uow() as uow:
+        return uow.deliveries.list_page(call_id=call_id, outcome=outcome, skip=skip, top=top)
+
+
+def list_jobs(
+    rt: Runtime, *, status: str | None, kind: str | None, skip: int, top: int
+) -> list[dict[str, Any]]:
+    with rt.uow() as uow:
+        return uow.jobs.list_page(status=status, kind=kind, skip=skip, top=top)
+
+
+def advance_clock(rt: Runtime, seconds: float) -> float:
+    if not rt.settings.virtual_clock:
+        raise BadRequest("The clock is the system clock here (production mode); it cannot move.")
+    if seconds < 0:
+        raise BadRequest("The clock only moves forward.")
+    rt.clock.advance(seconds)
+    rt.wake_runner()
+    return rt.clock.now()

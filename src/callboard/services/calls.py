@@ -1,0 +1,275 @@
+"""Call use cases: one function per Graph operation on ``/communications/calls``."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit
+
+import phonenumbers
+
+from callboard.domain.calls import Call, CallKind, CallState, target_key
+from callboard.domain.directory import Directory
+from callboard.errors import AccessDenied, BadRequest, ItemNotFound
+from callboard.services import simulation
+from callboard.services.runtime import Runtime
+from callboard.store.uow import UnitOfWork
+from callboard.tokens import Principal
+
+MAX_GROUP_TARGETS = 5
+INITIATE = "Calls.Initiate.All"
+INITIATE_GROUP = "Calls.InitiateGroupCall.All"
+ACCESS_MEDIA = "Calls.AccessMedia.All"
+JOIN_GROUP = "Calls.JoinGroupCall.All"
+JOIN_GROUP_GUEST = "Calls.JoinGroupCallAsGuest.All"
+ANY_CALLS_PERMISSION = (INITIATE, INITIATE_GROUP, JOIN_GROUP, JOIN_GROUP_GUEST, ACCESS_MEDIA)
+
+
+def require_app(principal: Principal) -> None:
+    if not principal.is_app_only:
+        raise AccessDenied(
+            "Delegated permissions are not supported for the calls API; use an application token."
+        )
+
+
+def require_any(principal: Principal, *permissions: str) -> None:
+    if not principal.permissions.intersection(permissions):
+        raise AccessDenied(
+            f"The application needs one of these permissions: {', '.join(permissions)}."
+        )
+
+
+def check_callback_uri(rt: Runtime, uri: str, name: str = "callbackUri") -> None:
+    parts = urlsplit(uri)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+        if rt.settings.allow_http_loopback_callbacks:
+            return
+        raise BadRequest(
+            f"{name} must use https; plain http to loopback is disabled by "
+            "CALLBOARD_ALLOW_HTTP_LOOPBACK_CALLBACKS."
+        )
+    raise BadRequest(f"{name} must be an absolute https URL (got {uri!r}).")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_e164(number: Any, where: str) -> str:
+    text = number if isinstance(number, str) else ""
+    if not (text.startswith("+") and text[1:].isdigit()):
+        raise BadRequest(f"{where} must be a phone number in E.164 format, like +14255550100.")
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        raise BadRequest(f"{where} {text!r} is not a valid E.164 phone number.") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise BadRequest(f"{where} {text!r} is not a possible phone number.")
+    return text
+
+
+def _resolve_source(
+    body: dict[str, Any], principal: Principal, directory: Directory
+) -> tuple[dict[str, Any], str | None]:
+    """The call's source participantInfo, and the source application instance's phone."""
+    app = directory.applications.get(principal.app_id)
+    app_name = app.display_name if app else principal.app_id
+    source = body.get("source")
+    if source is None:
+        return {
+            "@odata.type": "#microsoft.graph.participantInfo",
+            "identity": {
+                "@odata.type": "#microsoft.graph.identitySet",
+                "application": {
+                    "@odata.type": "#microsoft.graph.identity",
+                    "displayName": app_name,
+                    "id": principal.app_id,
+                },
+            },
+            "countryCode": None,
+            "endpointType": None,
+            "region": None,
+            "languageId": None,
+        }, None
+    identity = source["identity"]
+    phone = None
+    if "application" in identity:
+        named = identity["application"].get("id")
+        if named != principal.app_id:
+            raise AccessDenied(
+                f"The source application {named} is not the application of the token "
+                f"({principal.app_id})."
+            )
+        identity["application"].setdefault("displayName", app_name)
+    if "applicationInstance" in identity:
+        instance_id = identity["applicationInstance"].get("id") or ""
+        instance = directory.instance(principal.tenant_id, instance_id)
+        if instance is None:
+            raise BadRequest(f"Unknown application instance {instance_id} in this tenant.")
+        if instance.app_id != principal.app_id:
+            raise AccessDenied(
+                f"The application instance {instance_id} belongs to another application."
+            )
+        identity["applicationInstance"].setdefault("displayName", instance.display_name)
+        phone = instance.phone_number
+    if not ({"application", "applicationInstance"} & identity.keys()):
+        raise BadRequest("The source of a call must be the application or its instance.")
+    return source, phone
+
+
+PARTICIPANT_INFO_DEFAULTS = {"countryCode": None, "endpointType": None, "region": None,
+                             "languageId": None}
+TARGET_DEFAULTS = {"endpointType": None, "region": None, "replacesCallId": None,
+                   "languageId": None}
+
+
+def _padded(value: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """Graph renders unset properties of these types as nulls (seed 003 responses)."""
+    return {**value, **{k: v for k, v in defaults.items() if k not in value}}
+
+
+def _check_targets(targets: list[dict[str, Any]], source_phone: str | None) -> None:
+    seen = set()
+    for index, target in enumerate(targets):
+        identity = target["identity"]
+        if "phone" in identity:
+            check_e164(identity["phone"].get("id"), f"targets[{index}].identity.phone.id")
+            if source_phone is None:
+                raise BadRequest(
+                    "Calling a phone number needs a source applicationInstance with an "
+                    "assigned phone number."
+                )
+        key = target_key(target)
+        if key.endswith(":"):
+            raise BadRequest(f"targets[{index}].identity needs an identity with an id.")
+        if key in seen:
+            raise BadRequest(f"targets[{index}] repeats {key}.")
+        seen.add(key)
+
+
+def create_call(
+    rt: Runtime,
+    principal: Principal,
+    body: dict[str, Any],
+    *,
+    api_version: str,
+    app_hosted_media: bool,
+) -> Call:
+    """``POST /communications/calls``: peer-to-peer and group calls (meetings: issue 4)."""
+    require_app(principal)
+    if body.get("meetingInfo") is not None or body.get("chatInfo") is not None:
+        raise BadRequest(
+            "Joining a meeting (chatInfo/meetingInfo) is not supported by this Callboard "
+            "version yet; see the README's list of what is not implemented."
+        )
+    targets = body.get("targets") or []
+    if not targets:
+        raise BadRequest("targets is required to place a peer-to-peer or group call.")
+    if len(targets) > MAX_GROUP_TARGETS:
+        raise BadRequest(f"A group call supports at most {MAX_GROUP_TARGETS} VoIP targets.")
+    kind = CallKind.PEER_TO_PEER if len(targets) == 1 else CallKind.GROUP
+    if kind is CallKind.PEER_TO_PEER:
+        require_any(principal, INITIATE, INITIATE_GROUP)
+    else:
+        require_any(principal, INITIATE_GROUP)
+        if body.get("ringingTimeoutInSeconds") is not None:
+            raise BadRequest("ringingTimeoutInSeconds applies to peer-to-peer calls only.")
+    if app_hosted_media:
+        require_any(principal, ACCESS_MEDIA)
+    if body.get("tenantId") not in (None, principal.tenant_id):
+        raise BadRequest("tenantId does not match the tenant of the access token.")
+    check_callback_uri(rt, body["callbackUri"])
+
+    with rt.uow() as uow:
+        directory = rt.directory(uow)
+        source, source_phone = _resolve_source(body, principal, directory)
+        _check_targets(targets, source_phone)
+        body.pop("@odata.type", None)
+        body.pop("direction", None)
+        resource = {
+            **body,
+            "source": _padded(source, PARTICIPANT_INFO_DEFAULTS),
+            "targets": [_padded(t, TARGET_DEFAULTS) for t in targets],
+            "tenantId": principal.tenant_id,
+            "callChainId": rt.ids.new(),
+            "myParticipantId": rt.ids.new(),
+            "callRoutes": [],
+            "activeModalities": [],
+            "routingPolicies": body.get("routingPolicies") or [],
+        }
+        call = Call.place_outgoing(
+            id=rt.ids.new(),
+            tenant_id=principal.tenant_id,
+            app_id=principal.app_id,
+            api_version=api_version,
+            kind=kind,
+            resource=resource,
+            now=uow.now,
+        )
+        uow.add_call(call)
+        simulation.start_outgoing(rt, uow, call)
+        uow.commit()
+    return call
+
+
+def load_call(uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
+    """The call if the token's app placed or received it in the token's tenant; else 404."""
+    call = uow.calls.get(call_id)
+    if call is None or call.tenant_id != principal.tenant_id or call.app_id != principal.app_id:
+        raise ItemNotFound(f"The call {call_id} does not exist.")
+    return call
+
+
+def get_call(rt: Runtime, principal: Principal, call_id: str) -> Call:
+    require_app(principal)
+    with rt.uow() as uow:
+        return load_call(uow, principal, call_id)
+
+
+def delete_call(rt: Runtime, principal: Principal, call_id: str) -> None:
+    """``DELETE /communications/calls/{id}``: terminating now, terminated right after."""
+    require_app(principal)
+    with rt.uow() as uow:
+        call = load_call(uow, principal, call_id)
+        if call.state is CallState.TERMINATED:
+            raise ItemNotFound(f"The call {call_id} has already ended.")
+        call.hang_up()
+        uow.save_call(call)
+        simulation.schedule(rt, uow, call, "terminate", delay=rt.settings.terminate_delay_seconds)
+        uow.commit()
+
+
+def list_participants(rt: Runtime, principal: Principal, call_id: str) -> list[dict[str, Any]]:
+    require_app(principal)
+    with rt.uow() as uow:
+        return load_call(uow, principal, call_id).participants
+
+
+def get_participant(
+    rt: Runtime, principal: Principal, call_id: str, participant_id: str
+) -> dict[str, Any]:
+    require_app(principal)
+    with rt.uow() as uow:
+        participant = load_call(uow, principal, call_id).participant(participant_id)
+    if participant is None:
+        raise ItemNotFound(f"The participant {participant_id} is not in call {call_id}.")
+    return participant
+
+
+def get_operation(
+    rt: Runtime, principal: Principal, call_id: str, operation_id: str
+) -> dict[str, Any]:
+    require_app(principal)
+    with rt.uow() as uow:
+        load_call(uow, principal, call_id)
+        operation = uow.operations.get(call_id, operation_id)
+    if operation is None:
+        raise ItemNotFound(f"The operation {operation_id} does not exist in call {call_id}.")
+    return operation

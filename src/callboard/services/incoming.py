@@ -1,0 +1,182 @@
+"""Incoming calls: placed by a simulated caller (admin API), then answered, rejected or
+redirected by the application (``/communications/calls/{id}/answer|reject|redirect``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callboard.domain.calls import Call
+from callboard.errors import BadRequest, ItemNotFound
+from callboard.services import simulation
+from callboard.services.calls import (
+    ACCESS_MEDIA,
+    ANY_CALLS_PERMISSION,
+    INITIATE,
+    check_callback_uri,
+    check_e164,
+    load_call,
+    require_any,
+    require_app,
+)
+from callboard.services.runtime import Runtime
+from callboard.tokens import Principal
+
+
+def place_incoming_call(rt: Runtime, request: dict[str, Any]) -> Call:
+    """A simulated user or phone calls an application (or its instance's number)."""
+    tenant_id = request.get("tenantId")
+    to_app = request.get("toAppId")
+    to_instance = request.get("toApplicationInstanceId")
+    with rt.uow() as uow:
+        directory = rt.directory(uow)
+        if tenant_id not in directory.tenants:
+            raise BadRequest(f"Unknown tenant {tenant_id!r}.")
+        if to_instance:
+            instance = directory.instance(tenant_id, to_instance)
+            if instance is None:
+                raise BadRequest(f"Unknown application instance {to_instance!r}.")
+            to_app = instance.app_id
+            target_identity = {
+                "applicationInstance": {
+                    "@odata.type": "#microsoft.graph.identity",
+                    "id": instance.id,
+                    "displayName": instance.display_name,
+                }
+            }
+        else:
+            target_identity = {}
+        app = directory.applications.get(to_app or "")
+        if app is None or tenant_id not in app.tenants:
+            raise BadRequest(f"Unknown application {to_app!r} in tenant {tenant_id}.")
+        if not app.calling_webhook_url:
+            raise BadRequest(f"The application {app.app_id} has no callingWebhookUrl.")
+        if not target_identity:
+            target_identity = {
+                "application": {
+                    "@odata.type": "#microsoft.graph.identity",
+                    "id": app.app_id,
+                    "displayName": app.display_name,
+                }
+            }
+        caller = _caller_identity(directory, tenant_id, request)
+        modalities = request.get("requestedModalities") or ["audio"]
+        call_id = rt.ids.new()
+        resource = {
+            "callbackUri": app.calling_webhook_url,
+            "source": {
+                "@odata.type": "#microsoft.graph.participantInfo",
+                "identity": caller,
+                "endpointType": "default",
+                "region": None,
+                "languageId": None,
+                "countryCode": None,
+            },
+            "targets": [
+                {
+                    "@odata.type": "#microsoft.graph.invitationParticipantInfo",
+                    "identity": {"@odata.type": "#microsoft.graph.identitySet", **target_identity},
+                }
+            ],
+            "requestedModalities": modalities,
+            "tenantId": tenant_id,
+            "callChainId": rt.ids.new(),
+            "myParticipantId": rt.ids.new(),
+            "subject": request.get("subject"),
+            "callRoutes": [],
+            "activeModalities": [],
+            "routingPolicies": [],
+        }
+        if request.get("hangUpAfterSeconds") is not None:
+            resource["callerHangUpAfterSeconds"] = float(request["hangUpAfterSeconds"])
+        call = Call.receive_incoming(
+            id=call_id,
+            tenant_id=tenant_id,
+            app_id=app.app_id,
+            api_version=request.get("apiVersion", "v1.0"),
+            resource=resource,
+            now=uow.now,
+        )
+        uow.add_call(call)
+        simulation.schedule(
+            rt, uow, call, "incomingTimeout", delay=rt.settings.incoming_answer_timeout_seconds
+        )
+        uow.commit()
+    return call
+
+
+def _caller_identity(directory: Any, tenant_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    if request.get("fromPhone"):
+        number = check_e164(request["fromPhone"], "fromPhone")
+        return {
+            "@odata.type": "#microsoft.graph.identitySet",
+            "phone": {"@odata.type": "#microsoft.graph.identity", "id": number},
+        }
+    user = directory.user(tenant_id, request.get("fromUserId") or "")
+    if user is None:
+        raise BadRequest("fromUserId must name a user of the tenant (or give fromPhone).")
+    return {
+        "@odata.type": "#microsoft.graph.identitySet",
+        "user": {
+            "@odata.type": "#microsoft.graph.identity",
+            "id": user.id,
+            "displayName": user.display_name,
+            "tenantId": user.tenant_id,
+        },
+    }
+
+
+def _load_incoming(rt: Runtime, uow: Any, principal: Principal, call_id: str) -> Call:
+    call = load_call(uow, principal, call_id)
+    if call.direction != "incoming":
+        raise BadRequest("Only incoming calls can be answered, rejected or redirected.")
+    return call
+
+
+def answer_call(
+    rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any], *, app_hosted_media: bool
+) -> None:
+    require_app(principal)
+    require_any(principal, *ANY_CALLS_PERMISSION)
+    if app_hosted_media:
+        require_any(principal, ACCESS_MEDIA)
+    check_callback_uri(rt, body["callbackUri"])
+    with rt.uow() as uow:
+        call = _load_incoming(rt, uow, principal, call_id)
+        call.answer(
+            callback_uri=body["callbackUri"],
+            media_config=body["mediaConfig"],
+            accepted_modalities=body.get("acceptedModalities") or [],
+            call_options=body.get("callOptions"),
+        )
+        uow.save_call(call)
+        simulation.schedule(rt, uow, call, "connect", delay=rt.settings.connect_delay_seconds)
+        uow.commit()
+
+
+def reject_call(rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]) -> None:
+    require_app(principal)
+    if body.get("callbackUri"):
+        check_callback_uri(rt, body["callbackUri"])
+    with rt.uow() as uow:
+        call = _load_incoming(rt, uow, principal, call_id)
+        call.reject(reason=body.get("reason") or "none", callback_uri=body.get("callbackUri"))
+        uow.save_call(call)
+        uow.commit()
+
+
+def redirect_call(rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]) -> None:
+    require_app(principal)
+    require_any(principal, INITIATE)
+    if body.get("callbackUri"):
+        check_callback_uri(rt, body["callbackUri"])
+    for index, target in enumerate(body["targets"]):
+        if "phone" in target["identity"]:
+            check_e164(target["identity"]["phone"].get("id"), f"targets[{index}].identity.phone.id")
+    with rt.uow() as uow:
+        call = _load_incoming(rt, uow, principal, call_id)
+        call.redirect(targets=body["targets"], callback_uri=body.get("callbackUri"))
+        uow.save_call(call)
+        uow.commit()
+
+
+__all__ = ["ItemNotFound", "answer_call", "place_incoming_call", "redirect_call", "reject_call"]

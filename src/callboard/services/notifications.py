@@ -1,0 +1,72 @@
+"""Domain events -> Graph ``commsNotifications`` payloads -> ``webhook.deliver`` jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callboard.config import Settings
+from callboard.domain.calls import Call, CallState
+from callboard.domain.events import CallStateChanged, Event, OperationFinished, RosterChanged
+from callboard.store.repositories import NewJob
+
+WEBHOOK_DELIVER = "webhook.deliver"
+
+
+def _notification(call: Call, event: Event) -> dict[str, Any] | None:
+    base = f"/communications/calls/{call.id}"
+    if isinstance(event, CallStateChanged):
+        # The v1.0 schema has no "ringing" state: v1.0 bots never hear of it (beta ones do).
+        if event.resource_data.get("state") == CallState.RINGING and call.api_version == "v1.0":
+            return None
+        data = dict(event.resource_data)
+        data.setdefault("@odata.id", base)
+        data["@odata.etag"] = f'W/"{call.version}"'
+        return {"changeType": event.change_type, "resourceUrl": base, "resourceData": data}
+    if isinstance(event, RosterChanged):
+        return {
+            "changeType": "updated",
+            "resourceUrl": f"{base}/participants",
+            "resourceData": list(event.participants),
+        }
+    operation = dict(event.operation)
+    url = f"{base}/operations/{operation['id']}"
+    operation["@odata.id"] = url
+    operation["@odata.etag"] = f'W/"{call.version}"'
+    return {"changeType": "deleted", "resourceUrl": url, "resourceData": operation}
+
+
+def jobs_for(call: Call, now: float, settings: Settings) -> list[NewJob]:
+    """One delivery job per notification, FIFO per call, to the call's callbackUri."""
+    jobs = []
+    for event in call.events:
+        notification = _notification(call, event)
+        if notification is None:
+            continue
+        assert isinstance(event, CallStateChanged | RosterChanged | OperationFinished)
+        body = {
+            "@odata.type": "#microsoft.graph.commsNotifications",
+            "value": [
+                {
+                    "@odata.type": "#microsoft.graph.commsNotification",
+                    **notification,
+                    "callbackUri": call.callback_uri,
+                }
+            ],
+        }
+        jobs.append(
+            NewJob(
+                kind=WEBHOOK_DELIVER,
+                payload={
+                    "url": call.callback_uri,
+                    "body": body,
+                    "appId": call.app_id,
+                    "tenantId": call.tenant_id,
+                    "callId": call.id,
+                    "callChainId": call.resource.get("callChainId"),
+                },
+                run_at=now,
+                ordering_key=f"call:{call.id}",
+                max_attempts=settings.webhook_max_attempts,
+            )
+        )
+    return jobs

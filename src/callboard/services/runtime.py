@@ -1,0 +1,40 @@
+"""The collaborators every use case needs, built once by ``create_app`` or the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from callboard.clock import Clock
+from callboard.config import Settings
+from callboard.domain.directory import Directory
+from callboard.ids import IdFactory
+from callboard.services import notifications
+from callboard.services.directory import DirectoryCache
+from callboard.store.uow import UnitOfWork
+from callboard.tokens import KeyRing
+
+
+@dataclass
+class Runtime:
+    engine: Engine
+    settings: Settings
+    clock: Clock
+    ids: IdFactory
+    keyring: KeyRing
+    directory_cache: DirectoryCache = field(default_factory=DirectoryCache)
+    # Called after a commit that wrote jobs: wakes the in-process runner.
+    wake_runner: Callable[[], None] = lambda: None
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(
+            self.engine,
+            now=self.clock.now(),
+            outbox=lambda call, now: notifications.jobs_for(call, now, self.settings),
+            on_commit=self.wake_runner,
+        )
+
+    def directory(self, uow: UnitOfWork) -> Directory:
+        return self.directory_cache.get(uow)

@@ -1,0 +1,178 @@
+"""Simulated remote parties: timers (``call.progress`` jobs) that ring, answer, decline,
+time out and hang up, following each identity's behaviour.
+
+Every step is idempotent: a step whose moment has passed (the call ended, the
+invitation was already answered) does nothing, so a re-run after a crash is harmless.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callboard.domain import calls as c
+from callboard.domain.calls import Call, CallKind, CallState
+from callboard.domain.directory import Response
+from callboard.domain.participants import new_participant
+from callboard.services.directory import behaviour_for
+from callboard.services.runtime import Runtime
+from callboard.store.repositories import NewJob
+from callboard.store.uow import UnitOfWork
+
+CALL_PROGRESS = "call.progress"
+
+
+def schedule(
+    rt: Runtime, uow: UnitOfWork, call: Call, action: str, *, delay: float, **extra: Any
+) -> None:
+    uow.schedule(
+        NewJob(
+            kind=CALL_PROGRESS,
+            payload={"callId": call.id, "action": action, **extra},
+            run_at=uow.now + max(delay, 0.0),
+            max_attempts=10,
+        )
+    )
+
+
+def start_outgoing(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
+    delay = rt.settings.connect_delay_seconds
+    if call.kind is CallKind.PEER_TO_PEER:
+        schedule(rt, uow, call, "ring", delay=delay, target=next(iter(call.invitations)))
+    else:
+        schedule(rt, uow, call, "connect", delay=delay)
+
+
+def bot_participant(call: Call) -> dict[str, Any]:
+    return new_participant(
+        call.my_participant_id,
+        call.resource["source"]["identity"],
+        modalities=call.resource.get("requestedModalities") or ["audio"],
+        source_id=10,
+        language_id=None,
+    )
+
+
+def _target_participant(rt: Runtime, call: Call, key: str, index: int) -> dict[str, Any]:
+    target = next(t for t in call.resource["targets"] if c.target_key(t) == key)
+    return new_participant(
+        rt.ids.new(),
+        target["identity"],
+        modalities=call.resource.get("requestedModalities") or ["audio"],
+        source_id=1 + 20 * index,
+    )
+
+
+def _ring(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> None:
+    """The callee's phone rings: decide, from its behaviour, what happens next."""
+    kind, _, identity_id = key.partition(":")
+    directory = rt.directory(uow)
+    if kind == "user" and directory.user(call.tenant_id, identity_id) is None:
+        call.target_failed(key, c.UNREACHABLE)
+        return
+    behaviour = behaviour_for(uow, directory, call.tenant_id, key)
+    if call.kind is CallKind.PEER_TO_PEER:
+        call.ring()
+    after = behaviour.answer_after_seconds
+    wait = rt.settings.answer_delay_seconds if after is None else after
+    match behaviour.response:
+        case Response.ANSWER:
+            schedule(rt, uow, call, "answer", delay=wait, target=key)
+        case Response.DECLINE:
+            schedule(rt, uow, call, "decline", delay=wait, target=key)
+        case Response.BUSY:
+            call.target_failed(key, c.BUSY)
+        case Response.UNREACHABLE:
+            call.target_failed(key, c.UNREACHABLE)
+        case Response.NO_ANSWER:
+            timeout = call.resource.get("ringingTimeoutInSeconds")
+            timeout = rt.settings.ringing_timeout_seconds if timeout is None else timeout
+            schedule(rt, uow, call, "timeout", delay=timeout, target=key)
+
+
+def _answer(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> None:
+    index = list(call.invitations).index(key)
+    if call.state not in (CallState.ESTABLISHING, CallState.RINGING, CallState.ESTABLISHED):
+        return
+    call.target_answered(key, _target_participant(rt, call, key, index), bot_participant(call))
+    behaviour = behaviour_for(uow, rt.directory(uow), call.tenant_id, key)
+    if behaviour.hang_up_after_seconds is not None:
+        schedule(rt, uow, call, "hangUp", delay=behaviour.hang_up_after_seconds, target=key)
+
+
+def _connect(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
+    """The bot's own leg is up: a group call rings its targets; an answered incoming call
+    is established with the caller."""
+    if call.state is not CallState.ESTABLISHING:
+        return
+    if call.direction == "incoming":
+        caller = new_participant(
+            rt.ids.new(),
+            call.resource["source"]["identity"],
+            modalities=call.resource.get("requestedModalities") or ["audio"],
+            source_id=1,
+        )
+        call.connect_peer(bot_participant(call), caller)
+        hang_up_after = call.resource.get("callerHangUpAfterSeconds")
+        if hang_up_after is not None:
+            schedule(rt, uow, call, "callerHangUp", delay=float(hang_up_after))
+        return
+    call.connect(bot_participant(call))
+    for key in call.invitations:
+        _ring(rt, uow, call, key)
+
+
+def run_step(rt: Runtime, payload: dict[str, Any], job_id: int) -> None:
+    """The ``call.progress`` job handler: apply one step and finish the job atomically."""
+    with rt.uow() as uow:
+        call = uow.calls.get(payload["callId"], for_update=True)
+        if call is not None:
+            _apply(rt, uow, call, payload)
+            uow.save_call(call)
+        uow.jobs.finish([job_id], uow.now)
+        uow.commit()
+
+
+def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: dict[str, Any]) -> None:
+    action = payload["action"]
+    key = payload.get("target", "")
+    match action:
+        case "ring":
+            _ring(rt, uow, call, key)
+        case "connect":
+            _connect(rt, uow, call)
+        case "answer":
+            _answer(rt, uow, call, key)
+        case "decline":
+            call.target_failed(key, c.DECLINED)
+        case "timeout":
+            call.target_failed(key, c.NOT_ANSWERED)
+        case "hangUp":
+            call.remote_hung_up(key)
+        case "callerHangUp":
+            call.caller_hung_up()
+        case "terminate":
+            call.finish_termination()
+        case "incomingTimeout":
+            call.incoming_timed_out()
+        case "completeOperation":
+            _complete_operation(uow, call, payload["operationId"])
+        case _:
+            raise ValueError(f"unknown call.progress action {action!r}")
+
+
+def _complete_operation(uow: UnitOfWork, call: Call, operation_id: str) -> None:
+    operation = uow.operations.get(call.id, operation_id)
+    if operation is None or operation["status"] != "running":
+        return
+    if call.state is CallState.TERMINATED:
+        operation.update(
+            status="failed", resultInfo=c.result_info(400, 8508, "The call ended first.")
+        )
+    else:
+        operation.update(
+            status="completed", resultInfo=c.result_info(200, 0, "Action completed successfully.")
+        )
+        if operation["@odata.type"].endswith("sendDtmfTonesOperation"):
+            operation["completionReason"] = "completedSuccessfully"
+    uow.operations.save(call.id, operation)
+    call.finish_operation(operation)

@@ -1,0 +1,322 @@
+"""Repositories: all SQL lives here. Rows are mapped to domain objects explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy.orm import aliased
+
+from callboard.domain.calls import Call, CallKind, CallState
+from callboard.errors import Conflict
+from callboard.store import tables as t
+
+
+class CallRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, call: Call) -> None:
+        call.version = 1
+        self._conn.execute(
+            t.calls.insert().values(
+                id=call.id,
+                tenant_id=call.tenant_id,
+                app_id=call.app_id,
+                state=call.state.value,
+                created_at=call.created_at,
+                modified_at=call.modified_at,
+                version=call.version,
+                document=_call_document(call),
+            )
+        )
+
+    def get(self, call_id: str, *, for_update: bool = False) -> Call | None:
+        query = select(t.calls).where(t.calls.c.id == call_id)
+        if for_update and self._conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = self._conn.execute(query).mappings().first()
+        return None if row is None else _call_from_row(row)
+
+    def save(self, call: Call, now: float) -> None:
+        """Write with an optimistic version check; a concurrent writer makes this a Conflict."""
+        result = self._conn.execute(
+            update(t.calls)
+            .where(t.calls.c.id == call.id, t.calls.c.version == call.version)
+            .values(
+                state=call.state.value,
+                modified_at=now,
+                version=call.version + 1,
+                document=_call_document(call),
+            )
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"The call {call.id} was modified concurrently.")
+        call.version += 1
+        call.modified_at = now
+
+
+def _call_document(call: Call) -> dict[str, Any]:
+    return {
+        "apiVersion": call.api_version,
+        "kind": call.kind.value,
+        "direction": call.direction,
+        "resource": call.resource,
+        "participants": call.participants,
+        "invitations": call.invitations,
+        "resultInfo": call.result_info,
+        "rosterSequence": call.roster_sequence,
+    }
+
+
+def _call_from_row(row: Any) -> Call:
+    doc = row["document"]
+    return Call(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        app_id=row["app_id"],
+        api_version=doc["apiVersion"],
+        kind=CallKind(doc["kind"]),
+        direction=doc["direction"],
+        state=CallState(row["state"]),
+        resource=doc["resource"],
+        participants=doc["participants"],
+        invitations=doc["invitations"],
+        result_info=doc["resultInfo"],
+        roster_sequence=doc["rosterSequence"],
+        created_at=row["created_at"],
+        modified_at=row["modified_at"],
+        version=row["version"],
+    )
+
+
+class OperationRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, call_id: str, operation: dict[str, Any], now: float) -> None:
+        self._conn.execute(
+            t.operations.insert().values(
+                id=operation["id"],
+                call_id=call_id,
+                status=operation["status"],
+                created_at=now,
+                document=operation,
+            )
+        )
+
+    def get(self, call_id: str, operation_id: str) -> dict[str, Any] | None:
+        row = self._conn.execute(
+            select(t.operations.c.document).where(
+                t.operations.c.id == operation_id, t.operations.c.call_id == call_id
+            )
+        ).first()
+        return None if row is None else dict(row[0])
+
+    def save(self, call_id: str, operation: dict[str, Any]) -> None:
+        self._conn.execute(
+            update(t.operations)
+            .where(t.operations.c.id == operation["id"], t.operations.c.call_id == call_id)
+            .values(status=operation["status"], document=operation)
+        )
+
+
+class DirectoryRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def entries(self) -> list[tuple[str, str, str, dict[str, Any]]]:
+        rows = self._conn.execute(select(t.directory_entries)).all()
+        return [(r.kind, r.tenant_id, r.id, r.document) for r in rows]
+
+    def replace(self, entries: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+        self._conn.execute(t.directory_entries.delete())
+        if entries:
+            self._conn.execute(
+                t.directory_entries.insert(),
+                [{"kind": k, "tenant_id": tid, "id": i, "document": d} for k, tid, i, d in entries],
+            )
+
+
+class BehaviourRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, identity_id: str) -> dict[str, Any] | None:
+        row = self._conn.execute(
+            select(t.behaviours.c.document).where(t.behaviours.c.identity_id == identity_id)
+        ).first()
+        return None if row is None else dict(row[0])
+
+    def put(self, identity_id: str, document: dict[str, Any]) -> None:
+        self.delete(identity_id)
+        self._conn.execute(t.behaviours.insert().values(identity_id=identity_id, document=document))
+
+    def delete(self, identity_id: str) -> bool:
+        result = self._conn.execute(
+            t.behaviours.delete().where(t.behaviours.c.identity_id == identity_id)
+        )
+        return result.rowcount > 0
+
+    def all(self) -> dict[str, dict[str, Any]]:
+        rows = self._conn.execute(select(t.behaviours)).all()
+        return {r.identity_id: r.document for r in rows}
+
+
+class KeyRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def all(self) -> list[tuple[str, str]]:
+        rows = self._conn.execute(
+            select(t.signing_keys.c.kid, t.signing_keys.c.private_pem).order_by(
+                t.signing_keys.c.created_at
+            )
+        ).all()
+        return [(r.kid, r.private_pem) for r in rows]
+
+    def add(self, kid: str, private_pem: str, now: float) -> None:
+        self._conn.execute(
+            t.signing_keys.insert().values(kid=kid, private_pem=private_pem, created_at=now)
+        )
+
+
+@dataclass(frozen=True)
+class NewJob:
+    kind: str
+    payload: dict[str, Any]
+    run_at: float
+    ordering_key: str | None = None
+    max_attempts: int = 1
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int
+    ordering_key: str | None
+
+
+class JobRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add_all(self, jobs: list[NewJob], now: float) -> None:
+        if not jobs:
+            return
+        self._conn.execute(
+            t.jobs.insert(),
+            [
+                {
+                    "kind": j.kind,
+                    "payload": j.payload,
+                    "run_at": j.run_at,
+                    "status": "pending",
+                    "attempts": 0,
+                    "max_attempts": j.max_attempts,
+                    "ordering_key": j.ordering_key,
+                    "created_at": now,
+                }
+                for j in jobs
+            ],
+        )
+
+    def claim_due(self, now: float, limit: int, lock_seconds: float) -> list[ClaimedJob]:
+        """Lock due jobs for this runner. A job with an ordering key waits until every
+        earlier job with that key is done or dead (FIFO per call)."""
+        j = t.jobs
+        k = aliased(t.jobs)
+        earlier_open = exists().where(
+            k.c.ordering_key == j.c.ordering_key,
+            k.c.id < j.c.id,
+            k.c.status.in_(("pending", "running")),
+        )
+        due = (
+            select(j.c.id)
+            .where(
+                or_(
+                    and_(j.c.status == "pending", j.c.run_at <= now),
+                    and_(j.c.status == "running", j.c.locked_until < now),
+                ),
+                or_(j.c.ordering_key.is_(None), ~earlier_open),
+            )
+            .order_by(j.c.run_at, j.c.id)
+            .limit(limit)
+        )
+        if self._conn.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        rows = self._conn.execute(
+            update(j)
+            .where(j.c.id.in_(due.scalar_subquery()))
+            .values(status="running", locked_until=now + lock_seconds, attempts=j.c.attempts + 1)
+            .returning(
+                j.c.id, j.c.kind, j.c.payload, j.c.attempts, j.c.max_attempts, j.c.ordering_key
+            )
+        ).all()
+        jobs = [
+            ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.max_attempts, r.ordering_key)
+            for r in rows
+        ]
+        return sorted(jobs, key=lambda job: job.id)
+
+    def finish(self, job_ids: list[int], now: float) -> None:
+        if job_ids:
+            self._conn.execute(
+                update(t.jobs)
+                .where(t.jobs.c.id == bindparam("job_id"))
+                .values(status="done", finished_at=now, locked_until=None),
+                [{"job_id": i} for i in job_ids],
+            )
+
+    def retry(self, job_id: int, run_at: float, error: str) -> None:
+        self._conn.execute(
+            update(t.jobs)
+            .where(t.jobs.c.id == job_id)
+            .values(status="pending", run_at=run_at, locked_until=None, last_error=error[:2000])
+        )
+
+    def dead(self, job_id: int, now: float, error: str) -> None:
+        self._conn.execute(
+            update(t.jobs)
+            .where(t.jobs.c.id == job_id)
+            .values(status="dead", finished_at=now, locked_until=None, last_error=error[:2000])
+        )
+
+    def next_run_at(self) -> float | None:
+        value = self._conn.execute(
+            select(func.min(t.jobs.c.run_at)).where(t.jobs.c.status == "pending")
+        ).scalar()
+        return None if value is None else float(value)
+
+    def list_page(
+        self, *, status: str | None, kind: str | None, skip: int, top: int
+    ) -> list[dict[str, Any]]:
+        query = select(t.jobs).order_by(t.jobs.c.id).offset(skip).limit(top)
+        if status:
+            query = query.where(t.jobs.c.status == status)
+        if kind:
+            query = query.where(t.jobs.c.kind == kind)
+        return [dict(r) for r in self._conn.execute(query).mappings()]
+
+
+class DeliveryRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add_all(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._conn.execute(t.deliveries.insert(), rows)
+
+    def list_page(
+        self, *, call_id: str | None, outcome: str | None, skip: int, top: int
+    ) -> list[dict[str, Any]]:
+        query = select(t.deliveries).order_by(t.deliveries.c.id).offset(skip).limit(top)
+        if call_id:
+            query = query.where(t.deliveries.c.call_id == call_id)
+        if outcome:
+            query = query.where(t.deliveries.c.outcome == outcome)
+        return [dict(r) for r in self._conn.execute(query).mappings()]

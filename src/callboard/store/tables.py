@@ -1,0 +1,122 @@
+"""Table definitions: key columns for queries plus a JSON document for Graph's deep shapes."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+# SQLite only auto-increments INTEGER PRIMARY KEY columns.
+_BIGINT_PK = BigInteger().with_variant(Integer, "sqlite")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Tenants, users, applications and application instances; behaviour of simulated parties too.
+directory_entries = Table(
+    "directory_entries",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("tenant_id", String(64), primary_key=True),
+    Column("id", String(256), primary_key=True),
+    Column("document", JSON, nullable=False),
+)
+
+# Per-identity overrides of how a simulated remote party behaves (set through the admin API).
+behaviours = Table(
+    "behaviours",
+    metadata,
+    Column("identity_id", String(256), primary_key=True),
+    Column("document", JSON, nullable=False),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("private_pem", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("app_id", String(64), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("modified_at", Float, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("document", JSON, nullable=False),
+    Index("ix_calls_tenant_app", "tenant_id", "app_id"),
+)
+
+operations = Table(
+    "operations",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("call_id", String(64), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
+# The outbox and the timer wheel: webhook deliveries, simulated-party steps, SMS, reminders.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("kind", String(64), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("run_at", Float, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("ordering_key", String(128), nullable=True),
+    Column("locked_until", Float, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("finished_at", Float, nullable=True),
+    Index("ix_jobs_status_run_at", "status", "run_at"),
+    Index("ix_jobs_ordering_key_id", "ordering_key", "id"),
+)
+
+# One row per webhook delivery attempt.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("job_id", BigInteger, nullable=False, index=True),
+    Column("call_id", String(64), nullable=True, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("latency_ms", Float, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# Tables emptied by an admin reset (directory is reloaded, keys are kept).
+STATE_TABLES = (calls, operations, jobs, deliveries, behaviours, directory_entries)

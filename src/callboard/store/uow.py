@@ -1,0 +1,106 @@
+"""Unit of work: ``with uow:`` is one transaction; nothing is written unless committed.
+
+On commit, every call the unit of work touched hands its pending events to the
+injected ``outbox`` function, whose jobs are inserted in the same transaction.
+So a state change and the notifications it implies are durable together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from callboard.domain.calls import Call
+from callboard.store.repositories import (
+    BehaviourRepository,
+    CallRepository,
+    DeliveryRepository,
+    DirectoryRepository,
+    JobRepository,
+    KeyRepository,
+    NewJob,
+    OperationRepository,
+)
+
+Outbox = Callable[[Call, float], list[NewJob]]
+
+
+class UnitOfWork:
+    calls: CallRepository
+    operations: OperationRepository
+    jobs: JobRepository
+    deliveries: DeliveryRepository
+    directory: DirectoryRepository
+    behaviours: BehaviourRepository
+    keys: KeyRepository
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        now: float,
+        outbox: Outbox | None = None,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self.now = now
+        self._outbox = outbox
+        self._on_commit = on_commit
+        self._touched: dict[str, Call] = {}
+        self._scheduled: list[NewJob] = []
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> Self:
+        self._conn = self._engine.connect()
+        self._conn.begin()
+        conn = self._conn
+        self.calls = CallRepository(conn)
+        self.operations = OperationRepository(conn)
+        self.jobs = JobRepository(conn)
+        self.deliveries = DeliveryRepository(conn)
+        self.directory = DirectoryRepository(conn)
+        self.behaviours = BehaviourRepository(conn)
+        self.keys = KeyRepository(conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        try:
+            if self._conn.in_transaction():
+                self._conn.rollback()
+        finally:
+            self._conn.close()
+            self._conn = None
+
+    def add_call(self, call: Call) -> None:
+        self.calls.add(call)
+        self._touched[call.id] = call
+
+    def save_call(self, call: Call) -> None:
+        self.calls.save(call, self.now)
+        self._touched[call.id] = call
+
+    def schedule(self, job: NewJob) -> None:
+        self._scheduled.append(job)
+
+    def commit(self) -> None:
+        assert self._conn is not None
+        jobs = list(self._scheduled)
+        for call in self._touched.values():
+            if self._outbox is not None and call.events:
+                jobs.extend(self._outbox(call, self.now))
+            call.events.clear()
+        self.jobs.add_all(jobs, self.now)
+        self._conn.commit()
+        self._scheduled.clear()
+        self._touched.clear()
+        if jobs and self._on_commit is not None:
+            self._on_commit()
