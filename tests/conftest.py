@@ -45,8 +45,7 @@ def signing_key() -> tuple[str, str]:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory,
-                    signing_key: tuple[str, str]) -> Path:
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory, signing_key: tuple[str, str]) -> Path:
     """A migrated SQLite file with a signing key, copied for each test (fast setup)."""
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = make_engine(f"sqlite:///{path}")
@@ -120,8 +119,7 @@ def settings_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-def settings(database_url: str, receiver: Receiver, settings_overrides: dict[str, Any]
-             ) -> Settings:
+def settings(database_url: str, receiver: Receiver, settings_overrides: dict[str, Any]) -> Settings:
     values: dict[str, Any] = {
         "database_url": database_url,
         "run_jobs_in_process": False,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,8 +47,9 @@ class Receiver:
 
     def __init__(self) -> None:
         self.received: list[Received] = []
+        # Every request, including the ones answered with an error status.
+        self.attempts: list[Received] = []
         self.responses: list[int] = []
-        self.on_request: Callable[[Received], None] | None = None
         self._lock = threading.Lock()
         receiver = self
 
@@ -57,9 +57,13 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length)
-                item = Received(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                json.loads(raw) if raw else None)
+                item = Received(
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    json.loads(raw) if raw else None,
+                )
                 with receiver._lock:
+                    receiver.attempts.append(item)
                     status = receiver.responses.pop(0) if receiver.responses else 200
                     if status < 300:
                         receiver.received.append(item)

@@ -5,8 +5,8 @@ Domain and service code raise only these (or plain bugs); one handler in
 ``{"error": {"code", "message", "innerError": {...}}}`` with ``status_code``.
 
 GraphError
- ├── BadRequest               400 badRequest
- │    └── InvalidStateTransition   400 badRequest (a call action in the wrong state)
+ ├── BadRequest               400 invalidRequest
+ │    └── InvalidStateTransition   400 invalidRequest (a call action in the wrong state)
  ├── Unauthenticated          401 InvalidAuthenticationToken
  ├── AccessDenied             403 accessDenied
  ├── ItemNotFound             404 itemNotFound
@@ -60,7 +60,8 @@ class BadRequest(GraphError):
     """The request is malformed or breaks a documented rule."""
 
     status_code = 400
-    code = "badRequest"
+    # Graph's documented code for a malformed or rule-breaking request (SPEC-NOTES section 9).
+    code = "invalidRequest"
     message = "The request is invalid."
 
 

@@ -40,8 +40,9 @@ def test_seed_example_creates_call(
     name: str, app_client: TestClient, auth: Callable[..., dict[str, str]]
 ) -> None:
     request = seed(name)
-    response = app_client.post(request["url"], json=request["body"],
-                               headers=auth(app=EXAMPLES[name]))
+    response = app_client.post(
+        request["url"], json=request["body"], headers=auth(app=EXAMPLES[name])
+    )
 
     assert response.status_code == 201, response.text
     body = response.json()
@@ -59,8 +60,11 @@ def test_seed_example_creates_call(
     assert body["tenantId"] == CONTOSO
     assert body["myParticipantId"] and body["callChainId"]
     assert body["myParticipantId"] != body["id"]
-    assert body["source"]["identity"]["application" if name <= "create-call-4" and
-                                      name != "create-call-10" else "applicationInstance"]
+    assert body["source"]["identity"][
+        "application"
+        if name <= "create-call-4" and name != "create-call-10"
+        else "applicationInstance"
+    ]
     expected = seed(name, "response")["body"]
     for generated in ("id", "callChainId", "myParticipantId", "@odata.context", "tenantId"):
         expected.pop(generated, None)
@@ -76,8 +80,12 @@ def test_seed_example_creates_call(
 
 
 def test_peer_to_peer_call_notifies_establishing_then_established(
-    app_client: TestClient, auth: Callable[..., dict[str, str]], receiver: Receiver,
-    run_jobs: Callable[[], int], advance: Callable[[float], int], rt: Any,
+    app_client: TestClient,
+    auth: Callable[..., dict[str, str]],
+    receiver: Receiver,
+    run_jobs: Callable[[], int],
+    advance: Callable[[float], int],
+    rt: Any,
 ) -> None:
     request = seed("create-call-1")
     call = app_client.post(request["url"], json=request["body"], headers=auth()).json()
@@ -105,8 +113,11 @@ def test_peer_to_peer_call_notifies_establishing_then_established(
 
 
 def test_notifications_carry_a_verifiable_token(
-    app_client: TestClient, auth: Callable[..., dict[str, str]], receiver: Receiver,
-    run_jobs: Callable[[], int], rt: Any,
+    app_client: TestClient,
+    auth: Callable[..., dict[str, str]],
+    receiver: Receiver,
+    run_jobs: Callable[[], int],
+    rt: Any,
 ) -> None:
     request = seed("create-call-1")
     app_client.post(request["url"], json=request["body"], headers=auth())
@@ -120,8 +131,9 @@ def test_notifications_carry_a_verifiable_token(
     assert config["jwks_uri"] == "http://callboard.test/v1/keys"
     jwks = app_client.get("/v1/keys").json()
     key = jwt.PyJWKSet.from_dict(jwks)[jwt.get_unverified_header(token)["kid"]]
-    claims = jwt.decode(token, key.key, algorithms=["RS256"], audience=CALLING_BOT,
-                        issuer=config["issuer"])
+    claims = jwt.decode(
+        token, key.key, algorithms=["RS256"], audience=CALLING_BOT, issuer=config["issuer"]
+    )
     assert claims["tid"] == CONTOSO
     assert claims["exp"] - claims["iat"] == 3900
     assert headers["x-microsoft-skype-chain-id"]
@@ -129,8 +141,12 @@ def test_notifications_carry_a_verifiable_token(
 
 
 def test_group_call_adds_each_answering_target_to_the_roster(
-    app_client: TestClient, auth: Callable[..., dict[str, str]], receiver: Receiver,
-    run_jobs: Callable[[], int], advance: Callable[[float], int], rt: Any,
+    app_client: TestClient,
+    auth: Callable[..., dict[str, str]],
+    receiver: Receiver,
+    run_jobs: Callable[[], int],
+    advance: Callable[[float], int],
+    rt: Any,
 ) -> None:
     request = seed("create-call-3")
     call = app_client.post(request["url"], json=request["body"], headers=auth(app=TEST_BOT)).json()
@@ -139,14 +155,18 @@ def test_group_call_adds_each_answering_target_to_the_roster(
     advance(rt.settings.answer_delay_seconds)
 
     assert receiver.states(call["id"]) == ["establishing", "established"]
-    rosters = [n for n in receiver.notifications()
-               if n["resourceUrl"] == f"/communications/calls/{call['id']}/participants"]
+    rosters = [
+        n
+        for n in receiver.notifications()
+        if n["resourceUrl"] == f"/communications/calls/{call['id']}/participants"
+    ]
     assert [len(r["resourceData"]) for r in rosters] == [1, 2, 3]
     last = rosters[-1]["resourceData"]
     assert last[0]["id"] == call["myParticipantId"]
     names = [p["info"]["identity"].get("user", {}).get("displayName") for p in last[1:]]
     assert names == ["user1", "user2"]
     assert all(p["@odata.type"] == "#microsoft.graph.participant" for p in last)
-    listed = app_client.get(f"/v1.0/communications/calls/{call['id']}/participants",
-                            headers=auth(app=TEST_BOT)).json()
+    listed = app_client.get(
+        f"/v1.0/communications/calls/{call['id']}/participants", headers=auth(app=TEST_BOT)
+    ).json()
     assert [p["id"] for p in listed["value"]] == [p["id"] for p in last]

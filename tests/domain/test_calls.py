@@ -1,0 +1,147 @@
+"""The call state machine, without I/O."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from callboard.domain import calls as c
+from callboard.domain.calls import TRANSITIONS, Call, CallKind, CallState
+from callboard.domain.events import CallStateChanged, RosterChanged
+from callboard.errors import InvalidStateTransition
+
+
+def _target(user_id: str) -> dict[str, Any]:
+    return {"identity": {"user": {"id": user_id}}}
+
+
+def _call(kind: CallKind = CallKind.PEER_TO_PEER, targets: int = 1) -> Call:
+    return Call.place_outgoing(
+        id="call",
+        tenant_id="t",
+        app_id="a",
+        api_version="v1.0",
+        kind=kind,
+        resource={
+            "callbackUri": "https://bot/cb",
+            "myParticipantId": "me",
+            "targets": [_target(f"u{i}") for i in range(targets)],
+        },
+        now=0.0,
+    )
+
+
+def _participant(pid: str) -> dict[str, Any]:
+    return {"id": pid, "info": {"identity": {}}, "isMuted": False, "mediaStreams": []}
+
+
+@pytest.mark.parametrize("start", list(CallState))
+@pytest.mark.parametrize("end", list(CallState))
+def test_transition_table_is_enforced(start: CallState, end: CallState) -> None:
+    call = _call()
+    call.state = start
+    if end in TRANSITIONS[start]:
+        call._transition(end)
+        assert call.state is end
+    else:
+        with pytest.raises(InvalidStateTransition):
+            call._transition(end)
+
+
+def test_terminated_is_final() -> None:
+    assert TRANSITIONS[CallState.TERMINATED] == frozenset()
+
+
+def test_peer_to_peer_answer() -> None:
+    call = _call()
+    call.ring()
+    call.target_answered("user:u0", _participant("p"), _participant("me"))
+    assert call.state is CallState.ESTABLISHED
+    states = [e.resource_data["state"] for e in call.events if isinstance(e, CallStateChanged)]
+    assert states == ["establishing", "ringing", "established"]
+    assert not any(isinstance(e, RosterChanged) for e in call.events)
+    assert [p["id"] for p in call.participants] == ["me", "p"]
+
+
+def test_peer_to_peer_failure_terminates_with_the_reason() -> None:
+    call = _call()
+    call.target_failed("user:u0", c.BUSY)
+    assert call.state is CallState.TERMINATED
+    assert call.result_info == c.BUSY
+    last = call.events[-1]
+    assert isinstance(last, CallStateChanged) and last.change_type == "deleted"
+    assert last.resource_data["resultInfo"]["code"] == 486
+
+
+def test_steps_after_the_end_do_nothing() -> None:
+    call = _call()
+    call.target_failed("user:u0", c.DECLINED)
+    events = len(call.events)
+    call.target_answered("user:u0", _participant("p"), _participant("me"))
+    call.remote_hung_up("user:u0")
+    call.ring()
+    assert len(call.events) == events
+    assert call.state is CallState.TERMINATED
+
+
+def test_group_call_ends_when_nobody_can_join() -> None:
+    call = _call(CallKind.GROUP, targets=2)
+    call.connect(_participant("me"))
+    call.target_failed("user:u0", c.DECLINED)
+    assert call.state is CallState.ESTABLISHED
+    call.target_failed("user:u1", c.NOT_ANSWERED)
+    assert call.state is CallState.TERMINATED
+    assert call.result_info == c.NO_ONE_JOINED
+
+
+def test_group_roster_grows_and_shrinks() -> None:
+    call = _call(CallKind.GROUP, targets=2)
+    call.connect(_participant("me"))
+    call.target_answered("user:u0", _participant("p0"), _participant("me"))
+    call.target_answered("user:u1", _participant("p1"), _participant("me"))
+    call.remote_hung_up("user:u0")
+    rosters = [
+        [p["id"] for p in e.participants] for e in call.events if isinstance(e, RosterChanged)
+    ]
+    assert rosters == [["me"], ["me", "p0"], ["me", "p0", "p1"], ["me", "p1"]]
+    call.remote_hung_up("user:u1")
+    assert call.result_info == c.ALL_OTHERS_LEFT
+
+
+def test_hang_up_goes_through_terminating() -> None:
+    call = _call()
+    call.hang_up()
+    assert call.state is CallState.TERMINATING
+    call.finish_termination()
+    assert call.state is CallState.TERMINATED
+    assert call.result_info == c.ENDED_BY_APP
+    with pytest.raises(InvalidStateTransition):
+        call.hang_up()
+
+
+def test_incoming_call_cannot_be_hung_up_only_rejected() -> None:
+    call = Call.receive_incoming(
+        id="i",
+        tenant_id="t",
+        app_id="a",
+        api_version="v1.0",
+        resource={"callbackUri": "https://bot/cb"},
+        now=0.0,
+    )
+    assert isinstance(call.events[0], CallStateChanged)
+    assert call.events[0].change_type == "created"
+    with pytest.raises(InvalidStateTransition):
+        call.hang_up()
+    call.reject(reason="busy", callback_uri=None)
+    assert call.result_info == c.REJECTED_BUSY
+    with pytest.raises(InvalidStateTransition):
+        call.answer(
+            callback_uri="https://x", media_config={}, accepted_modalities=[], call_options=None
+        )
+
+
+def test_target_key_prefers_the_callee_identity() -> None:
+    assert c.target_key(_target("u")) == "user:u"
+    assert c.target_key({"identity": {"phone": {"id": "+1"}}}) == "phone:+1"
+    assert c.target_key({"identity": {}}) == "unknown:"
