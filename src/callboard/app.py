@@ -42,16 +42,23 @@ def build_services(
     engine: Engine | None = None,
 ) -> Services:
     """Open the database (migrating it), load keys and directory, build the runner."""
+    owns_engine = engine is None
     engine = engine or make_engine(settings.database_url)
-    upgrade(engine)
-    clock = clock or (VirtualClock() if settings.virtual_clock else SystemClock())
-    keyring = load_keyring(engine, clock.now())
-    rt = Runtime(
-        engine=engine, settings=settings, clock=clock, ids=ids or RandomIds(), keyring=keyring
-    )
-    with rt.uow() as uow:
-        ensure_directory(uow, settings.directory_file)
-        uow.commit()
+    try:
+        upgrade(engine)
+        clock = clock or (VirtualClock() if settings.virtual_clock else SystemClock())
+        keyring = load_keyring(engine, clock.now())
+        rt = Runtime(
+            engine=engine, settings=settings, clock=clock, ids=ids or RandomIds(), keyring=keyring
+        )
+        with rt.uow() as uow:
+            ensure_directory(uow, settings.directory_file)
+            uow.commit()
+    except BaseException:
+        # A failed start (say, an invalid directory file) must not leak pooled connections.
+        if owns_engine:
+            engine.dispose()
+        raise
     runner = Runner(rt, sender or AiohttpSender(limit=settings.runner_concurrency * 2))
     rt.wake_runner = runner.wake
     return Services(rt, runner)
