@@ -87,6 +87,8 @@ def test_directory_file_is_loaded_at_start(tmp_path: Path, database_url: str) ->
     [
         {"tenants": [{"id": "t"}], "users": [{"id": "u", "tenantId": "nope"}]},
         {"tenants": [{"displayName": "no id"}]},
+        {"tenants": [{"id": "t"}, {"id": "t"}]},
+        {"tenants": [{"id": 7}]},
         {"tenants": [], "wizards": []},
         {
             "tenants": [{"id": "t"}],

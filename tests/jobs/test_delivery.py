@@ -228,6 +228,14 @@ class TestClaims:
         assert self._claim(engine, 30.0) == []
         assert self._claim(engine, 62.0) == [job]  # its lock (60 s) expired
 
+    def test_a_batch_runs_in_the_order_jobs_fell_due(
+        self, engine: Engine, settings: Settings
+    ) -> None:
+        self._jobs(engine, [NewJob("late", {}, 60.0), NewJob("early", {}, 11.0)], 0.0)
+        with engine.begin() as conn:
+            kinds = [j.kind for j in JobRepository(conn).claim_due(100.0, 10, 60.0)]
+        assert kinds == ["early", "late"]
+
     def test_future_jobs_wait(self, engine: Engine, settings: Settings) -> None:
         self._jobs(engine, [NewJob("x", {}, 10.0)], 0.0)
         assert self._claim(engine, 9.9) == []

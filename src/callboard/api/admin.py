@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from callboard.api.deps import RuntimeDep, runtime
@@ -15,13 +17,26 @@ from callboard.errors import UnknownRoute
 from callboard.services import admin, incoming
 
 
-def _admin_enabled(request: Request) -> None:
-    if not runtime(request).settings.admin:
-        raise UnknownRoute("The admin API is disabled (CALLBOARD_ADMIN_ENABLED).")
+class _AdminRoute(APIRoute):
+    """Checks that the admin API is enabled before anything else, the body included: a
+    disabled admin API answers 404 to every request, even a malformed one."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            if not runtime(request).settings.admin:
+                raise UnknownRoute("The admin API is disabled (CALLBOARD_ADMIN_ENABLED).")
+            return await handler(request)
+
+        return guarded
 
 
-router = APIRouter(prefix="/_callboard", tags=["admin"], dependencies=[Depends(_admin_enabled)])
+router = APIRouter(prefix="/_callboard", tags=["admin"], route_class=_AdminRoute)
 health_router = APIRouter(prefix="/_callboard", tags=["admin"])
+
+# Far enough for any test; bounded so that the clock stays a valid date.
+MAX_ADVANCE_SECONDS = 10 * 366 * 86400
 
 
 Modality = Literal["audio", "video", "videoBasedScreenSharing", "data"]
@@ -54,7 +69,19 @@ class BehaviourBody(BaseModel):
 
 
 class AdvanceBody(BaseModel):
-    seconds: Annotated[float, Field(ge=0)]
+    seconds: Annotated[float, Field(ge=0, le=MAX_ADVANCE_SECONDS, allow_inf_nan=False)]
+
+
+def _page(
+    request: Request, rows: list[dict[str, Any]], more: bool, skip: int, top: int
+) -> dict[str, Any]:
+    """``{"value": [...]}`` plus ``@odata.nextLink`` (same filters, next $skip) when more follow."""
+    body: dict[str, Any] = {"value": rows}
+    if more:
+        body["@odata.nextLink"] = str(
+            request.url.include_query_params(**{"$skip": skip + top, "$top": top})
+        )
+    return body
 
 
 @health_router.get("/health", summary="liveness")
@@ -105,32 +132,34 @@ async def place_incoming_call(
 
 @router.get("/deliveries", summary="webhook delivery attempts")
 async def list_deliveries(
+    request: Request,
     rt: RuntimeDep,
     call_id: Annotated[str | None, Query(alias="callId")] = None,
-    outcome: Annotated[str | None, Query()] = None,
+    outcome: Annotated[Literal["delivered", "retry", "dead"] | None, Query()] = None,
     skip: Annotated[int, Query(alias="$skip", ge=0)] = 0,
     top: Annotated[int, Query(alias="$top", ge=1, le=1000)] = 100,
 ) -> Response:
-    rows = admin.list_deliveries(rt, call_id=call_id, outcome=outcome, skip=skip, top=top)
+    rows, more = admin.list_deliveries(rt, call_id=call_id, outcome=outcome, skip=skip, top=top)
     for row in rows:
         row["created_at"] = iso(row["created_at"])
-    return json_response({"value": rows})
+    return json_response(_page(request, rows, more, skip, top))
 
 
 @router.get("/jobs", summary="jobs (outbox and timers)")
 async def list_jobs(
+    request: Request,
     rt: RuntimeDep,
-    status: Annotated[str | None, Query()] = None,
+    status: Annotated[Literal["pending", "running", "done", "dead"] | None, Query()] = None,
     kind: Annotated[str | None, Query()] = None,
     skip: Annotated[int, Query(alias="$skip", ge=0)] = 0,
     top: Annotated[int, Query(alias="$top", ge=1, le=1000)] = 100,
 ) -> Response:
-    rows = admin.list_jobs(rt, status=status, kind=kind, skip=skip, top=top)
+    rows, more = admin.list_jobs(rt, status=status, kind=kind, skip=skip, top=top)
     for row in rows:
         for key in ("run_at", "created_at", "finished_at", "locked_until"):
             if row.get(key) is not None:
                 row[key] = iso(row[key])
-    return json_response({"value": rows})
+    return json_response(_page(request, rows, more, skip, top))
 
 
 @router.get("/clock", summary="the server's current time")

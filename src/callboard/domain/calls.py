@@ -270,7 +270,10 @@ class Call:
         if self.kind is CallKind.PEER_TO_PEER:
             self._terminate(reason)
         elif self.state is CallState.ESTABLISHED and self._nobody_else_can_join():
-            self._terminate(NO_ONE_JOINED)
+            someone_left = any(
+                inv["status"] == InvitationStatus.LEFT for inv in self.invitations.values()
+            )
+            self._terminate(ALL_OTHERS_LEFT if someone_left else NO_ONE_JOINED)
 
     def remote_hung_up(self, key: str) -> None:
         invitation = self.invitations.get(key)
@@ -299,12 +302,15 @@ class Call:
         if self.is_over:
             raise InvalidStateTransition(f"Cannot hang up: the call is {self.state.value}.")
         self._transition(CallState.TERMINATING)
-        self.result_info = ENDED_BY_APP
         self._state_event("updated")
+        # Graph's terminating notification has no resultInfo; the terminated one has it.
+        self.result_info = ENDED_BY_APP
 
     def finish_termination(self) -> None:
         if self.state is CallState.TERMINATING:
             self._transition(CallState.TERMINATED)
+            if self.result_info is not None:
+                self.resource["terminationReason"] = self.result_info["message"]
             self._state_event("deleted")
 
     def _terminate(self, reason: dict[str, Any]) -> None:

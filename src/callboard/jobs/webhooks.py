@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
@@ -34,16 +35,20 @@ class AiohttpSender:
     def __init__(self, limit: int = 128) -> None:
         self._limit = limit
         self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._limit))
+        client_timeout = self._timeouts.get(timeout)
+        if client_timeout is None:
+            client_timeout = self._timeouts[timeout] = aiohttp.ClientTimeout(total=timeout)
         async with self._session.post(
             url,
             data=body,
             headers=headers,
             allow_redirects=False,
-            timeout=aiohttp.ClientTimeout(total=timeout),
+            timeout=client_timeout,
         ) as response:
             await response.read()
             return response.status
@@ -104,6 +109,10 @@ def rewrite(url: str, rewrites: dict[str, str]) -> str:
     return url
 
 
+# Callback hosts are few; parsing each as an IP address on every delivery is not free.
+_is_loopback = functools.lru_cache(maxsize=1024)(is_loopback)
+
+
 def _retryable(status: int) -> bool:
     return status >= 500 or status in (408, 429)
 
@@ -119,7 +128,7 @@ async def deliver(
 ) -> Attempt:
     url = rewrite(payload["url"], settings.callback_rewrites)
     host = urlsplit(url).hostname or ""
-    if settings.callback_loopback_only and not is_loopback(host):
+    if settings.callback_loopback_only and not _is_loopback(host):
         return Attempt(
             url,
             None,

@@ -23,6 +23,7 @@ from callboard.tokens import Principal
 # How long a simulated media operation runs before its completion is notified.
 PROMPT_SECONDS = 1.0
 TONE_SECONDS = 0.5
+CANCELLED = c.result_info(400, 8508, "Action failed, the operation was cancelled.")
 
 
 def _active_call(uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
@@ -103,14 +104,22 @@ def play_prompt(
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
         _require_service_media(call, "playPrompt")
+        # Media operations are queued: this one starts when the ones before it are done.
+        queue = call.resource.get(simulation.MEDIA_QUEUE) or {"operations": [], "endsAt": 0.0}
+        ends_at = max(queue["endsAt"], uow.now) + PROMPT_SECONDS * len(body["prompts"])
         operation = _new_operation(
             rt,
             uow,
             call,
             "playPromptOperation",
             body.get("clientContext"),
-            runs_for=PROMPT_SECONDS * len(body["prompts"]),
+            runs_for=ends_at - uow.now,
         )
+        call.resource[simulation.MEDIA_QUEUE] = {
+            "operations": [*queue["operations"], operation["id"]],
+            "endsAt": ends_at,
+        }
+        uow.save_call(call)
         uow.commit()
     return operation
 
@@ -135,12 +144,23 @@ def subscribe_to_tone(
 def cancel_media_processing(
     rt: Runtime, principal: Principal, call_id: str, client_context: str | None
 ) -> dict[str, Any]:
+    """Cancel the running and queued media operations (not subscribeToTone): each ends
+    ``failed`` with 400/8508 and is notified; the cancel itself completes at once."""
     require_app(principal)
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
+        queue = call.resource.pop(simulation.MEDIA_QUEUE, None) or {"operations": []}
+        for operation_id in queue["operations"]:
+            queued = uow.operations.get(call.id, operation_id)
+            if queued is None or queued["status"] != "running":
+                continue
+            queued.update(status="failed", resultInfo=CANCELLED)
+            uow.operations.save(call.id, queued)
+            call.finish_operation(queued)
         operation = _new_operation(
             rt, uow, call, "cancelMediaProcessingOperation", client_context, runs_for=None
         )
+        uow.save_call(call)
         uow.commit()
     return operation
 
@@ -174,9 +194,11 @@ def update_recording_status(
         call = _active_call(uow, principal, call_id)
         bot = call.participant(call.my_participant_id)
         if bot is not None:
+            # The application records: the initiator is its own identity (for an incoming
+            # call that is the callee, not the call's source).
             bot["recordingInfo"] = {
                 "recordingStatus": body["status"],
-                "initiator": call.resource["source"]["identity"],
+                "initiator": bot["info"]["identity"],
             }
         operation = _new_operation(
             rt,

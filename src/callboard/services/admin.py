@@ -18,6 +18,8 @@ def reset(rt: Runtime) -> None:
     with rt.uow() as uow:
         directory_service.ensure_directory(uow, rt.settings.directory_file)
         uow.commit()
+    # Again: a request between the two transactions may have cached the empty directory.
+    rt.directory_cache.invalidate()
 
 
 def get_directory(rt: Runtime) -> dict[str, Any]:
@@ -26,6 +28,7 @@ def get_directory(rt: Runtime) -> dict[str, Any]:
 
 
 def load_directory(rt: Runtime, document: dict[str, Any]) -> None:
+    """Validate and store a directory; an invalid one changes nothing."""
     with rt.uow() as uow:
         directory_service.replace_directory(uow, document)
         uow.commit()
@@ -54,16 +57,20 @@ def delete_behaviour(rt: Runtime, identity_id: str) -> None:
 
 def list_deliveries(
     rt: Runtime, *, call_id: str | None, outcome: str | None, skip: int, top: int
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], bool]:
+    """One page of delivery attempts, oldest first, and whether more follow."""
     with rt.uow() as uow:
-        return uow.deliveries.list_page(call_id=call_id, outcome=outcome, skip=skip, top=top)
+        rows = uow.deliveries.list_page(call_id=call_id, outcome=outcome, skip=skip, top=top + 1)
+    return rows[:top], len(rows) > top
 
 
 def list_jobs(
     rt: Runtime, *, status: str | None, kind: str | None, skip: int, top: int
-) -> list[dict[str, Any]]:
+) -> tuple[list[dict[str, Any]], bool]:
+    """One page of jobs, oldest first, and whether more follow."""
     with rt.uow() as uow:
-        return uow.jobs.list_page(status=status, kind=kind, skip=skip, top=top)
+        rows = uow.jobs.list_page(status=status, kind=kind, skip=skip, top=top + 1)
+    return rows[:top], len(rows) > top
 
 
 def advance_clock(rt: Runtime, seconds: float) -> float:

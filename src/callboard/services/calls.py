@@ -124,10 +124,13 @@ def _resolve_source(
     return source, phone
 
 
-PARTICIPANT_INFO_DEFAULTS = {"countryCode": None, "endpointType": None, "region": None,
-                             "languageId": None}
-TARGET_DEFAULTS = {"endpointType": None, "region": None, "replacesCallId": None,
-                   "languageId": None}
+PARTICIPANT_INFO_DEFAULTS = {
+    "countryCode": None,
+    "endpointType": None,
+    "region": None,
+    "languageId": None,
+}
+TARGET_DEFAULTS = {"endpointType": None, "region": None, "replacesCallId": None, "languageId": None}
 
 
 def _padded(value: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:

@@ -39,6 +39,28 @@ def read_directory_file(path: str) -> dict[str, Any]:
     return document
 
 
+# Each section's key properties: non-empty strings, unique within the section.
+_KEYS = {
+    "tenants": ("id",),
+    "users": ("tenantId", "id"),
+    "applications": ("appId",),
+    "applicationInstances": ("tenantId", "id"),
+}
+
+
+def _check_keys(document: dict[str, Any]) -> None:
+    """A repeated key would otherwise surface as a database integrity error."""
+    for section, names in _KEYS.items():
+        seen: set[tuple[str, ...]] = set()
+        for index, item in enumerate(document.get(section, [])):
+            key = tuple(item[name] for name in names)
+            if not all(isinstance(part, str) and part for part in key):
+                raise BadRequest(f"{section}[{index}]: {', '.join(names)} must be strings.")
+            if key in seen:
+                raise BadRequest(f"{section}[{index}] repeats {'/'.join(key)}.")
+            seen.add(key)
+
+
 def parse_directory(document: dict[str, Any]) -> Directory:
     """Validate a directory document (the JSON format in docs/directory.md)."""
     if not isinstance(document, dict):
@@ -48,6 +70,7 @@ def parse_directory(document: dict[str, Any]) -> Directory:
         raise BadRequest(f"Unknown directory sections: {', '.join(sorted(unknown))}.")
     d = Directory()
     try:
+        _check_keys(document)
         for t in document.get("tenants", []):
             d.tenants[t["id"]] = Tenant(t["id"], t.get("displayName", t["id"]))
         for u in document.get("users", []):

@@ -35,6 +35,11 @@ def place_incoming_call(rt: Runtime, request: dict[str, Any]) -> Call:
             instance = directory.instance(tenant_id, to_instance)
             if instance is None:
                 raise BadRequest(f"Unknown application instance {to_instance!r}.")
+            if to_app and to_app != instance.app_id:
+                raise BadRequest(
+                    f"The application instance {to_instance} belongs to application "
+                    f"{instance.app_id}, not {to_app}."
+                )
             to_app = instance.app_id
             target_identity = {
                 "applicationInstance": {
@@ -81,13 +86,12 @@ def place_incoming_call(rt: Runtime, request: dict[str, Any]) -> Call:
             "tenantId": tenant_id,
             "callChainId": rt.ids.new(),
             "myParticipantId": rt.ids.new(),
-            "subject": request.get("subject"),
             "callRoutes": [],
             "activeModalities": [],
             "routingPolicies": [],
         }
-        if request.get("hangUpAfterSeconds") is not None:
-            resource["callerHangUpAfterSeconds"] = float(request["hangUpAfterSeconds"])
+        if request.get("subject") is not None:
+            resource["subject"] = request["subject"]
         call = Call.receive_incoming(
             id=call_id,
             tenant_id=tenant_id,
@@ -96,6 +100,9 @@ def place_incoming_call(rt: Runtime, request: dict[str, Any]) -> Call:
             resource=resource,
             now=uow.now,
         )
+        # Bookkeeping, added after the ``created`` snapshot so that it never reaches the bot.
+        if request.get("hangUpAfterSeconds") is not None:
+            call.resource["callerHangUpAfterSeconds"] = float(request["hangUpAfterSeconds"])
         uow.add_call(call)
         simulation.schedule(
             rt, uow, call, "incomingTimeout", delay=rt.settings.incoming_answer_timeout_seconds
@@ -105,6 +112,8 @@ def place_incoming_call(rt: Runtime, request: dict[str, Any]) -> Call:
 
 
 def _caller_identity(directory: Any, tenant_id: str, request: dict[str, Any]) -> dict[str, Any]:
+    if request.get("fromPhone") and request.get("fromUserId"):
+        raise BadRequest("Give fromUserId or fromPhone, not both.")
     if request.get("fromPhone"):
         number = check_e164(request["fromPhone"], "fromPhone")
         return {

@@ -19,6 +19,8 @@ from callboard.store.repositories import NewJob
 from callboard.store.uow import UnitOfWork
 
 CALL_PROGRESS = "call.progress"
+# Internal call property: the queued media operations' ids and when the last one ends.
+MEDIA_QUEUE = "mediaQueue"
 
 
 def schedule(
@@ -43,10 +45,15 @@ def start_outgoing(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
 
 
 def bot_participant(call: Call) -> dict[str, Any]:
+    """The application's own leg: the source of an outgoing call, but the callee (the
+    application or its instance) of an incoming one, whose source is the caller."""
+    side = call.resource["targets"][0] if call.direction == "incoming" else call.resource["source"]
     return new_participant(
         call.my_participant_id,
-        call.resource["source"]["identity"],
-        modalities=call.resource.get("requestedModalities") or ["audio"],
+        side["identity"],
+        modalities=call.resource.get("activeModalities")
+        or call.resource.get("requestedModalities")
+        or ["audio"],
         source_id=10,
         language_id=None,
     )
@@ -63,30 +70,35 @@ def _target_participant(rt: Runtime, call: Call, key: str, index: int) -> dict[s
 
 
 def _ring(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> None:
-    """The callee's phone rings: decide, from its behaviour, what happens next."""
+    """The callee is invited: it fails at once (unknown, busy, unreachable), or its phone
+    rings until it answers, declines or the ringing timeout passes, whichever comes first."""
+    if call.is_over:
+        return
     kind, _, identity_id = key.partition(":")
     directory = rt.directory(uow)
     if kind == "user" and directory.user(call.tenant_id, identity_id) is None:
         call.target_failed(key, c.UNREACHABLE)
         return
     behaviour = behaviour_for(uow, directory, call.tenant_id, key)
+    # A busy or unreachable callee answers the invitation without ringing.
+    if behaviour.response is Response.BUSY:
+        call.target_failed(key, c.BUSY)
+        return
+    if behaviour.response is Response.UNREACHABLE:
+        call.target_failed(key, c.UNREACHABLE)
+        return
     if call.kind is CallKind.PEER_TO_PEER:
         call.ring()
+    timeout = call.resource.get("ringingTimeoutInSeconds")
+    timeout = rt.settings.ringing_timeout_seconds if timeout is None else float(timeout)
     after = behaviour.answer_after_seconds
     wait = rt.settings.answer_delay_seconds if after is None else after
-    match behaviour.response:
-        case Response.ANSWER:
-            schedule(rt, uow, call, "answer", delay=wait, target=key)
-        case Response.DECLINE:
-            schedule(rt, uow, call, "decline", delay=wait, target=key)
-        case Response.BUSY:
-            call.target_failed(key, c.BUSY)
-        case Response.UNREACHABLE:
-            call.target_failed(key, c.UNREACHABLE)
-        case Response.NO_ANSWER:
-            timeout = call.resource.get("ringingTimeoutInSeconds")
-            timeout = rt.settings.ringing_timeout_seconds if timeout is None else timeout
-            schedule(rt, uow, call, "timeout", delay=timeout, target=key)
+    if behaviour.response is Response.ANSWER and wait < timeout:
+        schedule(rt, uow, call, "answer", delay=wait, target=key)
+    elif behaviour.response is Response.DECLINE and wait < timeout:
+        schedule(rt, uow, call, "decline", delay=wait, target=key)
+    else:
+        schedule(rt, uow, call, "timeout", delay=timeout, target=key)
 
 
 def _answer(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> None:
@@ -164,7 +176,12 @@ def _complete_operation(uow: UnitOfWork, call: Call, operation_id: str) -> None:
     operation = uow.operations.get(call.id, operation_id)
     if operation is None or operation["status"] != "running":
         return
-    if call.state is CallState.TERMINATED:
+    queue = call.resource.get(MEDIA_QUEUE)
+    if queue is not None and operation_id in queue["operations"]:
+        queue["operations"].remove(operation_id)
+        if not queue["operations"]:
+            del call.resource[MEDIA_QUEUE]
+    if call.is_over:
         operation.update(
             status="failed", resultInfo=c.result_info(400, 8508, "The call ended first.")
         )

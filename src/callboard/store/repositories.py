@@ -127,7 +127,9 @@ class DirectoryRepository:
         self._conn = conn
 
     def entries(self) -> list[tuple[str, str, str, dict[str, Any]]]:
-        rows = self._conn.execute(select(t.directory_entries)).all()
+        rows = self._conn.execute(
+            select(t.directory_entries).order_by(t.directory_entries.c.position)
+        ).all()
         return [(r.kind, r.tenant_id, r.id, r.document) for r in rows]
 
     def replace(self, entries: list[tuple[str, str, str, dict[str, Any]]]) -> None:
@@ -135,7 +137,10 @@ class DirectoryRepository:
         if entries:
             self._conn.execute(
                 t.directory_entries.insert(),
-                [{"kind": k, "tenant_id": tid, "id": i, "document": d} for k, tid, i, d in entries],
+                [
+                    {"kind": k, "tenant_id": tid, "id": i, "position": n, "document": d}
+                    for n, (k, tid, i, d) in enumerate(entries)
+                ],
             )
 
 
@@ -196,6 +201,7 @@ class ClaimedJob:
     id: int
     kind: str
     payload: dict[str, Any]
+    run_at: float
     attempts: int
     max_attempts: int
     ordering_key: str | None
@@ -254,14 +260,23 @@ class JobRepository:
             .where(j.c.id.in_(due.scalar_subquery()))
             .values(status="running", locked_until=now + lock_seconds, attempts=j.c.attempts + 1)
             .returning(
-                j.c.id, j.c.kind, j.c.payload, j.c.attempts, j.c.max_attempts, j.c.ordering_key
+                j.c.id,
+                j.c.kind,
+                j.c.payload,
+                j.c.run_at,
+                j.c.attempts,
+                j.c.max_attempts,
+                j.c.ordering_key,
             )
         ).all()
         jobs = [
-            ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.max_attempts, r.ordering_key)
+            ClaimedJob(
+                r.id, r.kind, r.payload, r.run_at, r.attempts, r.max_attempts, r.ordering_key
+            )
             for r in rows
         ]
-        return sorted(jobs, key=lambda job: job.id)
+        # RETURNING promises no order: run timers in the order they fell due.
+        return sorted(jobs, key=lambda job: (job.run_at, job.id))
 
     def finish(self, job_ids: list[int], now: float) -> None:
         if job_ids:

@@ -35,6 +35,8 @@ directory_entries = Table(
     Column("kind", String(32), primary_key=True),
     Column("tenant_id", String(64), primary_key=True),
     Column("id", String(256), primary_key=True),
+    # Where the entry stood in the loaded document, so it reads back in the same order.
+    Column("position", Integer, nullable=False),
     Column("document", JSON, nullable=False),
 )
 

@@ -43,7 +43,13 @@ CALL_PROPERTIES = (
 )
 # Bookkeeping kept in the call document that is not part of Graph's resource.
 INTERNAL_KEYS = frozenset(
-    {"callerHangUpAfterSeconds", "redirectTargets", "toneSubscribed", "screenSharingRole"}
+    {
+        "callerHangUpAfterSeconds",
+        "redirectTargets",
+        "toneSubscribed",
+        "screenSharingRole",
+        "mediaQueue",
+    }
 )
 
 

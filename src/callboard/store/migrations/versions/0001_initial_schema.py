@@ -60,6 +60,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
         sa.Column("id", sa.String(length=256), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("document", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "tenant_id", "id", name=op.f("pk_directory_entries")),
     )
