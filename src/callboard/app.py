@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from callboard import __version__
 from callboard.api import admin, errors, wellknown
 from callboard.api.graph import calls as graph_calls
+from callboard.api.graph import meetings as graph_meetings
+from callboard.api.graph import participants as graph_participants
 from callboard.api.graph import unimplemented
 from callboard.api.middleware import GraphRequestMiddleware
 from callboard.clock import Clock, SystemClock, VirtualClock
@@ -20,9 +22,10 @@ from callboard.config import Settings
 from callboard.ids import IdFactory, RandomIds
 from callboard.jobs.runner import Runner
 from callboard.jobs.webhooks import AiohttpSender, WebhookSender
+from callboard.services import meetings
 from callboard.services.directory import ensure_directory, load_keyring
 from callboard.services.runtime import Runtime
-from callboard.store.db import make_engine, upgrade
+from callboard.store.db import make_engine, startup_lock, upgrade
 
 GRAPH_VERSIONS = ("v1.0", "beta")
 
@@ -45,15 +48,22 @@ def build_services(
     owns_engine = engine is None
     engine = engine or make_engine(settings.database_url)
     try:
-        upgrade(engine)
-        clock = clock or (VirtualClock() if settings.virtual_clock else SystemClock())
-        keyring = load_keyring(engine, clock.now())
-        rt = Runtime(
-            engine=engine, settings=settings, clock=clock, ids=ids or RandomIds(), keyring=keyring
-        )
-        with rt.uow() as uow:
-            ensure_directory(uow, settings.directory_file)
-            uow.commit()
+        # One process at a time: serve and worker may start together on a new database.
+        with startup_lock(engine):
+            upgrade(engine)
+            clock = clock or (VirtualClock() if settings.virtual_clock else SystemClock())
+            keyring = load_keyring(engine, clock.now())
+            rt = Runtime(
+                engine=engine,
+                settings=settings,
+                clock=clock,
+                ids=ids or RandomIds(),
+                keyring=keyring,
+            )
+            with rt.uow() as uow:
+                ensure_directory(uow, settings.directory_file)
+                uow.commit()
+            meetings.load_fixtures(rt)
     except BaseException:
         # A failed start (say, an invalid directory file) must not leak pooled connections.
         if owns_engine:
@@ -92,6 +102,8 @@ def create_app(settings: Settings, **collaborators: object) -> FastAPI:
     errors.install(app)
     for version in GRAPH_VERSIONS:
         app.include_router(graph_calls.router, prefix=f"/{version}")
+        app.include_router(graph_participants.router, prefix=f"/{version}")
+        app.include_router(graph_meetings.router, prefix=f"/{version}")
         app.include_router(unimplemented.build_router(), prefix=f"/{version}")
     app.include_router(admin.health_router)
     app.include_router(admin.router)

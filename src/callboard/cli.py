@@ -108,9 +108,12 @@ def token(
 @db_cli.command("upgrade")
 def db_upgrade(database_url: DatabaseUrl = None) -> None:
     """Apply migrations (serve and worker also do this on start)."""
-    from callboard.store.db import make_engine, upgrade
+    from callboard.store.db import make_engine, startup_lock, upgrade
 
-    upgrade(make_engine(_settings(database_url=database_url).database_url))
+    engine = make_engine(_settings(database_url=database_url).database_url)
+    with startup_lock(engine):
+        upgrade(engine)
+    engine.dispose()
     typer.echo("database is up to date")
 
 

@@ -134,6 +134,10 @@ class TestResetWithDirectoryFile:
     def settings_overrides(self, tmp_path: Path) -> dict[str, Any]:
         document = default_directory_document()
         document["users"] = [u for u in document["users"] if u["tenantId"] == CONTOSO]
+        kept = {(u["tenantId"], u["id"]) for u in document["users"]}
+        document["onlineMeetings"] = [
+            m for m in document["onlineMeetings"] if (m["tenantId"], m["organizerId"]) in kept
+        ]
         path = tmp_path / "directory.json"
         path.write_text(json.dumps(document))
         return {"directory_file": str(path)}
@@ -151,7 +155,14 @@ class TestResetWithDirectoryFile:
 class TestDirectory:
     def test_get_directory(self, h: Harness) -> None:
         document = h.directory()
-        assert set(document) == {"tenants", "users", "applications", "applicationInstances"}
+        assert set(document) == {
+            "tenants",
+            "users",
+            "applications",
+            "applicationInstances",
+            "applicationAccessPolicies",
+            "onlineMeetings",
+        }
         bot = next(a for a in document["applications"] if a["appId"] == CALLING_BOT)
         assert bot["callingWebhookUrl"] == "https://bot.contoso.com/api/calls"
         assert CONTOSO in _ids(document, "tenants")

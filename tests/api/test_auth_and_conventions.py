@@ -203,8 +203,8 @@ class TestConventions:
         ("method", "path"),
         [
             ("POST", f"{URL}/x/transfer"),
-            ("POST", "/beta/communications/calls/x/participants/invite"),
-            ("GET", "/v1.0/me/onlineMeetings"),
+            ("POST", "/beta/communications/calls/x/participants/y/startHoldMusic"),
+            ("POST", "/v1.0/me/onlineMeetings/m/sendVirtualAppointmentReminderSms"),
             ("POST", "/v1.0/users/u/onlineMeetings/m/sendVirtualAppointmentSms"),
         ],
     )

@@ -14,7 +14,8 @@ from callboard.api.graph.calls import render_call
 from callboard.api.responses import json_response
 from callboard.clock import iso
 from callboard.errors import UnknownRoute
-from callboard.services import admin, incoming
+from callboard.services import admin, incoming, meeting_rosters
+from callboard.services.calls import check_e164
 
 
 class _AdminRoute(APIRoute):
@@ -170,3 +171,102 @@ async def get_clock(rt: RuntimeDep) -> Response:
 @router.post("/clock/advance", summary="move the virtual clock forward")
 async def advance_clock(body: AdvanceBody, rt: RuntimeDep) -> Response:
     return json_response({"now": iso(admin.advance_clock(rt, body.seconds))})
+
+
+class AttendeeBody(BaseModel):
+    """A simulated person joins a meeting: a directory user, a phone, or a named guest."""
+
+    model_config = ConfigDict(extra="forbid")
+    userId: str | None = None
+    phone: str | None = None
+    displayName: str | None = None
+    muted: bool = False
+    modalities: list[Modality] | None = None
+
+
+class AttendeeChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    isMuted: bool
+
+
+class SharingBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    participantId: str
+
+
+@router.get("/meetings/{meeting_id}", summary="a meeting with its live roster")
+async def get_meeting(meeting_id: str, rt: RuntimeDep) -> Response:
+    return json_response(meeting_rosters.describe(rt, meeting_id))
+
+
+@router.post(
+    "/meetings/{meeting_id}/participants",
+    status_code=201,
+    summary="a simulated person joins a meeting (maybe into its lobby)",
+)
+async def join_meeting(meeting_id: str, body: AttendeeBody, rt: RuntimeDep) -> Response:
+    spec = body.model_dump(exclude_none=True)
+    if "phone" in spec:
+        spec["phone"] = check_e164(spec["phone"], "phone")
+    return json_response(meeting_rosters.join_person(rt, meeting_id, spec), 201)
+
+
+@router.patch(
+    "/meetings/{meeting_id}/participants/{participant_id}",
+    status_code=204,
+    summary="mute or unmute a simulated person",
+)
+async def change_attendee(
+    meeting_id: str, participant_id: str, body: AttendeeChange, rt: RuntimeDep
+) -> Response:
+    meeting_rosters.set_muted(rt, meeting_id, participant_id, body.isMuted)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/meetings/{meeting_id}/participants/{participant_id}",
+    status_code=204,
+    summary="a simulated person leaves a meeting",
+)
+async def leave_meeting(meeting_id: str, participant_id: str, rt: RuntimeDep) -> Response:
+    meeting_rosters.leave(rt, meeting_id, participant_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/meetings/{meeting_id}/participants/{participant_id}/admit",
+    status_code=204,
+    summary="the organizer admits someone from the lobby",
+)
+async def admit(meeting_id: str, participant_id: str, rt: RuntimeDep) -> Response:
+    meeting_rosters.admit(rt, meeting_id, participant_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/meetings/{meeting_id}/contentSharingSessions",
+    status_code=201,
+    summary="a participant starts sharing content",
+)
+async def start_sharing(meeting_id: str, body: SharingBody, rt: RuntimeDep) -> Response:
+    return json_response(meeting_rosters.start_sharing(rt, meeting_id, body.participantId), 201)
+
+
+@router.patch(
+    "/meetings/{meeting_id}/contentSharingSessions/{session_id}",
+    status_code=204,
+    summary="the shared content changes",
+)
+async def update_sharing(meeting_id: str, session_id: str, rt: RuntimeDep) -> Response:
+    meeting_rosters.update_sharing(rt, meeting_id, session_id)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/meetings/{meeting_id}/contentSharingSessions/{session_id}",
+    status_code=204,
+    summary="content sharing stops",
+)
+async def stop_sharing(meeting_id: str, session_id: str, rt: RuntimeDep) -> Response:
+    meeting_rosters.stop_sharing(rt, meeting_id, session_id)
+    return Response(status_code=204)

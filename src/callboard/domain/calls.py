@@ -10,8 +10,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from callboard.domain.events import CallStateChanged, Event, OperationFinished, RosterChanged
-from callboard.errors import InvalidStateTransition
+from callboard.domain.events import (
+    CallStateChanged,
+    ContentSharingChanged,
+    Event,
+    OperationFinished,
+    RosterChanged,
+)
+from callboard.domain.participants import new_participant
+from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
 
 CALL_TYPE = "#microsoft.graph.call"
 
@@ -82,6 +89,15 @@ REDIRECTED = result_info(302, 0, "The application redirected the incoming call."
 INCOMING_NOT_ANSWERED = result_info(
     408, 1106, "The application did not answer the incoming call in time."
 )
+# Invitations (participant invite): how many a group call holds, and how they end.
+GROUP_CALL_CAPACITY = 20
+OPERATION_COMPLETED = result_info(200, 0, "Action completed successfully.")
+INVITE_CANCELLED = result_info(487, 0, "The invitation was cancelled by the application.")
+CALL_ENDED_FIRST = result_info(400, 8508, "The call ended first.")
+MOVE_FAILED = result_info(
+    480, 10076, "The participant is no longer in the call named by replacesCallId."
+)
+REPLACED = result_info(200, 7015, "The other party was moved into another call.")
 
 
 @dataclass
@@ -100,6 +116,8 @@ class Call:
     invitations: dict[str, dict[str, Any]] = field(default_factory=dict)
     result_info: dict[str, Any] | None = None
     roster_sequence: int = 0
+    # The online meeting this call joined (meeting calls only).
+    meeting_id: str | None = None
     created_at: float = 0.0
     modified_at: float = 0.0
     version: int = 0
@@ -186,6 +204,22 @@ class Call:
             data["resultInfo"] = self.result_info
         return data
 
+    def bot_participant(self) -> dict[str, Any]:
+        """The application's own leg: the source of an outgoing call, but the callee (the
+        application or its instance) of an incoming one, whose source is the caller."""
+        side = (
+            self.resource["targets"][0] if self.direction == "incoming" else self.resource["source"]
+        )
+        return new_participant(
+            self.my_participant_id,
+            side["identity"],
+            modalities=self.resource.get("activeModalities")
+            or self.resource.get("requestedModalities")
+            or ["audio"],
+            source_id=10,
+            language_id=None,
+        )
+
     def participant(self, participant_id: str) -> dict[str, Any] | None:
         return next((p for p in self.participants if p["id"] == participant_id), None)
 
@@ -260,6 +294,7 @@ class Call:
             self.roster_sequence += 1
             return
         self.participants.append(participant)
+        self._settle_invitation(key)
         self._roster_event()
 
     def target_failed(self, key: str, reason: dict[str, Any]) -> None:
@@ -267,6 +302,7 @@ class Call:
         if self.is_over or invitation is None or invitation["status"] != InvitationStatus.RINGING:
             return
         invitation.update(status=InvitationStatus.FAILED, resultInfo=reason)
+        self._settle_invitation(key)
         if self.kind is CallKind.PEER_TO_PEER:
             self._terminate(reason)
         elif self.state is CallState.ESTABLISHED and self._nobody_else_can_join():
@@ -374,8 +410,163 @@ class Call:
                 stream["serverMuted"] = muted
         self._roster_event()
 
+    # -- meetings ---------------------------------------------------------------------
+
+    def join_meeting(self, roster: list[dict[str, Any]]) -> None:
+        """The bot is in the meeting (possibly in its lobby): established, with its roster."""
+        if self.state is not CallState.ESTABLISHING:
+            return
+        self._transition(CallState.ESTABLISHED)
+        self._state_event("updated")
+        self.participants = roster
+        self._roster_event()
+
+    def sync_roster(self, roster: list[dict[str, Any]]) -> None:
+        """The meeting's roster changed: an established meeting call hears about it."""
+        if self.state is not CallState.ESTABLISHED or roster == self.participants:
+            return
+        self.participants = roster
+        self._roster_event()
+
+    def meeting_ended(self, reason: dict[str, Any]) -> None:
+        if not self.is_over:
+            self._terminate(reason)
+
+    def content_sharing_changed(self, change_type: str, sessions: list[dict[str, Any]]) -> None:
+        options = self.resource.get("callOptions") or {}
+        if self.state is CallState.ESTABLISHED and options.get(
+            "isContentSharingNotificationEnabled"
+        ):
+            self.events.append(ContentSharingChanged(change_type, tuple(sessions)))
+
     def finish_operation(self, operation: dict[str, Any]) -> None:
         self.events.append(OperationFinished(operation))
+
+    # -- invitations (POST .../participants/invite) ---------------------------------------
+
+    def invite(self, operation_id: str, invitees: list[Invitee]) -> None:
+        """Ring ``invitees`` for one inviteParticipantsOperation; all or nothing."""
+        if self.state is not CallState.ESTABLISHED:
+            raise InvalidStateTransition(
+                f"Cannot invite participants: the call is {self.state.value}, not established."
+            )
+        if self.kind is CallKind.PEER_TO_PEER:
+            raise BadRequest("Cannot invite participants into a peer-to-peer call.")
+        ringing = [
+            key
+            for key, invitation in self.invitations.items()
+            if invitation["status"] == InvitationStatus.RINGING
+        ]
+        present = {target_key({"identity": p["info"]["identity"]}) for p in self.participants}
+        present.update(ringing)
+        seen: set[str] = set()
+        for invitee in invitees:
+            if invitee.key in present:
+                raise BadRequest(f"{invitee.key} is already in the call or being invited.")
+            if invitee.key in seen:
+                raise BadRequest(f"{invitee.key} is invited twice in this request.")
+            seen.add(invitee.key)
+        count = len(self.participants) + len(ringing)
+        if count + len(invitees) > GROUP_CALL_CAPACITY:
+            raise BadRequest(
+                f"A group call holds at most {GROUP_CALL_CAPACITY} participants (counting the "
+                f"application and pending invitations); it has {count}."
+            )
+        for invitee in invitees:
+            # A re-invited identity (it left or failed before) gets a fresh entry.
+            self.invitations[invitee.key] = {
+                "status": InvitationStatus.RINGING,
+                "participantId": invitee.participant_id,
+                "operationId": operation_id,
+                "target": invitee.target,
+                "replacesCallId": invitee.replaces_call_id,
+            }
+
+    def _settle_invitation(self, key: str) -> None:
+        """An invitation was answered or failed: once every invitation of its operation has,
+        the operation finishes, ``failed`` with the first failure's reason if any failed.
+
+        The event carries only id, status and resultInfo; the service layer completes it
+        from the stored operation (``simulation.finish_invitations``)."""
+        invitation = self.invitations[key]
+        operation_id = invitation.get("operationId")
+        if operation_id is None:
+            return
+        siblings = [i for i in self.invitations.values() if i.get("operationId") == operation_id]
+        if invitation["status"] == InvitationStatus.FAILED:
+            # Kept on every sibling: a failed identity may be re-invited before the rest settle.
+            for sibling in siblings:
+                sibling.setdefault("operationResult", invitation["resultInfo"])
+        if any(s["status"] == InvitationStatus.RINGING for s in siblings):
+            return
+        failure = invitation.get("operationResult")
+        self.events.append(
+            OperationFinished(
+                {
+                    "id": operation_id,
+                    "status": "failed" if failure else "completed",
+                    "resultInfo": failure or OPERATION_COMPLETED,
+                }
+            )
+        )
+
+    def abandon_invitations(self) -> None:
+        """The call has ended: its pending invitations fail, and their operations with them."""
+        if self.state is not CallState.TERMINATED:
+            return
+        for key, invitation in self.invitations.items():
+            if invitation["status"] == InvitationStatus.RINGING and invitation.get("operationId"):
+                invitation.update(status=InvitationStatus.FAILED, resultInfo=CALL_ENDED_FIRST)
+                self._settle_invitation(key)
+
+    def remove_participant(self, participant_id: str) -> None:
+        """DELETE .../participants/{id}: a joined participant leaves (roster notified); an
+        invited one's pending invitation is cancelled (its operation fails)."""
+        if participant_id == self.my_participant_id:
+            raise BadRequest(
+                "The application's own participant cannot be removed: hang up with "
+                "DELETE /communications/calls/{id} instead."
+            )
+        for key, invitation in self.invitations.items():
+            if invitation.get("participantId") != participant_id:
+                continue
+            if invitation["status"] == InvitationStatus.RINGING:
+                self.target_failed(key, INVITE_CANCELLED)
+                return
+            if invitation["status"] == InvitationStatus.JOINED:
+                self.remote_hung_up(key)
+                return
+        if self.participant(participant_id) is None:
+            raise ItemNotFound(f"The participant {participant_id} is not in call {self.id}.")
+        self.participants = [p for p in self.participants if p["id"] != participant_id]
+        self._roster_event()
+
+    def peer_key(self) -> str | None:
+        """The other party of an established peer-to-peer call (what replacesCallId moves)."""
+        if self.kind is not CallKind.PEER_TO_PEER or self.state is not CallState.ESTABLISHED:
+            return None
+        if self.direction == "incoming":
+            return target_key(self.resource["source"])
+        return next(
+            (k for k, i in self.invitations.items() if i["status"] == InvitationStatus.JOINED),
+            None,
+        )
+
+    def replaced(self) -> None:
+        """Its other party was moved into another call (invite with replacesCallId)."""
+        if self.state is CallState.ESTABLISHED:
+            self._terminate(REPLACED)
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """One participant of an invite: its ring key, the invitationParticipantInfo as sent, the
+    participant id it will have in the roster, and the peer-to-peer call it replaces."""
+
+    key: str
+    target: dict[str, Any]
+    participant_id: str
+    replaces_call_id: str | None = None
 
 
 def target_key(target: dict[str, Any]) -> str:

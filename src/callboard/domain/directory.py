@@ -94,12 +94,24 @@ class ApplicationInstance:
     phone_number: str | None = None
 
 
+@dataclass(frozen=True)
+class AccessPolicy:
+    """A Teams application access policy: these apps may act on these users' meetings."""
+
+    app_ids: frozenset[str]
+    users: frozenset[str]
+    all_users: bool
+
+
 @dataclass
 class Directory:
     tenants: dict[str, Tenant] = field(default_factory=dict)
     users: dict[tuple[str, str], User] = field(default_factory=dict)
     applications: dict[str, Application] = field(default_factory=dict)
     instances: dict[tuple[str, str], ApplicationInstance] = field(default_factory=dict)
+    access_policies: dict[str, list[AccessPolicy]] = field(default_factory=dict)
+    # Meetings that exist whenever this directory is loaded (the seeds' meetings).
+    meeting_fixtures: list[dict[str, Any]] = field(default_factory=list)
 
     def user(self, tenant_id: str, user_id_or_upn: str) -> User | None:
         found = self.users.get((tenant_id, user_id_or_upn))

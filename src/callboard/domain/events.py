@@ -24,4 +24,12 @@ class OperationFinished:
     operation: dict[str, Any]
 
 
-Event = CallStateChanged | RosterChanged | OperationFinished
+@dataclass(frozen=True, slots=True)
+class ContentSharingChanged:
+    """``changeType`` created, updated or deleted, with the sessions concerned."""
+
+    change_type: str
+    sessions: tuple[dict[str, Any], ...]
+
+
+Event = CallStateChanged | RosterChanged | OperationFinished | ContentSharingChanged

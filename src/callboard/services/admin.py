@@ -7,12 +7,14 @@ from typing import Any
 from callboard.domain.directory import Behaviour
 from callboard.errors import BadRequest, ItemNotFound
 from callboard.services import directory as directory_service
+from callboard.services import meetings
 from callboard.services.runtime import Runtime
 from callboard.store.db import reset_state
 
 
 def reset(rt: Runtime) -> None:
-    """Forget every call, job, delivery and behaviour; reload the configured directory."""
+    """Forget every call, meeting, job, delivery and behaviour; reload the configured
+    directory (and its meeting fixtures)."""
     reset_state(rt.engine)
     rt.directory_cache.invalidate()
     with rt.uow() as uow:
@@ -20,6 +22,7 @@ def reset(rt: Runtime) -> None:
         uow.commit()
     # Again: a request between the two transactions may have cached the empty directory.
     rt.directory_cache.invalidate()
+    meetings.load_fixtures(rt)
 
 
 def get_directory(rt: Runtime) -> dict[str, Any]:
@@ -33,6 +36,7 @@ def load_directory(rt: Runtime, document: dict[str, Any]) -> None:
         directory_service.replace_directory(uow, document)
         uow.commit()
     rt.directory_cache.invalidate()
+    meetings.load_fixtures(rt)
 
 
 def set_behaviour(rt: Runtime, identity_id: str, document: dict[str, Any]) -> dict[str, Any]:

@@ -10,8 +10,9 @@ import phonenumbers
 
 from callboard.domain.calls import Call, CallKind, CallState, target_key
 from callboard.domain.directory import Directory
+from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import AccessDenied, BadRequest, ItemNotFound
-from callboard.services import simulation
+from callboard.services import meeting_rosters, simulation
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import Principal
@@ -165,25 +166,27 @@ def create_call(
     api_version: str,
     app_hosted_media: bool,
 ) -> Call:
-    """``POST /communications/calls``: peer-to-peer and group calls (meetings: issue 4)."""
+    """``POST /communications/calls``: peer-to-peer and group calls, and meeting joins."""
     require_app(principal)
-    if body.get("meetingInfo") is not None or body.get("chatInfo") is not None:
-        raise BadRequest(
-            "Joining a meeting (chatInfo/meetingInfo) is not supported by this Callboard "
-            "version yet; see the README's list of what is not implemented."
-        )
     targets = body.get("targets") or []
-    if not targets:
-        raise BadRequest("targets is required to place a peer-to-peer or group call.")
-    if len(targets) > MAX_GROUP_TARGETS:
-        raise BadRequest(f"A group call supports at most {MAX_GROUP_TARGETS} VoIP targets.")
-    kind = CallKind.PEER_TO_PEER if len(targets) == 1 else CallKind.GROUP
-    if kind is CallKind.PEER_TO_PEER:
-        require_any(principal, INITIATE, INITIATE_GROUP)
+    joining = body.get("meetingInfo") is not None or body.get("chatInfo") is not None
+    if joining:
+        kind = CallKind.MEETING
+        require_any(principal, JOIN_GROUP, JOIN_GROUP_GUEST, INITIATE_GROUP)
+        if targets:
+            raise BadRequest("A call that joins a meeting takes no targets.")
     else:
-        require_any(principal, INITIATE_GROUP)
-        if body.get("ringingTimeoutInSeconds") is not None:
-            raise BadRequest("ringingTimeoutInSeconds applies to peer-to-peer calls only.")
+        if not targets:
+            raise BadRequest("targets is required to place a peer-to-peer or group call.")
+        if len(targets) > MAX_GROUP_TARGETS:
+            raise BadRequest(f"A group call supports at most {MAX_GROUP_TARGETS} VoIP targets.")
+        kind = CallKind.PEER_TO_PEER if len(targets) == 1 else CallKind.GROUP
+        if kind is CallKind.PEER_TO_PEER:
+            require_any(principal, INITIATE, INITIATE_GROUP)
+        else:
+            require_any(principal, INITIATE_GROUP)
+    if kind is not CallKind.PEER_TO_PEER and body.get("ringingTimeoutInSeconds") is not None:
+        raise BadRequest("ringingTimeoutInSeconds applies to peer-to-peer calls only.")
     if app_hosted_media:
         require_any(principal, ACCESS_MEDIA)
     if body.get("tenantId") not in (None, principal.tenant_id):
@@ -207,6 +210,9 @@ def create_call(
             "activeModalities": [],
             "routingPolicies": body.get("routingPolicies") or [],
         }
+        meeting = _meeting_to_join(uow, principal, body) if joining else None
+        if meeting is not None:
+            resource["chatInfo"] = meeting.resource["chatInfo"]
         call = Call.place_outgoing(
             id=rt.ids.new(),
             tenant_id=principal.tenant_id,
@@ -216,10 +222,50 @@ def create_call(
             resource=resource,
             now=uow.now,
         )
+        call.meeting_id = meeting.id if meeting is not None else None
         uow.add_call(call)
         simulation.start_outgoing(rt, uow, call)
         uow.commit()
     return call
+
+
+def _meeting_to_join(uow: UnitOfWork, principal: Principal, body: dict[str, Any]) -> OnlineMeeting:
+    """The meeting that chatInfo + organizerMeetingInfo, or joinMeetingIdMeetingInfo, names."""
+    info = body.get("meetingInfo") or {}
+    kind = str(info.get("@odata.type", "")).removeprefix("#microsoft.graph.")
+    meeting: OnlineMeeting | None
+    if kind == "joinMeetingIdMeetingInfo":
+        meeting = uow.meetings.find_by_join_meeting_id(str(info["joinMeetingId"]))
+        if meeting is None:
+            raise ItemNotFound(f"No meeting has the joinMeetingId {info['joinMeetingId']}.")
+        if meeting.tenant_id != principal.tenant_id:
+            raise AccessDenied("The meeting belongs to another tenant.")
+        settings = meeting.resource["joinMeetingIdSettings"]
+        passcode = info.get("passcode")
+        if passcode is None and settings.get("isPasscodeRequired"):
+            raise BadRequest("This meeting requires a passcode.")
+        if passcode is not None and passcode != settings.get("passcode"):
+            raise BadRequest("The passcode is not the meeting's passcode.")
+        return meeting
+    if kind == "tokenMeetingInfo":
+        raise BadRequest(
+            "tokenMeetingInfo is not supported by Callboard; join with chatInfo and "
+            "organizerMeetingInfo, or joinMeetingIdMeetingInfo."
+        )
+    thread_id = (body.get("chatInfo") or {}).get("threadId")
+    if kind != "organizerMeetingInfo" or not thread_id:
+        raise BadRequest(
+            "Joining a meeting needs chatInfo.threadId with organizerMeetingInfo, "
+            "or joinMeetingIdMeetingInfo."
+        )
+    organizer = (info.get("organizer") or {}).get("user") or {}
+    organizer_tenant = organizer.get("tenantId") or principal.tenant_id
+    if organizer_tenant != principal.tenant_id:
+        raise AccessDenied("The meeting belongs to another tenant.")
+    meeting = uow.meetings.find_by_thread(principal.tenant_id, thread_id)
+    if meeting is None or meeting.organizer_id != organizer.get("id"):
+        raise ItemNotFound(f"No meeting of this organizer has the thread {thread_id}.")
+    return meeting
 
 
 def load_call(uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
@@ -264,6 +310,14 @@ def get_participant(
     if participant is None:
         raise ItemNotFound(f"The participant {participant_id} is not in call {call_id}.")
     return participant
+
+
+def get_content_sharing_sessions(
+    rt: Runtime, principal: Principal, call_id: str
+) -> list[dict[str, Any]]:
+    require_app(principal)
+    with rt.uow() as uow:
+        return meeting_rosters.sharing_sessions(uow, load_call(uow, principal, call_id))
 
 
 def get_operation(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from callboard.domain.directory import (
+    AccessPolicy,
     Application,
     ApplicationInstance,
     Behaviour,
@@ -41,6 +42,7 @@ def read_directory_file(path: str) -> dict[str, Any]:
 
 # Each section's key properties: non-empty strings, unique within the section.
 _KEYS = {
+    "onlineMeetings": ("id",),
     "tenants": ("id",),
     "users": ("tenantId", "id"),
     "applications": ("appId",),
@@ -65,7 +67,7 @@ def parse_directory(document: dict[str, Any]) -> Directory:
     """Validate a directory document (the JSON format in docs/directory.md)."""
     if not isinstance(document, dict):
         raise BadRequest("The directory must be a JSON object.")
-    unknown = set(document) - {"tenants", "users", "applications", "applicationInstances"}
+    unknown = set(document) - set(SECTIONS.values())
     if unknown:
         raise BadRequest(f"Unknown directory sections: {', '.join(sorted(unknown))}.")
     d = Directory()
@@ -108,6 +110,19 @@ def parse_directory(document: dict[str, Any]) -> Directory:
                 app_id=i["appId"],
                 phone_number=i.get("phoneNumber"),
             )
+        for p in document.get("applicationAccessPolicies", []):
+            _known_tenant(d, p["tenantId"], "application access policy")
+            users = [str(u) for u in p.get("users", [])]
+            d.access_policies.setdefault(p["tenantId"], []).append(
+                AccessPolicy(
+                    app_ids=frozenset(p["appIds"]), users=frozenset(users), all_users="*" in users
+                )
+            )
+        for m in document.get("onlineMeetings", []):
+            _known_tenant(d, m["tenantId"], f"online meeting {m['id']}")
+            if (m["tenantId"], m["organizerId"]) not in d.users:
+                raise BadRequest(f"The online meeting {m['id']} names an unknown organizer.")
+            d.meeting_fixtures.append(m)
     except (KeyError, TypeError) as exc:
         raise BadRequest(f"The directory is missing a required property: {exc}.") from exc
     return d
@@ -118,29 +133,40 @@ def _known_tenant(d: Directory, tenant_id: str, what: str) -> None:
         raise BadRequest(f"The {what} names unknown tenant {tenant_id}.")
 
 
+# Directory kind -> document section, in document order.
+SECTIONS = {
+    "tenant": "tenants",
+    "user": "users",
+    "application": "applications",
+    "applicationInstance": "applicationInstances",
+    "applicationAccessPolicy": "applicationAccessPolicies",
+    "onlineMeeting": "onlineMeetings",
+}
+
+
+def _entry_key(kind: str, item: dict[str, Any], index: int) -> tuple[str, str]:
+    """(tenant, id) under which an entry is stored."""
+    if kind == "tenant":
+        return item["id"], item["id"]
+    if kind == "application":
+        return "*", item["appId"]
+    if kind == "applicationAccessPolicy":
+        return item["tenantId"], str(item.get("id", index))
+    return item["tenantId"], item["id"]
+
+
 def _entries(document: dict[str, Any]) -> list[Entry]:
     entries: list[Entry] = []
-    for t in document.get("tenants", []):
-        entries.append(("tenant", t["id"], t["id"], t))
-    for u in document.get("users", []):
-        entries.append(("user", u["tenantId"], u["id"], u))
-    for a in document.get("applications", []):
-        entries.append(("application", "*", a["appId"], a))
-    for i in document.get("applicationInstances", []):
-        entries.append(("applicationInstance", i["tenantId"], i["id"], i))
+    for kind, section in SECTIONS.items():
+        for index, item in enumerate(document.get(section, [])):
+            entries.append((kind, *_entry_key(kind, item, index), item))
     return entries
 
 
 def _document(entries: list[Entry]) -> dict[str, Any]:
-    sections = {
-        "tenant": "tenants",
-        "user": "users",
-        "application": "applications",
-        "applicationInstance": "applicationInstances",
-    }
-    document: dict[str, Any] = {name: [] for name in sections.values()}
+    document: dict[str, Any] = {name: [] for name in SECTIONS.values()}
     for kind, _tid, _id, doc in entries:
-        document[sections[kind]].append(doc)
+        document[SECTIONS[kind]].append(doc)
     return document
 
 

@@ -6,7 +6,12 @@ from typing import Any
 
 from callboard.config import Settings
 from callboard.domain.calls import Call, CallState
-from callboard.domain.events import CallStateChanged, Event, OperationFinished, RosterChanged
+from callboard.domain.events import (
+    CallStateChanged,
+    ContentSharingChanged,
+    Event,
+    RosterChanged,
+)
 from callboard.store.repositories import NewJob
 
 WEBHOOK_DELIVER = "webhook.deliver"
@@ -28,6 +33,12 @@ def _notification(call: Call, event: Event) -> dict[str, Any] | None:
             "resourceUrl": f"{base}/participants",
             "resourceData": list(event.participants),
         }
+    if isinstance(event, ContentSharingChanged):
+        return {
+            "changeType": event.change_type,
+            "resourceUrl": f"{base}/contentsharingsessions",
+            "resourceData": list(event.sessions),
+        }
     operation = dict(event.operation)
     url = f"{base}/operations/{operation['id']}"
     operation["@odata.id"] = url
@@ -42,7 +53,6 @@ def jobs_for(call: Call, now: float, settings: Settings) -> list[NewJob]:
         notification = _notification(call, event)
         if notification is None:
             continue
-        assert isinstance(event, CallStateChanged | RosterChanged | OperationFinished)
         body = {
             "@odata.type": "#microsoft.graph.commsNotifications",
             "value": [

@@ -12,7 +12,9 @@ from typing import Any
 from callboard.domain import calls as c
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.directory import Response
+from callboard.domain.events import OperationFinished
 from callboard.domain.participants import new_participant
+from callboard.services import meeting_rosters
 from callboard.services.directory import behaviour_for
 from callboard.services.runtime import Runtime
 from callboard.store.repositories import NewJob
@@ -26,6 +28,11 @@ MEDIA_QUEUE = "mediaQueue"
 def schedule(
     rt: Runtime, uow: UnitOfWork, call: Call, action: str, *, delay: float, **extra: Any
 ) -> None:
+    # A step for an invited participant names its invitation, so that it does nothing
+    # once that identity has been invited again (see ``_apply``).
+    invitation = call.invitations.get(extra.get("target") or "") or {}
+    if invitation.get("operationId"):
+        extra.setdefault("invitation", invitation["operationId"])
     uow.schedule(
         NewJob(
             kind=CALL_PROGRESS,
@@ -45,24 +52,16 @@ def start_outgoing(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
 
 
 def bot_participant(call: Call) -> dict[str, Any]:
-    """The application's own leg: the source of an outgoing call, but the callee (the
-    application or its instance) of an incoming one, whose source is the caller."""
-    side = call.resource["targets"][0] if call.direction == "incoming" else call.resource["source"]
-    return new_participant(
-        call.my_participant_id,
-        side["identity"],
-        modalities=call.resource.get("activeModalities")
-        or call.resource.get("requestedModalities")
-        or ["audio"],
-        source_id=10,
-        language_id=None,
-    )
+    return call.bot_participant()
 
 
 def _target_participant(rt: Runtime, call: Call, key: str, index: int) -> dict[str, Any]:
-    target = next(t for t in call.resource["targets"] if c.target_key(t) == key)
+    invitation = call.invitations.get(key) or {}
+    target = invitation.get("target") or next(
+        t for t in call.resource["targets"] if c.target_key(t) == key
+    )
     return new_participant(
-        rt.ids.new(),
+        invitation.get("participantId") or rt.ids.new(),
         target["identity"],
         modalities=call.resource.get("requestedModalities") or ["audio"],
         source_id=1 + 20 * index,
@@ -116,6 +115,9 @@ def _connect(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
     is established with the caller."""
     if call.state is not CallState.ESTABLISHING:
         return
+    if call.kind is CallKind.MEETING:
+        meeting_rosters.join_call(rt, uow, call)
+        return
     if call.direction == "incoming":
         caller = new_participant(
             rt.ids.new(),
@@ -138,8 +140,12 @@ def run_step(rt: Runtime, payload: dict[str, Any], job_id: int) -> None:
     with rt.uow() as uow:
         call = uow.calls.get(payload["callId"], for_update=True)
         if call is not None:
+            was_over = call.state is CallState.TERMINATED
             _apply(rt, uow, call, payload)
+            finish_invitations(uow, call)
             uow.save_call(call)
+            if call.state is CallState.TERMINATED and not was_over:
+                meeting_rosters.leave_call(rt, uow, call)
         uow.jobs.finish([job_id], uow.now)
         uow.commit()
 
@@ -147,6 +153,8 @@ def run_step(rt: Runtime, payload: dict[str, Any], job_id: int) -> None:
 def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: dict[str, Any]) -> None:
     action = payload["action"]
     key = payload.get("target", "")
+    if key and payload.get("invitation") != (call.invitations.get(key) or {}).get("operationId"):
+        return  # a step of an earlier invitation of an identity invited again since
     match action:
         case "ring":
             _ring(rt, uow, call, key)
@@ -168,6 +176,8 @@ def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: dict[str, Any]) ->
             call.incoming_timed_out()
         case "completeOperation":
             _complete_operation(uow, call, payload["operationId"])
+        case "moveParticipant":
+            _move_participant(rt, uow, call, key)
         case _:
             raise ValueError(f"unknown call.progress action {action!r}")
 
@@ -193,3 +203,34 @@ def _complete_operation(uow: UnitOfWork, call: Call, operation_id: str) -> None:
             operation["completionReason"] = "completedSuccessfully"
     uow.operations.save(call.id, operation)
     call.finish_operation(operation)
+
+
+def _move_participant(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> None:
+    """An invite with replacesCallId: the other party of that peer-to-peer call joins this
+    call without ringing, and the peer-to-peer call ends, in one transaction."""
+    invitation = call.invitations.get(key)
+    if call.is_over or invitation is None or invitation["status"] != c.InvitationStatus.RINGING:
+        return
+    # Locks: this call first, then the replaced one (nothing locks them the other way).
+    replaced = uow.calls.get(invitation["replacesCallId"], for_update=True)
+    if replaced is None or replaced.peer_key() != key:
+        call.target_failed(key, c.MOVE_FAILED)
+        return
+    index = list(call.invitations).index(key)
+    call.target_answered(key, _target_participant(rt, call, key, index), bot_participant(call))
+    replaced.replaced()
+    uow.save_call(replaced)
+
+
+def finish_invitations(uow: UnitOfWork, call: Call) -> None:
+    """After a step or a participant change: pending invitations of an ended call fail, and
+    the invite operations that finished are stored and notified in full."""
+    call.abandon_invitations()
+    for index, event in enumerate(call.events):
+        if not isinstance(event, OperationFinished) or "@odata.type" in event.operation:
+            continue
+        stored = uow.operations.get(call.id, event.operation["id"])
+        if stored is not None:
+            stored.update(event.operation)
+            uow.operations.save(call.id, stored)
+            call.events[index] = OperationFinished(stored)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: SQLite start-up is not serialised there
+    fcntl = None  # type: ignore[assignment]
 
 from callboard.store.tables import STATE_TABLES
 
@@ -66,6 +73,39 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine) -> None:
     """Apply every migration (idempotent); called on start by serve, worker and token."""
     command.upgrade(alembic_config(engine), "head")
+
+
+@contextlib.contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """Serialise start-up work (migrations, the first signing key, directory and fixtures)
+    between processes that start together on one database, e.g. ``serve`` and ``worker``:
+    otherwise both may create the same tables or insert the same rows.
+
+    PostgreSQL: a session advisory lock, one per schema. SQLite: an exclusive ``flock`` on
+    ``<database>-lock`` beside the file (nothing for in-memory databases).
+    """
+    if engine.dialect.name == "postgresql":
+        key = text("SELECT hashtext('callboard.startup:' || current_schema())")
+        with engine.connect() as conn:
+            lock_id = conn.execute(key).scalar_one()
+            conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": lock_id})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id})
+                conn.commit()
+        return
+    database = engine.url.database if is_sqlite(engine) else None
+    if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    with open(f"{database}-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def reset_state(engine: Engine) -> None:

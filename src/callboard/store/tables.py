@@ -66,8 +66,32 @@ calls = Table(
     Column("created_at", Float, nullable=False),
     Column("modified_at", Float, nullable=False),
     Column("version", Integer, nullable=False),
+    # The online meeting a call joined, so a roster change reaches every bot in it.
+    Column("meeting_id", String(128), nullable=True, index=True),
     Column("document", JSON, nullable=False),
     Index("ix_calls_tenant_app", "tenant_id", "app_id"),
+)
+
+# Online meetings: the one store Graph, joins by call, SMS and UCWA all read.
+online_meetings = Table(
+    "online_meetings",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("organizer_id", String(256), nullable=False),
+    Column("join_meeting_id", String(32), nullable=False, unique=True),
+    Column("thread_id", String(256), nullable=False),
+    Column("join_web_url", Text, nullable=False),
+    Column("external_id", String(256), nullable=True),
+    Column("video_teleconference_id", String(32), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("modified_at", Float, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("document", JSON, nullable=False),
+    Index("ix_online_meetings_tenant_thread", "tenant_id", "thread_id"),
+    Index(
+        "ix_online_meetings_tenant_organizer_external", "tenant_id", "organizer_id", "external_id"
+    ),
 )
 
 operations = Table(
@@ -121,4 +145,4 @@ deliveries = Table(
 )
 
 # Tables emptied by an admin reset (directory is reloaded, keys are kept).
-STATE_TABLES = (calls, operations, jobs, deliveries, behaviours, directory_entries)
+STATE_TABLES = (calls, operations, online_meetings, jobs, deliveries, behaviours, directory_entries)

@@ -21,6 +21,7 @@ from callboard.store.repositories import (
     DirectoryRepository,
     JobRepository,
     KeyRepository,
+    MeetingRepository,
     NewJob,
     OperationRepository,
 )
@@ -36,6 +37,7 @@ class UnitOfWork:
     directory: DirectoryRepository
     behaviours: BehaviourRepository
     keys: KeyRepository
+    meetings: MeetingRepository
 
     def __init__(
         self,
@@ -49,7 +51,9 @@ class UnitOfWork:
         self.now = now
         self._outbox = outbox
         self._on_commit = on_commit
-        self._touched: dict[str, Call] = {}
+        # Objects, not ids: one call may be loaded and saved twice in a transaction, and the
+        # events of both copies must reach the outbox.
+        self._touched: list[Call] = []
         self._scheduled: list[NewJob] = []
         self._conn: Connection | None = None
 
@@ -64,6 +68,7 @@ class UnitOfWork:
         self.directory = DirectoryRepository(conn)
         self.behaviours = BehaviourRepository(conn)
         self.keys = KeyRepository(conn)
+        self.meetings = MeetingRepository(conn)
         return self
 
     def __exit__(
@@ -82,11 +87,15 @@ class UnitOfWork:
 
     def add_call(self, call: Call) -> None:
         self.calls.add(call)
-        self._touched[call.id] = call
+        self._touch(call)
 
     def save_call(self, call: Call) -> None:
         self.calls.save(call, self.now)
-        self._touched[call.id] = call
+        self._touch(call)
+
+    def _touch(self, call: Call) -> None:
+        if not any(seen is call for seen in self._touched):
+            self._touched.append(call)
 
     def schedule(self, job: NewJob) -> None:
         self._scheduled.append(job)
@@ -94,7 +103,7 @@ class UnitOfWork:
     def commit(self) -> None:
         assert self._conn is not None
         jobs = list(self._scheduled)
-        for call in self._touched.values():
+        for call in self._touched:
             if self._outbox is not None and call.events:
                 jobs.extend(self._outbox(call, self.now))
             call.events.clear()

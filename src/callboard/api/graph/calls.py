@@ -75,7 +75,8 @@ def render_call(request: Request, call: Call) -> dict[str, Any]:
     return body
 
 
-def _operation_response(request: Request, call_id: str, operation: dict[str, Any]) -> Response:
+def operation_response(request: Request, call_id: str, operation: dict[str, Any]) -> Response:
+    """200 with the operation and a Location header pointing at it."""
     root = graph_root(request)
     body = {
         "@odata.context": f"{root}/$metadata#communications/calls('{call_id}')/operations/$entity",
@@ -194,7 +195,7 @@ async def mute(
     request: Request, call_id: str, body: s.MuteBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     operation = actions.mute_call(rt, principal, call_id, body.clientContext, muted=True)
-    return _operation_response(request, call_id, operation)
+    return operation_response(request, call_id, operation)
 
 
 @router.post("/{call_id}/unmute", summary="unmute")
@@ -202,7 +203,7 @@ async def unmute(
     request: Request, call_id: str, body: s.MuteBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     operation = actions.mute_call(rt, principal, call_id, body.clientContext, muted=False)
-    return _operation_response(request, call_id, operation)
+    return operation_response(request, call_id, operation)
 
 
 @router.post("/{call_id}/playPrompt", summary="playPrompt")
@@ -210,7 +211,7 @@ async def play_prompt(
     request: Request, call_id: str, body: s.PlayPromptBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     operation = actions.play_prompt(rt, principal, call_id, body.dump())
-    return _operation_response(request, call_id, operation)
+    return operation_response(request, call_id, operation)
 
 
 @router.post("/{call_id}/subscribeToTone", summary="subscribeToTone")
@@ -222,7 +223,7 @@ async def subscribe_to_tone(
     principal: PrincipalDep,
 ) -> Response:
     operation = actions.subscribe_to_tone(rt, principal, call_id, body.clientContext)
-    return _operation_response(request, call_id, operation)
+    return operation_response(request, call_id, operation)
 
 
 @router.post("/{call_id}/cancelMediaProcessing", summary="cancelMediaProcessing")
@@ -234,7 +235,7 @@ async def cancel_media_processing(
     principal: PrincipalDep,
 ) -> Response:
     operation = actions.cancel_media_processing(rt, principal, call_id, body.clientContext)
-    return _operation_response(request, call_id, operation)
+    return operation_response(request, call_id, operation)
 
 
 @router.post("/{call_id}/sendDtmfTones", summary="sendDtmfTones")
@@ -246,7 +247,7 @@ async def send_dtmf_tones(
     principal: PrincipalDep,
 ) -> Response:
     operation = actions.send_dtmf_tones(rt, principal, call_id, body.dump())
-    return _operation_response(request, call_id, operation)
+    return operation_response(request, call_id, operation)
 
 
 @router.post("/{call_id}/updateRecordingStatus", summary="updateRecordingStatus")
@@ -258,7 +259,7 @@ async def update_recording_status(
     principal: PrincipalDep,
 ) -> Response:
     operation = actions.update_recording_status(rt, principal, call_id, body.dump())
-    return _operation_response(request, call_id, operation)
+    return operation_response(request, call_id, operation)
 
 
 @router.post(

@@ -30,9 +30,11 @@ def upgrade() -> None:
         sa.Column("created_at", sa.Float(), nullable=False),
         sa.Column("modified_at", sa.Float(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.String(length=128), nullable=True),
         sa.Column("document", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_calls")),
     )
+    op.create_index(op.f("ix_calls_meeting_id"), "calls", ["meeting_id"], unique=False)
     op.create_index("ix_calls_tenant_app", "calls", ["tenant_id", "app_id"], unique=False)
     op.create_table(
         "deliveries",
@@ -88,6 +90,35 @@ def upgrade() -> None:
     op.create_index("ix_jobs_ordering_key_id", "jobs", ["ordering_key", "id"], unique=False)
     op.create_index("ix_jobs_status_run_at", "jobs", ["status", "run_at"], unique=False)
     op.create_table(
+        "online_meetings",
+        sa.Column("id", sa.String(length=128), nullable=False),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("organizer_id", sa.String(length=256), nullable=False),
+        sa.Column("join_meeting_id", sa.String(length=32), nullable=False),
+        sa.Column("thread_id", sa.String(length=256), nullable=False),
+        sa.Column("join_web_url", sa.Text(), nullable=False),
+        sa.Column("external_id", sa.String(length=256), nullable=True),
+        sa.Column("video_teleconference_id", sa.String(length=32), nullable=True),
+        sa.Column("created_at", sa.Float(), nullable=False),
+        sa.Column("modified_at", sa.Float(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("document", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_online_meetings")),
+        sa.UniqueConstraint("join_meeting_id", name=op.f("uq_online_meetings_join_meeting_id")),
+    )
+    op.create_index(
+        "ix_online_meetings_tenant_organizer_external",
+        "online_meetings",
+        ["tenant_id", "organizer_id", "external_id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_online_meetings_tenant_thread",
+        "online_meetings",
+        ["tenant_id", "thread_id"],
+        unique=False,
+    )
+    op.create_table(
         "operations",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("call_id", sa.String(length=64), nullable=False),
@@ -112,6 +143,9 @@ def downgrade() -> None:
     op.drop_table("signing_keys")
     op.drop_index(op.f("ix_operations_call_id"), table_name="operations")
     op.drop_table("operations")
+    op.drop_index("ix_online_meetings_tenant_thread", table_name="online_meetings")
+    op.drop_index("ix_online_meetings_tenant_organizer_external", table_name="online_meetings")
+    op.drop_table("online_meetings")
     op.drop_index("ix_jobs_status_run_at", table_name="jobs")
     op.drop_index("ix_jobs_ordering_key_id", table_name="jobs")
     op.drop_table("jobs")
@@ -120,6 +154,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_deliveries_call_id"), table_name="deliveries")
     op.drop_table("deliveries")
     op.drop_index("ix_calls_tenant_app", table_name="calls")
+    op.drop_index(op.f("ix_calls_meeting_id"), table_name="calls")
     op.drop_table("calls")
     op.drop_table("behaviours")
     # ### end Alembic commands ###

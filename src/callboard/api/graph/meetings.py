@@ -1,0 +1,227 @@
+"""``/me/onlineMeetings`` and ``/users/{id}/onlineMeetings``; content-sharing sessions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from callboard.api.deps import PrincipalDep, RuntimeDep, graph_root
+from callboard.api.graph.meeting_schemas import READ_ONLY, OnlineMeetingBody, hide_evolvable
+from callboard.api.responses import json_response
+from callboard.domain.meetings import OnlineMeeting
+from callboard.errors import BadRequest, ItemNotFound
+from callboard.services import meetings
+from callboard.services.calls import get_content_sharing_sessions
+
+router = APIRouter(tags=["onlineMeetings"])
+Filter = Annotated[str | None, Query(alias="$filter")]
+
+PREFER_EVOLVABLE = "include-unknown-enum-members"
+
+
+def _opted_in(request: Request) -> bool:
+    return PREFER_EVOLVABLE in request.headers.get("prefer", "")
+
+
+def _body(request: Request, body: OnlineMeetingBody) -> dict[str, Any]:
+    used = body.evolvable_values()
+    if used and not _opted_in(request):
+        raise BadRequest(
+            f"{', '.join(sorted(used))}: send 'Prefer: include-unknown-enum-members' to use "
+            "these values."
+        )
+    data = body.dump()
+    for name in READ_ONLY:
+        data.pop(name, None)
+    return data
+
+
+def _context(request: Request, user_ref: str, entity: bool) -> str:
+    owner = "me" if user_ref == meetings.ME else f"users('{user_ref}')"
+    return f"{graph_root(request)}/$metadata#{owner}/onlineMeetings" + (
+        "/$entity" if entity else ""
+    )
+
+
+def _render(request: Request, meeting: OnlineMeeting) -> dict[str, Any]:
+    resource = dict(meeting.resource)
+    return resource if _opted_in(request) else dict(hide_evolvable(resource))
+
+
+def _one(request: Request, user_ref: str, meeting: OnlineMeeting, status: int = 200) -> Response:
+    body = {"@odata.context": _context(request, user_ref, True), **_render(request, meeting)}
+    return json_response(body, status)
+
+
+def _collection(request: Request, user_ref: str, found: list[OnlineMeeting]) -> Response:
+    return json_response(
+        {
+            "@odata.context": _context(request, user_ref, False),
+            "value": [_render(request, m) for m in found],
+        }
+    )
+
+
+# Both path forms share the handlers: /me/... and /users/{user_id}/...
+def _add(path: str, method: str, endpoint: Any, name: str, status: int = 200) -> None:
+    for prefix, owner in (("/me", "me"), ("/users/{user_id}", "user")):
+        router.add_api_route(
+            f"{prefix}{path}",
+            endpoint(owner),
+            methods=[method],
+            summary=name,
+            status_code=status,
+            name=f"{name} ({owner})",
+        )
+
+
+def _owner(kind: str, user_id: str | None) -> str:
+    return meetings.ME if kind == "me" else str(user_id)
+
+
+def _create(kind: str) -> Any:
+    async def create_online_meeting(
+        request: Request,
+        body: OnlineMeetingBody,
+        rt: RuntimeDep,
+        principal: PrincipalDep,
+        user_id: str | None = None,
+    ) -> Response:
+        owner = _owner(kind, user_id)
+        meeting = meetings.create_online_meeting(rt, principal, owner, _body(request, body))
+        return _one(request, owner, meeting, 201)
+
+    return create_online_meeting
+
+
+def _create_or_get(kind: str) -> Any:
+    async def create_or_get(
+        request: Request,
+        body: OnlineMeetingBody,
+        rt: RuntimeDep,
+        principal: PrincipalDep,
+        user_id: str | None = None,
+    ) -> Response:
+        owner = _owner(kind, user_id)
+        meeting, created = meetings.create_or_get_online_meeting(
+            rt, principal, owner, _body(request, body)
+        )
+        return _one(request, owner, meeting, 201 if created else 200)
+
+    return create_or_get
+
+
+def _list(kind: str) -> Any:
+    async def list_online_meetings(
+        request: Request,
+        rt: RuntimeDep,
+        principal: PrincipalDep,
+        odata_filter: Filter = None,
+        user_id: str | None = None,
+    ) -> Response:
+        owner = _owner(kind, user_id)
+        found = meetings.list_online_meetings(rt, principal, owner, odata_filter)
+        return _collection(request, owner, found)
+
+    return list_online_meetings
+
+
+def _get(kind: str) -> Any:
+    async def get_online_meeting(
+        request: Request,
+        meeting_id: str,
+        rt: RuntimeDep,
+        principal: PrincipalDep,
+        user_id: str | None = None,
+    ) -> Response:
+        owner = _owner(kind, user_id)
+        return _one(request, owner, meetings.get_online_meeting(rt, principal, owner, meeting_id))
+
+    return get_online_meeting
+
+
+def _update(kind: str) -> Any:
+    async def update_online_meeting(
+        request: Request,
+        meeting_id: str,
+        body: OnlineMeetingBody,
+        rt: RuntimeDep,
+        principal: PrincipalDep,
+        user_id: str | None = None,
+    ) -> Response:
+        owner = _owner(kind, user_id)
+        patch = _body(request, body)
+        if "joinMeetingIdSettings" in patch:
+            raise BadRequest("joinMeetingIdSettings cannot change after the meeting is created.")
+        if "externalId" in patch:
+            raise BadRequest("externalId cannot change after the meeting is created.")
+        meeting = meetings.update_online_meeting(rt, principal, owner, meeting_id, patch)
+        return _one(request, owner, meeting)
+
+    return update_online_meeting
+
+
+def _delete(kind: str) -> Any:
+    async def delete_online_meeting(
+        meeting_id: str, rt: RuntimeDep, principal: PrincipalDep, user_id: str | None = None
+    ) -> Response:
+        meetings.delete_online_meeting(rt, principal, _owner(kind, user_id), meeting_id)
+        return Response(status_code=204)
+
+    return delete_online_meeting
+
+
+_add("/onlineMeetings", "POST", _create, "create onlineMeeting", 201)
+_add("/onlineMeetings/createOrGet", "POST", _create_or_get, "createOrGet onlineMeeting")
+_add("/onlineMeetings", "GET", _list, "list onlineMeetings ($filter)")
+_add("/onlineMeetings/{meeting_id}", "GET", _get, "get onlineMeeting")
+_add("/onlineMeetings/{meeting_id}", "PATCH", _update, "update onlineMeeting")
+_add("/onlineMeetings/{meeting_id}", "DELETE", _delete, "delete onlineMeeting", 204)
+
+
+@router.get("/communications/onlineMeetings", summary="onlineMeetings by VideoTeleconferenceId")
+async def list_communications_meetings(
+    request: Request, rt: RuntimeDep, principal: PrincipalDep, odata_filter: Filter = None
+) -> Response:
+    found = meetings.find_by_video_teleconference_id(rt, principal, odata_filter)
+    return json_response(
+        {
+            "@odata.context": f"{graph_root(request)}/$metadata#communications/onlineMeetings",
+            "value": [_render(request, m) for m in found],
+        }
+    )
+
+
+@router.get(
+    "/communications/calls/{call_id}/contentSharingSessions",
+    summary="list contentSharingSessions",
+    tags=["calls"],
+)
+async def list_content_sharing_sessions(
+    request: Request, call_id: str, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    sessions = get_content_sharing_sessions(rt, principal, call_id)
+    context = (
+        f"{graph_root(request)}/$metadata#communications/calls('{call_id}')/contentSharingSessions"
+    )
+    return json_response({"@odata.context": context, "value": sessions})
+
+
+@router.get(
+    "/communications/calls/{call_id}/contentSharingSessions/{session_id}",
+    summary="get contentSharingSession",
+    tags=["calls"],
+)
+async def get_content_sharing_session(
+    request: Request, call_id: str, session_id: str, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    sessions = get_content_sharing_sessions(rt, principal, call_id)
+    found = next((s for s in sessions if s["id"] == session_id), None)
+    if found is None:
+        raise ItemNotFound(f"No content-sharing session {session_id} in call {call_id}.")
+    context = (
+        f"{graph_root(request)}/$metadata#communications/calls('{call_id}')"
+        "/contentSharingSessions/$entity"
+    )
+    return json_response({"@odata.context": context, **found})

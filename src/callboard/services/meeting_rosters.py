@@ -1,0 +1,272 @@
+"""Who is in a meeting, and telling every bot in it.
+
+A meeting's live roster holds simulated people (added through the admin API or the
+directory's fixtures) and the bots whose calls joined. Every change is copied to each
+established call in the meeting (a roster notification each); content sharing likewise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callboard.domain import calls as c
+from callboard.domain.calls import Call, CallState
+from callboard.domain.meetings import OnlineMeeting, public
+from callboard.domain.participants import new_participant
+from callboard.errors import BadRequest, ItemNotFound
+from callboard.services.runtime import Runtime
+from callboard.store.uow import UnitOfWork
+
+MEETING_DELETED = c.result_info(200, 5003, "The meeting ended: it was deleted.")
+REMOVED = c.result_info(200, 5300, "The participant was removed from the meeting.")
+# Internal call key: the bot waits for the organizer (allowConversationWithoutHost false).
+WAITING_FOR_HOST = "waitingForHost"
+
+
+def roster(meeting: OnlineMeeting) -> list[dict[str, Any]]:
+    return [public(p) for p in meeting.participants]
+
+
+def _fan_out(uow: UnitOfWork, meeting: OnlineMeeting, *, except_call: str | None = None) -> None:
+    """Copy the roster to every established call; connect bots that waited for the host."""
+    current = roster(meeting)
+    for call in uow.calls.in_meeting(meeting.id):
+        if call.id == except_call:
+            continue
+        if call.resource.get(WAITING_FOR_HOST) and meeting.organizer_present:
+            _enter(meeting, call)
+            call.join_meeting(roster(meeting))
+            current = roster(meeting)
+        else:
+            call.sync_roster(current)
+        uow.save_call(call)
+
+
+def _enter(meeting: OnlineMeeting, call: Call) -> None:
+    call.resource.pop(WAITING_FOR_HOST, None)
+    bot = call.bot_participant()
+    same_tenant = call.tenant_id == meeting.tenant_id
+    bot["isInLobby"] = meeting.must_wait_in_lobby("organization" if same_tenant else "federated")
+    bot["_callId"] = call.id
+    meeting.join(bot)
+
+
+def join_call(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
+    """The bot's leg reached the meeting: it enters (maybe into the lobby), or waits for the
+    organizer when the call asked not to talk without the host."""
+    if call.state is not CallState.ESTABLISHING or call.meeting_id is None:
+        return
+    meeting = uow.meetings.get(call.meeting_id)
+    if meeting is None:
+        call.meeting_ended(MEETING_DELETED)
+        return
+    info = call.resource.get("meetingInfo") or {}
+    if info.get("allowConversationWithoutHost") is False and not meeting.organizer_present:
+        call.resource[WAITING_FOR_HOST] = True
+        return
+    _enter(meeting, call)
+    call.join_meeting(roster(meeting))
+    uow.meetings.save(meeting, uow.now)
+    _fan_out(uow, meeting, except_call=call.id)
+
+
+def leave_call(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
+    """A meeting call ended: its bot leaves the roster the other bots see."""
+    if call.meeting_id is None:
+        return
+    meeting = uow.meetings.get(call.meeting_id)
+    if meeting is None:
+        return
+    bots = [p for p in meeting.participants if p.get("_callId") == call.id]
+    if not bots:
+        return
+    for bot in bots:
+        meeting.participants.remove(bot)
+    uow.meetings.save(meeting, uow.now)
+    _fan_out(uow, meeting, except_call=call.id)
+
+
+def meeting_deleted(rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting) -> None:
+    for call in uow.calls.in_meeting(meeting.id):
+        call.meeting_ended(MEETING_DELETED)
+        uow.save_call(call)
+
+
+# -- simulated people (admin API, fixtures) -------------------------------------------
+
+
+def person(
+    rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, spec: dict[str, Any]
+) -> dict[str, Any]:
+    """A participant for a simulated person: a directory user, a phone, or an anonymous guest.
+    Whether they wait in the lobby follows the meeting's lobbyBypassSettings."""
+    directory = rt.directory(uow)
+    user_ref, phone, name = spec.get("userId"), spec.get("phone"), spec.get("displayName")
+    if sum(x is not None for x in (user_ref, phone)) > 1:
+        raise BadRequest("Give userId or phone, not both.")
+    identity: dict[str, Any]
+    if user_ref is not None:
+        user = directory.user(meeting.tenant_id, user_ref) or directory.find_user_anywhere(user_ref)
+        if user is None:
+            raise BadRequest(f"Unknown user {user_ref!r}.")
+        if user.id == meeting.organizer_id and user.tenant_id == meeting.tenant_id:
+            kind = "organizer"
+        elif user.tenant_id != meeting.tenant_id:
+            kind = "federated"
+        elif meeting.is_invited(user.id):
+            kind = "invited"
+        else:
+            kind = "organization"
+        identity = {
+            "@odata.type": "#microsoft.graph.identitySet",
+            "user": {
+                "@odata.type": "#microsoft.graph.identity",
+                "id": user.id,
+                "displayName": user.display_name,
+                "tenantId": user.tenant_id,
+                "identityProvider": "AAD",
+            },
+        }
+    elif phone is not None:
+        kind = "phone"
+        identity = {
+            "@odata.type": "#microsoft.graph.identitySet",
+            "phone": {"@odata.type": "#microsoft.graph.identity", "id": phone},
+        }
+    else:
+        kind = "anonymous"
+        identity = {
+            "@odata.type": "#microsoft.graph.identitySet",
+            "guest": {
+                "@odata.type": "#microsoft.graph.identity",
+                "id": rt.ids.new(),
+                "displayName": name or "Guest",
+            },
+        }
+    participant = new_participant(
+        rt.ids.new(),
+        identity,
+        modalities=spec.get("modalities") or ["audio", "video", "videoBasedScreenSharing"],
+        source_id=1 + 10 * len(meeting.participants),
+        muted=bool(spec.get("muted", False)),
+        in_lobby=meeting.must_wait_in_lobby(kind),
+    )
+    participant["_role"] = kind
+    for stream in participant["mediaStreams"]:
+        if stream["mediaType"] != "audio":
+            stream["direction"] = "receiveOnly"
+    return participant
+
+
+def add_people(
+    rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, specs: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """People join (fixtures at creation: no calls to tell yet)."""
+    joined = [person(rt, uow, meeting, spec) for spec in specs]
+    for participant in joined:
+        meeting.join(participant)
+    return joined
+
+
+def describe(rt: Runtime, meeting_id: str) -> dict[str, Any]:
+    """The meeting resource with who is in it (the admin view)."""
+    with rt.uow() as uow:
+        meeting = _load(uow, meeting_id)
+    return {
+        **meeting.resource,
+        "tenantId": meeting.tenant_id,
+        "roster": roster(meeting),
+        "contentSharingSessions": [public(s) for s in meeting.sharing_sessions],
+    }
+
+
+def _load(uow: UnitOfWork, meeting_id: str) -> OnlineMeeting:
+    meeting = uow.meetings.get(meeting_id)
+    if meeting is None:
+        raise ItemNotFound(f"The onlineMeeting {meeting_id} does not exist.")
+    return meeting
+
+
+def _change(rt: Runtime, meeting_id: str, change: Any) -> Any:
+    """Apply ``change(uow, meeting)``, save, tell every bot, commit; return its result."""
+    with rt.uow() as uow:
+        meeting = _load(uow, meeting_id)
+        result = change(uow, meeting)
+        uow.meetings.save(meeting, uow.now)
+        _fan_out(uow, meeting)
+        uow.commit()
+    return result
+
+
+def join_person(rt: Runtime, meeting_id: str, spec: dict[str, Any]) -> dict[str, Any]:
+    def change(uow: UnitOfWork, meeting: OnlineMeeting) -> dict[str, Any]:
+        return public(add_people(rt, uow, meeting, [spec])[0])
+
+    result: dict[str, Any] = _change(rt, meeting_id, change)
+    return result
+
+
+def leave(rt: Runtime, meeting_id: str, participant_id: str) -> None:
+    def change(uow: UnitOfWork, meeting: OnlineMeeting) -> None:
+        found = meeting.participant(participant_id)
+        if found.get("_callId"):
+            raise BadRequest("A bot leaves a meeting by hanging up its call.")
+        for session in [s for s in meeting.sharing_sessions if s["_sharer"] == participant_id]:
+            _stop_sharing(uow, meeting, session["id"])
+        meeting.leave(participant_id)
+
+    _change(rt, meeting_id, change)
+
+
+def set_muted(rt: Runtime, meeting_id: str, participant_id: str, muted: bool) -> None:
+    _change(rt, meeting_id, lambda uow, meeting: meeting.set_muted(participant_id, muted))
+
+
+def admit(rt: Runtime, meeting_id: str, participant_id: str) -> None:
+    """The organizer admits someone waiting in the lobby (a bot or a person)."""
+    _change(rt, meeting_id, lambda uow, meeting: meeting.admit(participant_id))
+
+
+# -- content sharing ------------------------------------------------------------------
+
+
+def _tell_sharing(
+    uow: UnitOfWork, meeting: OnlineMeeting, change_type: str, session: dict[str, Any]
+) -> None:
+    for call in uow.calls.in_meeting(meeting.id):
+        call.content_sharing_changed(change_type, [public(session)])
+        uow.save_call(call)
+
+
+def start_sharing(rt: Runtime, meeting_id: str, participant_id: str) -> dict[str, Any]:
+    def change(uow: UnitOfWork, meeting: OnlineMeeting) -> dict[str, Any]:
+        session_id = rt.ids.new().replace("-", "").upper() * 2
+        session = meeting.start_sharing(session_id, participant_id)
+        _tell_sharing(uow, meeting, "created", session)
+        return public(session)
+
+    result: dict[str, Any] = _change(rt, meeting_id, change)
+    return result
+
+
+def update_sharing(rt: Runtime, meeting_id: str, session_id: str) -> None:
+    def change(uow: UnitOfWork, meeting: OnlineMeeting) -> None:
+        _tell_sharing(uow, meeting, "updated", meeting.sharing_session(session_id))
+
+    _change(rt, meeting_id, change)
+
+
+def _stop_sharing(uow: UnitOfWork, meeting: OnlineMeeting, session_id: str) -> None:
+    _tell_sharing(uow, meeting, "deleted", meeting.stop_sharing(session_id))
+
+
+def stop_sharing(rt: Runtime, meeting_id: str, session_id: str) -> None:
+    _change(rt, meeting_id, lambda uow, meeting: _stop_sharing(uow, meeting, session_id))
+
+
+def sharing_sessions(uow: UnitOfWork, call: Call) -> list[dict[str, Any]]:
+    """The content-sharing sessions a meeting call can see (none outside meetings)."""
+    if call.meeting_id is None or call.state is not CallState.ESTABLISHED:
+        return []
+    meeting = uow.meetings.get(call.meeting_id)
+    return [] if meeting is None else [public(s) for s in meeting.sharing_sessions]

@@ -1,0 +1,69 @@
+"""The unit of work turns every touched call's events into jobs, atomically."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from callboard.config import Settings
+from callboard.domain.calls import Call, CallKind
+from callboard.services import notifications
+from callboard.store import tables
+from callboard.store.uow import UnitOfWork
+
+
+def _uow(engine: Engine, settings: Settings) -> UnitOfWork:
+    return UnitOfWork(
+        engine, now=1.0, outbox=lambda call, now: notifications.jobs_for(call, now, settings)
+    )
+
+
+def _jobs(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(tables.jobs)).scalar_one())
+
+
+def _call() -> Call:
+    resource: dict[str, Any] = {
+        "callbackUri": "https://bot/cb",
+        "myParticipantId": "me",
+        "targets": [{"identity": {"user": {"id": "u"}}}],
+    }
+    return Call.place_outgoing(
+        id="c1",
+        tenant_id="t",
+        app_id="a",
+        api_version="v1.0",
+        kind=CallKind.PEER_TO_PEER,
+        resource=resource,
+        now=0.0,
+    )
+
+
+def test_events_of_two_copies_of_one_call_all_become_jobs(
+    engine: Engine, settings: Settings
+) -> None:
+    with _uow(engine, settings) as uow:
+        uow.add_call(_call())
+        uow.commit()
+    assert _jobs(engine) == 1
+    with _uow(engine, settings) as uow:
+        first = uow.calls.get("c1")
+        assert first is not None
+        first.hang_up()
+        uow.save_call(first)
+        second = uow.calls.get("c1")
+        assert second is not None
+        second.finish_termination()
+        uow.save_call(second)
+        uow.commit()
+    assert _jobs(engine) == 3
+
+
+def test_nothing_is_written_without_commit(engine: Engine, settings: Settings) -> None:
+    with _uow(engine, settings) as uow:
+        uow.add_call(_call())
+    assert _jobs(engine) == 0
+    with _uow(engine, settings) as uow:
+        assert uow.calls.get("c1") is None
