@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 
-from callboard.app import create_app
+from callboard.app import attach, build_app, build_services
 from callboard.clock import FrozenClock
 from callboard.config import Settings
 from callboard.jobs.runner import Runner
@@ -138,10 +139,19 @@ def engine(settings: Settings) -> Iterator[Engine]:
     e.dispose()
 
 
+@pytest.fixture(scope="session")
+def shared_app() -> FastAPI:
+    """One app for the session: FastAPI prepares each route on its first request (costly),
+    so tests share the routes and attach their own services."""
+    return build_app()
+
+
 @pytest.fixture
-def app_client(settings: Settings, clock: FrozenClock, engine: Engine) -> Iterator[TestClient]:
-    app = create_app(settings, clock=clock, engine=engine)
-    with TestClient(app, base_url="http://callboard.test") as client:
+def app_client(
+    shared_app: FastAPI, settings: Settings, clock: FrozenClock, engine: Engine
+) -> Iterator[TestClient]:
+    attach(shared_app, build_services(settings, clock=clock, engine=engine))
+    with TestClient(shared_app, base_url="http://callboard.test") as client:
         yield client
 
 

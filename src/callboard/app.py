@@ -75,30 +75,42 @@ def build_services(
 
 
 def create_app(settings: Settings, **collaborators: object) -> FastAPI:
-    services = build_services(settings, **collaborators)  # type: ignore[arg-type]
+    app = build_app()
+    attach(app, build_services(settings, **collaborators))  # type: ignore[arg-type]
+    return app
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        task = None
-        if settings.run_jobs_in_process:
-            task = asyncio.create_task(services.runner.run_forever(stop))
-        try:
-            yield
-        finally:
-            stop.set()
-            services.runner.wake()
-            if task is not None:
-                await task
 
+def attach(app: FastAPI, services: Services) -> None:
+    """Give an app its services. Tests reuse one app (FastAPI prepares each route on its first
+    request, which is costly) and attach fresh services for each test."""
+    app.state.runtime = services.runtime
+    app.state.runner = services.runner
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    runner: Runner = app.state.runner
+    stop = asyncio.Event()
+    task = None
+    if app.state.runtime.settings.run_jobs_in_process:
+        task = asyncio.create_task(runner.run_forever(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        runner.wake()
+        if task is not None:
+            await task
+
+
+def build_app() -> FastAPI:
+    """The routes, error handlers and middleware; services come from ``attach``."""
     app = FastAPI(
         title="Callboard",
         version=__version__,
         description="Microsoft Graph cloud-communications APIs, self-hosted.",
-        lifespan=lifespan,
+        lifespan=_lifespan,
     )
-    app.state.runtime = services.runtime
-    app.state.runner = services.runner
     errors.install(app)
     for version in GRAPH_VERSIONS:
         app.include_router(graph_calls.router, prefix=f"/{version}")

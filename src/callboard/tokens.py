@@ -3,6 +3,7 @@ tokens it puts on the notifications it POSTs to bots. Keys are published as a JW
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import uuid
@@ -12,6 +13,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from jwt.algorithms import RSAAlgorithm
 
 GRAPH_AUDIENCES = ("https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000")
@@ -26,6 +28,13 @@ def generate_private_pem() -> tuple[str, str]:
         serialization.NoEncryption(),
     ).decode()
     return uuid.uuid4().hex, pem
+
+
+@functools.lru_cache(maxsize=16)
+def _load_private_key(pem: str) -> PrivateKeyTypes:
+    """Parsing checks the RSA key's consistency, which costs tens of milliseconds: do it once
+    per key and process (a pure function of the PEM, so the cache cannot go stale)."""
+    return serialization.load_pem_private_key(pem.encode(), password=None)
 
 
 def token_issuer(tenant_id: str) -> str:
@@ -59,10 +68,7 @@ class KeyRing:
     def __init__(self, keys: list[tuple[str, str]]) -> None:
         if not keys:
             raise ValueError("a key ring needs at least one key")
-        self._private = {
-            kid: serialization.load_pem_private_key(pem.encode(), password=None)
-            for kid, pem in keys
-        }
+        self._private = {kid: _load_private_key(pem) for kid, pem in keys}
         self._public: dict[str, rsa.RSAPublicKey] = {}
         for kid, key in self._private.items():
             if not isinstance(key, rsa.RSAPrivateKey):

@@ -1,9 +1,11 @@
 """Live ``callboard`` processes on loopback, stopped at teardown.
 
 ``launcher`` starts servers and workers for one test (on the parametrised ``database_url``
-of ``tests/conftest.py``: SQLite and PostgreSQL). ``shared`` is one server for the whole
-session (SQLite) with its receiver and the ``callboard token`` outputs, for tests that do
-not concern persistence.
+of ``tests/conftest.py``, or ``fresh_database_url``: SQLite and PostgreSQL). ``shared`` is
+one server for the whole session (SQLite) with its receiver and the ``callboard token``
+outputs, for tests that do not concern persistence. Its virtual clock is shared too: the
+tokens issued at the start expire an hour later on that clock, so tests advance it by
+minutes at most and filter the receiver's notifications by call id.
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ class Shared:
 
 
 # ``callboard token`` runs made once per session, concurrently with the server start
-# (each process spends ~2 s importing).
+# (each process spends over a second of CPU importing).
 TOKEN_RUNS: dict[str, list[str]] = {
     "default": [],
     "alice": ["--user", "alice@callboard.dev"],

@@ -20,15 +20,12 @@ from typing import Any, TypeVar
 
 import httpx
 
-from tests.conftest import CONTOSO
+from tests.conftest import CALLING_BOT, CONTOSO, TEST_BOT
 
 BOT_HOST = "https://bot.contoso.com"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
-CLIENT_SECRETS = {
-    "2891555a-92ff-42e6-80fa-6e1300c6b5c6": "calling-bot-secret",
-    "dd3885da-f9ab-486b-bfae-85de3d445555": "test-bot-secret",
-}
+CLIENT_SECRETS = {CALLING_BOT: "calling-bot-secret", TEST_BOT: "test-bot-secret"}
 
 PYCACHE = Path(tempfile.gettempdir()) / f"callboard-e2e-pycache-{getattr(os, 'getuid', str)()}"
 

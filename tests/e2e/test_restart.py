@@ -8,7 +8,6 @@ the restart the bot is back and receives exactly the queued notifications, in or
 from __future__ import annotations
 
 import signal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,7 +101,7 @@ def assert_clean_stop(server: LiveServer) -> None:
 
 
 def test_calls_notifications_and_keys_survive_sigterm_and_sigkill(
-    database_url: str, receiver: Receiver, launcher: Launcher, tmp_path: Path
+    database_url: str, receiver: Receiver, launcher: Launcher
 ) -> None:
     env = callboard_env(
         receiver.url, webhook_backoff_base_seconds=BACKOFF_SECONDS, webhook_max_attempts=50

@@ -6,6 +6,7 @@ notifications. Both start together on an empty database, as a compose file would
 from __future__ import annotations
 
 import signal
+from typing import Any
 
 import jwt
 import pytest
@@ -42,15 +43,22 @@ def test_worker_delivers_for_a_server_that_runs_no_jobs(
     assert response.status_code == 201, response.text
     call_id = response.json()["id"]
 
+    def call_jobs() -> list[dict[str, Any]]:
+        return [j for j in server.jobs() if j["payload"].get("callId") == call_id]
+
     wait_for(
-        lambda: "established" in receiver.states(call_id),
-        what=f"the worker to deliver 'established'\n{worker.log()[-2000:]}",
+        lambda: (
+            "established" in receiver.states(call_id)
+            and all(j["status"] == "done" for j in call_jobs())
+        ),
+        what="the worker to run every job of the call",
     )
     assert receiver.states(call_id) == ["establishing", "established"]
+    deliveries = [j for j in call_jobs() if j["kind"] == "webhook.deliver"]
+    assert len(receiver.received) == len(deliveries)
     assert {r.path for r in receiver.received} == {"/via-worker/callback"}
     # The worker's writes are the server's state.
     assert server.call_state(call_id, token) == "established"
-    assert all(j["status"] == "done" for j in server.jobs() if j["payload"]["callId"] == call_id)
 
     # The worker signs with a key the server publishes: one key ring, in the database.
     jwks = server.http.get("/v1/keys").json()["keys"]
