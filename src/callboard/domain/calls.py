@@ -325,7 +325,10 @@ class Call:
             self._terminate(ALL_OTHERS_LEFT)
 
     def _nobody_else_can_join(self) -> bool:
-        """True when no invitee is ringing or present: the bot would be alone."""
+        """True when no invitee is ringing or present: the bot would be alone. A meeting goes
+        on whoever the bot invited (the people in it are the meeting's, not the bot's)."""
+        if self.kind is CallKind.MEETING:
+            return False
         return all(
             inv["status"] in (InvitationStatus.FAILED, InvitationStatus.LEFT)
             for inv in self.invitations.values()

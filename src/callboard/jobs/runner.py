@@ -30,11 +30,6 @@ COALESCE_SECONDS = 0.005
 # about this long, letting requests in between, so that a batch of due timers neither
 # stalls the loop for its whole length nor waits behind every request after each step.
 STEP_SLICE_SECONDS = 0.005
-# run_forever claims the next batch while the last one's POSTs are still in flight. Claimed
-# jobs stay "running" until their outcomes commit, so a call's later notifications still
-# wait for its earlier ones (FIFO per call), and a crash leaves them to be claimed again
-# once their lock expires (at least once), as with one batch at a time.
-MAX_BATCHES_IN_FLIGHT = 2
 
 
 class Runner:
@@ -65,13 +60,8 @@ class Runner:
             min(s.webhook_backoff_base_seconds * 2 ** (attempts - 1), s.webhook_backoff_max_seconds)
         )
 
-    async def run_due(
-        self,
-        in_flight: set[asyncio.Task[None]] | None = None,
-        limit: asyncio.Semaphore | None = None,
-    ) -> int:
-        """Claim and run one batch of due jobs; returns how many ran. With ``in_flight``,
-        the batch's deliveries go on in a task added to it instead of being awaited."""
+    async def run_due(self) -> int:
+        """Claim and run one batch of due jobs; returns how many ran."""
         s = self.rt.settings
         with self.rt.uow() as uow:
             jobs = uow.jobs.claim_due(uow.now, s.runner_batch_size, s.job_lock_seconds)
@@ -87,20 +77,8 @@ class Runner:
                     await asyncio.sleep(0)
                     slice_end = time.perf_counter() + STEP_SLICE_SECONDS
         if webhooks:
-            if in_flight is None:
-                await self._deliver_all(webhooks, limit)
-            else:
-                task = asyncio.create_task(self._deliver_all(webhooks, limit))
-                in_flight.add(task)
-                task.add_done_callback(lambda done: self._batch_done(done, in_flight))
+            await self._deliver_all(webhooks)
         return len(jobs)
-
-    def _batch_done(self, task: asyncio.Task[None], in_flight: set[asyncio.Task[None]]) -> None:
-        in_flight.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("job runner batch failed", exc_info=task.exception())
-        # Jobs that waited behind this batch's (FIFO per call) may be claimed now.
-        self._wake.set()
 
     async def run_until_idle(self, max_batches: int = 10_000) -> int:
         """Run batches until nothing is due at the clock's current time (tests, admin)."""
@@ -116,17 +94,12 @@ class Runner:
         self._loop = asyncio.get_running_loop()
         poll = self.rt.settings.runner_poll_seconds
         full = self.rt.settings.runner_batch_size
-        # One limit on concurrent POSTs for all the batches in flight.
-        limit = asyncio.Semaphore(self.rt.settings.runner_concurrency)
-        in_flight: set[asyncio.Task[None]] = set()
         while not stop.is_set():
             try:
-                ran = await self.run_due(in_flight, limit)
+                ran = await self.run_due()
             except Exception:
                 log.exception("job runner batch failed")
                 ran = 0
-            if len(in_flight) >= MAX_BATCHES_IN_FLIGHT:
-                await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
             if ran:
                 # A full batch: more is due now. A partial one: let more commits join the next.
                 await asyncio.sleep(0 if ran >= full else COALESCE_SECONDS)
@@ -136,8 +109,6 @@ class Runner:
                 await asyncio.wait_for(self._wake.wait(), timeout=poll)
             if self._wake.is_set() and not stop.is_set():
                 await asyncio.sleep(COALESCE_SECONDS)
-        if in_flight:
-            await asyncio.wait(in_flight)
         await self.sender.close()
 
     def _run_step(self, job: ClaimedJob) -> None:
@@ -156,11 +127,9 @@ class Runner:
                     uow.jobs.retry(job.id, uow.now + 0.05 * job.attempts, error)
                 uow.commit()
 
-    async def _deliver_all(
-        self, jobs: list[ClaimedJob], limit: asyncio.Semaphore | None = None
-    ) -> None:
+    async def _deliver_all(self, jobs: list[ClaimedJob]) -> None:
         now = self.rt.clock.now()
-        limit = limit or asyncio.Semaphore(self.rt.settings.runner_concurrency)
+        limit = asyncio.Semaphore(self.rt.settings.runner_concurrency)
 
         async def one(job: ClaimedJob) -> Attempt:
             async with limit:

@@ -270,3 +270,79 @@ def sharing_sessions(uow: UnitOfWork, call: Call) -> list[dict[str, Any]]:
         return []
     meeting = uow.meetings.get(call.meeting_id)
     return [] if meeting is None else [public(s) for s in meeting.sharing_sessions]
+
+
+# -- participant operations of a bot in a meeting call --------------------------------
+
+
+def _meeting_of(uow: UnitOfWork, call: Call) -> OnlineMeeting:
+    meeting = uow.meetings.get(call.meeting_id or "")
+    if meeting is None:
+        raise ItemNotFound(f"The meeting of call {call.id} no longer exists.")
+    return meeting
+
+
+def _commit_change(uow: UnitOfWork, meeting: OnlineMeeting, call: Call) -> None:
+    """The acting call already updated its own roster; the meeting and the others follow."""
+    uow.meetings.save(meeting, uow.now)
+    _fan_out(uow, meeting, except_call=call.id)
+
+
+def invitee_joined(uow: UnitOfWork, call: Call, participant: dict[str, Any]) -> None:
+    """A participant the bot invited answered: they are in the meeting for everyone."""
+    meeting = _meeting_of(uow, call)
+    meeting.join({**participant, "_role": "invited"})
+    _commit_change(uow, meeting, call)
+
+
+def check_removable(uow: UnitOfWork, call: Call, participant_id: str) -> None:
+    found = next(
+        (p for p in _meeting_of(uow, call).participants if p["id"] == participant_id), None
+    )
+    if found is not None and found.get("_callId"):
+        raise BadRequest("A bot cannot be removed from a meeting; it leaves by hanging up.")
+
+
+def participant_removed(uow: UnitOfWork, call: Call, participant_id: str) -> None:
+    meeting = _meeting_of(uow, call)
+    if any(p["id"] == participant_id for p in meeting.participants):
+        meeting.leave(participant_id)
+        _commit_change(uow, meeting, call)
+
+
+def participant_muted(uow: UnitOfWork, call: Call, participant_id: str) -> None:
+    meeting = _meeting_of(uow, call)
+    meeting.set_muted(participant_id, True)
+    _commit_change(uow, meeting, call)
+
+
+def check_move(
+    uow: UnitOfWork, app_id: str, source: Call, target: Call, participant: dict[str, Any], key: str
+) -> None:
+    """Moving someone between meetings: both created by the app, and the participant is in
+    the source meeting under ``participantId`` with the invited identity."""
+    from_meeting, to_meeting = _meeting_of(uow, source), _meeting_of(uow, target)
+    creators = {from_meeting.live.get("createdByAppId"), to_meeting.live.get("createdByAppId")}
+    if creators != {app_id}:
+        raise BadRequest(
+            "Participants can be moved only between meetings created by the same application."
+        )
+    participant_id = participant.get("participantId")
+    if not participant_id:
+        raise BadRequest("Moving a participant between meetings needs participantId.")
+    found = next((p for p in from_meeting.participants if p["id"] == participant_id), None)
+    if found is None or found.get("_callId"):
+        raise BadRequest(f"No participant {participant_id} in the meeting of call {source.id}.")
+    if c.target_key({"identity": found["info"]["identity"]}) != key:
+        raise BadRequest(f"The participant {participant_id} is not {key}.")
+
+
+def take_from_meeting(uow: UnitOfWork, source: Call, participant_id: str) -> bool:
+    """The moved participant leaves the source meeting (every bot there is told)."""
+    meeting = uow.meetings.get(source.meeting_id or "")
+    if meeting is None or not any(p["id"] == participant_id for p in meeting.participants):
+        return False
+    meeting.leave(participant_id)
+    uow.meetings.save(meeting, uow.now)
+    _fan_out(uow, meeting)
+    return True

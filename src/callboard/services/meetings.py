@@ -285,6 +285,7 @@ def create_online_meeting(
     with rt.uow() as uow:
         user = resolve_user(rt, uow, principal, user_ref, write=True)
         meeting = new_meeting(rt, uow, user, body)
+        meeting.live["createdByAppId"] = principal.app_id
         uow.meetings.add(meeting)
         uow.commit()
     return meeting
@@ -306,6 +307,7 @@ def create_or_get_online_meeting(
         if existing is not None:
             return existing, False
         meeting = new_meeting(rt, uow, user, body)
+        meeting.live["createdByAppId"] = principal.app_id
         uow.meetings.add(meeting)
         uow.commit()
     return meeting, True

@@ -18,9 +18,8 @@ from callboard.errors import (
     Conflict,
     InvalidStateTransition,
     ItemNotFound,
-    NotImplementedOperation,
 )
-from callboard.services import simulation
+from callboard.services import meeting_rosters, simulation
 from callboard.services.calls import (
     INITIATE_GROUP,
     JOIN_GROUP,
@@ -63,10 +62,6 @@ def _group_call(uow: UnitOfWork, principal: Principal, call_id: str, action: str
         raise ItemNotFound(f"The call {call_id} does not exist.")
     if call.state is CallState.TERMINATED:
         raise ItemNotFound(f"The call {call_id} has already ended.")
-    if call.kind is CallKind.MEETING:
-        raise NotImplementedOperation(
-            f"Callboard cannot {action} in a meeting call yet; it can in group calls."
-        )
     if call.kind is CallKind.PEER_TO_PEER:
         hint = (
             " (Graph does not escalate peer-to-peer calls): place a group call, then invite "
@@ -130,7 +125,12 @@ def _invite(
                 Invitee(
                     key=key,
                     target=participant,
-                    participant_id=rt.ids.new(),
+                    # A participant moved between meetings keeps its id.
+                    participant_id=(
+                        participant["participantId"]
+                        if replaced is not None and replaced.kind is CallKind.MEETING
+                        else rt.ids.new()
+                    ),
                     replaces_call_id=replaced.id if replaced is not None else None,
                 )
             )
@@ -184,6 +184,14 @@ def _replaced_call(
         return None
     if replaced.id == call.id:
         raise BadRequest("replacesCallId names the call the participant is invited into.")
+    if replaced.kind is CallKind.MEETING or call.kind is CallKind.MEETING:
+        if replaced.kind is not CallKind.MEETING or call.kind is not CallKind.MEETING:
+            raise BadRequest(
+                "A participant moves between two meeting calls, or from a "
+                "peer-to-peer call into a group call."
+            )
+        meeting_rosters.check_move(uow, principal.app_id, replaced, call, first, target_key(first))
+        return replaced
     if replaced.kind is not CallKind.PEER_TO_PEER:
         raise BadRequest(f"replacesCallId must name a peer-to-peer call; {replaced.id} is not.")
     if replaced.state is not CallState.ESTABLISHED:
@@ -232,7 +240,11 @@ def delete_participant(
     def attempt() -> None:
         with rt.uow() as uow:
             call = _group_call(uow, principal, call_id, "remove participants")
+            if call.kind is CallKind.MEETING:
+                meeting_rosters.check_removable(uow, call, participant_id)
             call.remove_participant(participant_id)
+            if call.kind is CallKind.MEETING:
+                meeting_rosters.participant_removed(uow, call, participant_id)
             simulation.finish_invitations(uow, call)
             uow.save_call(call)
             uow.commit()
@@ -252,6 +264,8 @@ def mute_participant(
             if call.participant(participant_id) is None:
                 raise ItemNotFound(f"The participant {participant_id} is not in call {call_id}.")
             call.set_muted(participant_id, True)
+            if call.kind is CallKind.MEETING:
+                meeting_rosters.participant_muted(uow, call, participant_id)
             operation = {
                 "@odata.type": MUTE_TYPE,
                 "id": rt.ids.new(),

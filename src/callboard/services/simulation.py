@@ -104,7 +104,9 @@ def _answer(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> None:
     index = list(call.invitations).index(key)
     if call.state not in (CallState.ESTABLISHING, CallState.RINGING, CallState.ESTABLISHED):
         return
-    call.target_answered(key, _target_participant(rt, call, key, index), bot_participant(call))
+    participant = _target_participant(rt, call, key, index)
+    call.target_answered(key, participant, bot_participant(call))
+    _mirror_into_meeting(uow, call, key, participant)
     behaviour = behaviour_for(uow, rt.directory(uow), call.tenant_id, key)
     if behaviour.hang_up_after_seconds is not None:
         schedule(rt, uow, call, "hangUp", delay=behaviour.hang_up_after_seconds, target=key)
@@ -167,7 +169,10 @@ def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: dict[str, Any]) ->
         case "timeout":
             call.target_failed(key, c.NOT_ANSWERED)
         case "hangUp":
+            left = (call.invitations.get(key) or {}).get("participantId")
             call.remote_hung_up(key)
+            if call.kind is CallKind.MEETING and left:
+                meeting_rosters.participant_removed(uow, call, left)
         case "callerHangUp":
             call.caller_hung_up()
         case "terminate":
@@ -213,13 +218,37 @@ def _move_participant(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> Non
         return
     # Locks: this call first, then the replaced one (nothing locks them the other way).
     replaced = uow.calls.get(invitation["replacesCallId"], for_update=True)
+    index = list(call.invitations).index(key)
+    if call.kind is CallKind.MEETING:
+        # Between meetings: the participant leaves the source meeting and joins this one.
+        moved = invitation["target"].get("participantId") or ""
+        if replaced is None or not meeting_rosters.take_from_meeting(uow, replaced, moved):
+            call.target_failed(key, c.MOVE_FAILED)
+            return
+        participant = _target_participant(rt, call, key, index)
+        call.target_answered(key, participant, bot_participant(call))
+        _mirror_into_meeting(uow, call, key, participant)
+        return
     if replaced is None or replaced.peer_key() != key:
         call.target_failed(key, c.MOVE_FAILED)
         return
-    index = list(call.invitations).index(key)
     call.target_answered(key, _target_participant(rt, call, key, index), bot_participant(call))
     replaced.replaced()
     uow.save_call(replaced)
+
+
+def _mirror_into_meeting(
+    uow: UnitOfWork, call: Call, key: str, participant: dict[str, Any]
+) -> None:
+    """In a meeting call, whoever the bot brought in joins the meeting, for every bot."""
+    invitation = call.invitations.get(key) or {}
+    joined = invitation.get("status") == c.InvitationStatus.JOINED
+    if (
+        call.kind is CallKind.MEETING
+        and joined
+        and invitation.get("participantId") == participant["id"]
+    ):
+        meeting_rosters.invitee_joined(uow, call, participant)
 
 
 def finish_invitations(uow: UnitOfWork, call: Call) -> None:
