@@ -22,6 +22,7 @@ from callboard.config import Settings
 from callboard.ids import IdFactory, RandomIds
 from callboard.jobs.runner import Runner
 from callboard.jobs.webhooks import AiohttpSender, WebhookSender
+from callboard.services import clock as clock_service
 from callboard.services import meetings
 from callboard.services.directory import ensure_directory, load_keyring
 from callboard.services.runtime import Runtime
@@ -64,6 +65,7 @@ def build_services(
                 ensure_directory(uow, settings.directory_file)
                 uow.commit()
             meetings.load_fixtures(rt)
+            clock_service.load(rt)
     except BaseException:
         # A failed start (say, an invalid directory file) must not leak pooled connections.
         if owns_engine:

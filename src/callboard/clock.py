@@ -43,6 +43,15 @@ class VirtualClock:
         with self._lock:
             self._offset += seconds
 
+    @property
+    def offset(self) -> float:
+        return self._offset
+
+    def catch_up(self, offset: float) -> None:
+        """Adopt an offset another process stored, if it is ahead of ours."""
+        with self._lock:
+            self._offset = max(self._offset, offset)
+
 
 class FrozenClock:
     def __init__(self, start: float | None = None) -> None:

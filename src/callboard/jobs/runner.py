@@ -14,6 +14,7 @@ import time
 import traceback
 
 from callboard.jobs.webhooks import Attempt, NotificationSigner, WebhookSender, deliver
+from callboard.services import clock as clock_service
 from callboard.services import simulation
 from callboard.services.notifications import WEBHOOK_DELIVER
 from callboard.services.runtime import Runtime
@@ -94,7 +95,12 @@ class Runner:
         self._loop = asyncio.get_running_loop()
         poll = self.rt.settings.runner_poll_seconds
         full = self.rt.settings.runner_batch_size
+        synced = 0.0
         while not stop.is_set():
+            if time.monotonic() - synced >= poll:
+                # Another process (serve, when this is a worker) may have moved the clock.
+                synced = time.monotonic()
+                clock_service.load(self.rt)
             try:
                 ran = await self.run_due()
             except Exception:

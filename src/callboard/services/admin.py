@@ -6,6 +6,7 @@ from typing import Any
 
 from callboard.domain.directory import Behaviour
 from callboard.errors import BadRequest, ItemNotFound
+from callboard.services import clock as clock_service
 from callboard.services import directory as directory_service
 from callboard.services import meetings
 from callboard.services.runtime import Runtime
@@ -82,6 +83,4 @@ def advance_clock(rt: Runtime, seconds: float) -> float:
         raise BadRequest("The clock is the system clock here (production mode); it cannot move.")
     if seconds < 0:
         raise BadRequest("The clock only moves forward.")
-    rt.clock.advance(seconds)
-    rt.wake_runner()
-    return rt.clock.now()
+    return clock_service.advance(rt, seconds)

@@ -181,6 +181,33 @@ class BehaviourRepository:
         return {r.identity_id: r.document for r in rows}
 
 
+class ClockRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def offset(self) -> float:
+        value = self._conn.execute(
+            select(t.clock_state.c.offset_seconds).where(t.clock_state.c.id == 1)
+        ).scalar()
+        return 0.0 if value is None else float(value)
+
+    def save_offset(self, offset: float) -> None:
+        """Only ever forward: a slower writer cannot move the clock back."""
+        updated = self._conn.execute(
+            update(t.clock_state)
+            .where(t.clock_state.c.id == 1, t.clock_state.c.offset_seconds < offset)
+            .values(offset_seconds=offset)
+        )
+        if (
+            updated.rowcount == 0
+            and self._conn.execute(
+                select(t.clock_state.c.id).where(t.clock_state.c.id == 1)
+            ).first()
+            is None
+        ):
+            self._conn.execute(t.clock_state.insert().values(id=1, offset_seconds=offset))
+
+
 class KeyRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn

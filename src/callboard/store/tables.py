@@ -48,6 +48,14 @@ behaviours = Table(
     Column("document", JSON, nullable=False),
 )
 
+# The virtual clock's offset (development): shared by serve, workers and restarts.
+clock_state = Table(
+    "clock_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("offset_seconds", Float, nullable=False),
+)
+
 signing_keys = Table(
     "signing_keys",
     metadata,

@@ -17,6 +17,7 @@ from callboard.domain.calls import Call
 from callboard.store.repositories import (
     BehaviourRepository,
     CallRepository,
+    ClockRepository,
     DeliveryRepository,
     DirectoryRepository,
     JobRepository,
@@ -37,6 +38,7 @@ class UnitOfWork:
     directory: DirectoryRepository
     behaviours: BehaviourRepository
     keys: KeyRepository
+    clock: ClockRepository
     meetings: MeetingRepository
 
     def __init__(
@@ -68,6 +70,7 @@ class UnitOfWork:
         self.directory = DirectoryRepository(conn)
         self.behaviours = BehaviourRepository(conn)
         self.keys = KeyRepository(conn)
+        self.clock = ClockRepository(conn)
         self.meetings = MeetingRepository(conn)
         return self
 

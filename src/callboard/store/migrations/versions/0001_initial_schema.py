@@ -58,6 +58,12 @@ def upgrade() -> None:
     op.create_index(op.f("ix_deliveries_call_id"), "deliveries", ["call_id"], unique=False)
     op.create_index(op.f("ix_deliveries_job_id"), "deliveries", ["job_id"], unique=False)
     op.create_table(
+        "clock_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("offset_seconds", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_clock_state")),
+    )
+    op.create_table(
         "directory_entries",
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
@@ -150,6 +156,7 @@ def downgrade() -> None:
     op.drop_index("ix_jobs_ordering_key_id", table_name="jobs")
     op.drop_table("jobs")
     op.drop_table("directory_entries")
+    op.drop_table("clock_state")
     op.drop_index(op.f("ix_deliveries_job_id"), table_name="deliveries")
     op.drop_index(op.f("ix_deliveries_call_id"), table_name="deliveries")
     op.drop_table("deliveries")
