@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -54,9 +55,9 @@ def test_created_meeting_has_everything_a_client_reads(
     assert meeting["@odata.type"] == "#microsoft.graph.onlineMeeting"
     assert meeting["@odata.context"].endswith("$metadata#me/onlineMeetings/$entity")
     assert meeting["id"] and meeting["subject"] == "Planning"
-    assert meeting["joinWebUrl"].startswith(
-        "https://teams.microsoft.com/l/meetup-join/19%3a"
-    ) or meeting["joinWebUrl"].startswith("https://teams.microsoft.com/l/meetup-join/19%3A")
+    # Teams' form, with lower-case escapes: .../meetup-join/19%3ameeting_...%40thread.v2/0?...
+    assert meeting["joinWebUrl"].startswith("https://teams.microsoft.com/l/meetup-join/19%3a")
+    assert "%40thread.v2/0?context=%7b%22Tid%22%3a%22" in meeting["joinWebUrl"]
     settings = meeting["joinMeetingIdSettings"]
     assert settings["isPasscodeRequired"] is True
     assert settings["joinMeetingId"].isdigit() and len(settings["joinMeetingId"]) == 12
@@ -71,6 +72,8 @@ def test_created_meeting_has_everything_a_client_reads(
     [attendee] = meeting["participants"]["attendees"]
     assert attendee["identity"]["user"]["displayName"] == "Bob Brown"
     assert attendee["role"] == "attendee"
+    assert attendee["@odata.type"] == organizer["@odata.type"]
+    assert organizer["@odata.type"] == "#microsoft.graph.meetingParticipantInfo"
     assert meeting["lobbyBypassSettings"] == {
         "scope": "organization",
         "isDialInBypassEnabled": False,
@@ -165,6 +168,9 @@ def test_filters_find_one_meeting(app_client: TestClient, alice: dict[str, str])
     query = quote(f"joinMeetingIdSettings/joinMeetingId eq '{join_id}'")
     by_id = app_client.get(f"{ME}?$filter={query}", headers=alice)
     assert [m["id"] for m in by_id.json()["value"]] == [meeting["id"]]
+    upper = re.sub(r"%[0-9a-f]{2}", lambda m: m.group(0).upper(), url)
+    by_upper = app_client.get(ME, params={"$filter": f"JoinWebUrl eq '{upper}'"}, headers=alice)
+    assert [m["id"] for m in by_upper.json()["value"]] == [meeting["id"]]
     none = app_client.get(ME, params={"$filter": "JoinWebUrl eq 'https://nowhere'"}, headers=alice)
     assert none.json()["value"] == []
 

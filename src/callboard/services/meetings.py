@@ -173,6 +173,7 @@ def _attendees(
             entry["upn"] = known.user_principal_name
         elif not user.get("id") and not upn:
             raise BadRequest(f"participants.attendees[{index}] needs identity.user.id or upn.")
+        entry.setdefault("@odata.type", "#microsoft.graph.meetingParticipantInfo")
         entry.setdefault("role", "attendee")
         entry.setdefault("upn", upn)
         result.append(entry)
@@ -205,7 +206,7 @@ def new_meeting(
     passcode = passcode or _passcode(seed)
     tenant = organizer.tenant_id
     context = quote(json.dumps({"Tid": tenant, "Oid": organizer.id}, separators=(",", ":")))
-    join_web_url = (
+    join_web_url = _teams_escapes(
         f"https://teams.microsoft.com/l/meetup-join/{quote(thread_id, safe='')}/0?context={context}"
     )
     participants = body.get("participants") or {}
@@ -249,6 +250,7 @@ def new_meeting(
         },
         "participants": {
             "organizer": {
+                "@odata.type": "#microsoft.graph.meetingParticipantInfo",
                 "identity": _identity_user(directory, tenant, organizer),
                 "upn": organizer.user_principal_name,
                 "role": "presenter",
@@ -264,6 +266,11 @@ def new_meeting(
         created_at=now,
         modified_at=now,
     )
+
+
+def _teams_escapes(url: str) -> str:
+    """Teams writes percent-escapes in lower case: ``19%3ameeting_…%40thread.v2``."""
+    return re.sub(r"%[0-9A-Fa-f]{2}", lambda m: m.group(0).lower(), url)
 
 
 def _passcode(seed: int) -> str:
@@ -348,7 +355,10 @@ def list_online_meetings(
     with rt.uow() as uow:
         user = resolve_user(rt, uow, principal, user_ref, write=False)
         if prop == "joinweburl":
-            found = uow.meetings.find(user.tenant_id, join_web_url=value)
+            # Clients may re-escape the URL: both escape cases name the same meeting.
+            found = uow.meetings.find(user.tenant_id, join_web_url=value) or uow.meetings.find(
+                user.tenant_id, join_web_url=_teams_escapes(value)
+            )
         elif prop == "videoteleconferenceid":
             found = uow.meetings.find(user.tenant_id, video_teleconference_id=value)
         else:
