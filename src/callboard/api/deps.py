@@ -16,7 +16,7 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
-def principal(request: Request) -> Principal:
+async def principal(request: Request) -> Principal:
     header = request.headers.get("authorization") or ""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -42,5 +42,9 @@ def graph_root(request: Request) -> str:
     return f"{base_url(request)}/{api_version(request)}"
 
 
-RuntimeDep = Annotated[Runtime, Depends(runtime)]
+async def _runtime(request: Request) -> Runtime:
+    return runtime(request)
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 PrincipalDep = Annotated[Principal, Depends(principal)]
