@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import pytest
 
 from callboard.app import build_services
@@ -10,12 +12,29 @@ from callboard.config import Settings
 from callboard.errors import BadRequest
 from callboard.services import admin
 from callboard.services import clock as clock_service
+from callboard.services.runtime import Runtime
 
 
-def test_advance_reaches_another_process_and_survives_a_restart(database_url: str) -> None:
+@pytest.fixture
+def start() -> Iterator[Callable[[Settings], Runtime]]:
+    """Start "processes" (runtimes with engines of their own); dispose them afterwards."""
+    started: list[Runtime] = []
+
+    def run(settings: Settings) -> Runtime:
+        started.append(build_services(settings).runtime)
+        return started[-1]
+
+    yield run
+    for rt in started:
+        rt.engine.dispose()
+
+
+def test_advance_reaches_another_process_and_survives_a_restart(
+    database_url: str, start: Callable[[Settings], Runtime]
+) -> None:
     settings = Settings(database_url=database_url)
-    serve = build_services(settings).runtime
-    worker = build_services(settings).runtime
+    serve = start(settings)
+    worker = start(settings)
     assert isinstance(serve.clock, VirtualClock) and isinstance(worker.clock, VirtualClock)
 
     admin.advance_clock(serve, 3600)
@@ -23,7 +42,7 @@ def test_advance_reaches_another_process_and_survives_a_restart(database_url: st
     clock_service.load(worker)  # what the worker's runner does every poll
     assert worker.clock.offset == pytest.approx(3600)
 
-    restarted = build_services(settings).runtime
+    restarted = start(settings)
     assert isinstance(restarted.clock, VirtualClock)
     assert restarted.clock.offset == pytest.approx(3600)
 
@@ -33,12 +52,11 @@ def test_advance_reaches_another_process_and_survives_a_restart(database_url: st
     assert worker.clock.offset == pytest.approx(3660)
     clock_service.load(serve)
     assert serve.clock.offset == pytest.approx(3660)
-    for rt in (serve, worker, restarted):
-        rt.engine.dispose()
 
 
-def test_production_clock_cannot_move(database_url: str) -> None:
-    rt = build_services(Settings(database_url=database_url, mode="production")).runtime
+def test_production_clock_cannot_move(
+    database_url: str, start: Callable[[Settings], Runtime]
+) -> None:
+    rt = start(Settings(database_url=database_url, mode="production"))
     with pytest.raises(BadRequest):
         admin.advance_clock(rt, 1)
-    rt.engine.dispose()

@@ -152,5 +152,15 @@ deliveries = Table(
     Column("created_at", Float, nullable=False),
 )
 
-# Tables emptied by an admin reset (directory is reloaded, keys are kept).
-STATE_TABLES = (calls, operations, online_meetings, jobs, deliveries, behaviours, directory_entries)
+# Tables emptied by an admin reset (the directory is reloaded and the keys kept; running
+# processes keep their virtual clock, a restarted one starts again from real time).
+STATE_TABLES = (
+    clock_state,
+    calls,
+    operations,
+    online_meetings,
+    jobs,
+    deliveries,
+    behaviours,
+    directory_entries,
+)
