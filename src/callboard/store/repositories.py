@@ -5,13 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import Conflict
 from callboard.store import tables as t
+
+# Hot statements are built once. Building one per call (``.values(...)`` or ``== value``)
+# makes SQLAlchemy derive a cache key from every bound value each time: that cost more than
+# executing the statement (bench/README.md, proposals in the benchmark report).
+_INSERT_CALL = t.calls.insert()
+_GET_CALL = select(t.calls).where(t.calls.c.id == bindparam("call_id"))
+_GET_CALL_FOR_UPDATE = _GET_CALL.with_for_update()
+_SAVE_CALL = (
+    update(t.calls)
+    .where(t.calls.c.id == bindparam("b_id"), t.calls.c.version == bindparam("b_version"))
+    .values(
+        state=bindparam("state"),
+        modified_at=bindparam("modified_at"),
+        version=bindparam("version"),
+        document=bindparam("document", type_=t.calls.c.document.type),
+    )
+)
 
 
 class CallRepository:
@@ -21,24 +38,25 @@ class CallRepository:
     def add(self, call: Call) -> None:
         call.version = 1
         self._conn.execute(
-            t.calls.insert().values(
-                id=call.id,
-                tenant_id=call.tenant_id,
-                app_id=call.app_id,
-                state=call.state.value,
-                created_at=call.created_at,
-                modified_at=call.modified_at,
-                version=call.version,
-                meeting_id=call.meeting_id,
-                document=_call_document(call),
-            )
+            _INSERT_CALL,
+            {
+                "id": call.id,
+                "tenant_id": call.tenant_id,
+                "app_id": call.app_id,
+                "state": call.state.value,
+                "created_at": call.created_at,
+                "modified_at": call.modified_at,
+                "version": call.version,
+                "meeting_id": call.meeting_id,
+                "document": _call_document(call),
+            },
         )
 
     def get(self, call_id: str, *, for_update: bool = False) -> Call | None:
-        query = select(t.calls).where(t.calls.c.id == call_id)
+        query = _GET_CALL
         if for_update and self._conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = self._conn.execute(query).mappings().first()
+            query = _GET_CALL_FOR_UPDATE
+        row = self._conn.execute(query, {"call_id": call_id}).mappings().first()
         return None if row is None else _call_from_row(row)
 
     def in_meeting(self, meeting_id: str) -> list[Call]:
@@ -53,14 +71,15 @@ class CallRepository:
     def save(self, call: Call, now: float) -> None:
         """Write with an optimistic version check; a concurrent writer makes this a Conflict."""
         result = self._conn.execute(
-            update(t.calls)
-            .where(t.calls.c.id == call.id, t.calls.c.version == call.version)
-            .values(
-                state=call.state.value,
-                modified_at=now,
-                version=call.version + 1,
-                document=_call_document(call),
-            )
+            _SAVE_CALL,
+            {
+                "b_id": call.id,
+                "b_version": call.version,
+                "state": call.state.value,
+                "modified_at": now,
+                "version": call.version + 1,
+                "document": _call_document(call),
+            },
         )
         if result.rowcount != 1:
             raise Conflict(f"The call {call.id} was modified concurrently.")
@@ -156,14 +175,17 @@ class DirectoryRepository:
             )
 
 
+_GET_BEHAVIOUR = select(t.behaviours.c.document).where(
+    t.behaviours.c.identity_id == bindparam("identity_id")
+)
+
+
 class BehaviourRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def get(self, identity_id: str) -> dict[str, Any] | None:
-        row = self._conn.execute(
-            select(t.behaviours.c.document).where(t.behaviours.c.identity_id == identity_id)
-        ).first()
+        row = self._conn.execute(_GET_BEHAVIOUR, {"identity_id": identity_id}).first()
         return None if row is None else dict(row[0])
 
     def put(self, identity_id: str, document: dict[str, Any]) -> None:
@@ -246,6 +268,14 @@ class ClaimedJob:
     ordering_key: str | None
 
 
+_INSERT_JOB = t.jobs.insert()
+_FINISH_JOB = (
+    update(t.jobs)
+    .where(t.jobs.c.id == bindparam("job_id"))
+    .values(status="done", finished_at=bindparam("now"), locked_until=None)
+)
+
+
 class JobRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -254,7 +284,7 @@ class JobRepository:
         if not jobs:
             return
         self._conn.execute(
-            t.jobs.insert(),
+            _INSERT_JOB,
             [
                 {
                     "kind": j.kind,
@@ -280,20 +310,39 @@ class JobRepository:
             k.c.id < j.c.id,
             k.c.status.in_(("pending", "running")),
         )
-        due = (
-            select(j.c.id)
-            .where(
-                or_(
+        ready = or_(j.c.ordering_key.is_(None), ~earlier_open)
+        if self._conn.dialect.name == "postgresql":
+            due = (
+                select(j.c.id)
+                .where(
+                    or_(
+                        and_(j.c.status == "pending", j.c.run_at <= now),
+                        and_(j.c.status == "running", j.c.locked_until < now),
+                    ),
+                    ready,
+                )
+                .order_by(j.c.run_at, j.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        else:
+            # One OR over both states makes SQLite collect and sort every due job before
+            # the LIMIT: O(backlog) per batch (30-80 ms at 20,000 queued). Each state alone
+            # walks ix_jobs_status_run_at in order and stops after ``limit`` ready jobs; the
+            # first ``limit`` of the two tops together are the same jobs.
+            tops = [
+                select(j.c.id, j.c.run_at)
+                .where(state, ready)
+                .order_by(j.c.run_at, j.c.id)
+                .limit(limit)
+                .subquery()
+                for state in (
                     and_(j.c.status == "pending", j.c.run_at <= now),
                     and_(j.c.status == "running", j.c.locked_until < now),
-                ),
-                or_(j.c.ordering_key.is_(None), ~earlier_open),
-            )
-            .order_by(j.c.run_at, j.c.id)
-            .limit(limit)
-        )
-        if self._conn.dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
+                )
+            ]
+            both = union_all(*(select(top) for top in tops)).subquery()
+            due = select(both.c.id).order_by(both.c.run_at, both.c.id).limit(limit)
         rows = self._conn.execute(
             update(j)
             .where(j.c.id.in_(due.scalar_subquery()))
@@ -319,12 +368,7 @@ class JobRepository:
 
     def finish(self, job_ids: list[int], now: float) -> None:
         if job_ids:
-            self._conn.execute(
-                update(t.jobs)
-                .where(t.jobs.c.id == bindparam("job_id"))
-                .values(status="done", finished_at=now, locked_until=None),
-                [{"job_id": i} for i in job_ids],
-            )
+            self._conn.execute(_FINISH_JOB, [{"job_id": i, "now": now} for i in job_ids])
 
     def retry(self, job_id: int, run_at: float, error: str) -> None:
         self._conn.execute(
@@ -357,13 +401,16 @@ class JobRepository:
         return [dict(r) for r in self._conn.execute(query).mappings()]
 
 
+_INSERT_DELIVERY = t.deliveries.insert()
+
+
 class DeliveryRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def add_all(self, rows: list[dict[str, Any]]) -> None:
         if rows:
-            self._conn.execute(t.deliveries.insert(), rows)
+            self._conn.execute(_INSERT_DELIVERY, rows)
 
     def list_page(
         self, *, call_id: str | None, outcome: str | None, skip: int, top: int
