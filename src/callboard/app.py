@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from callboard import __version__
 from callboard.api import admin, errors, wellknown
+from callboard.api.graph import appointments as graph_appointments
 from callboard.api.graph import calls as graph_calls
 from callboard.api.graph import meetings as graph_meetings
 from callboard.api.graph import participants as graph_participants
@@ -118,6 +119,7 @@ def build_app() -> FastAPI:
         app.include_router(graph_calls.router, prefix=f"/{version}")
         app.include_router(graph_participants.router, prefix=f"/{version}")
         app.include_router(graph_meetings.router, prefix=f"/{version}")
+        app.include_router(graph_appointments.router, prefix=f"/{version}")
         app.include_router(unimplemented.build_router(), prefix=f"/{version}")
     app.include_router(admin.health_router)
     app.include_router(admin.router)

@@ -18,6 +18,8 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 cli.add_typer(db_cli, name="db")
+sms_cli = typer.Typer(no_args_is_help=True, help="Virtual-appointment SMS messages.")
+cli.add_typer(sms_cli, name="sms")
 
 DatabaseUrl = Annotated[
     str | None,
@@ -115,6 +117,42 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
         upgrade(engine)
     engine.dispose()
     typer.echo("database is up to date")
+
+
+@sms_cli.command("list")
+def sms_list(
+    meeting_id: Annotated[
+        str | None, typer.Option("--meeting-id", help="Only this meeting.")
+    ] = None,
+    status: Annotated[str | None, typer.Option("--status", help="queued, sent, failed, …")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Only this E.164 number.")] = None,
+    top: Annotated[int, typer.Option("--top", help="At most this many.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List SMS messages (newest last), filtered like GET /_callboard/sms."""
+    import json
+
+    from callboard.services import appointments
+    from callboard.store.db import make_engine
+    from callboard.store.uow import UnitOfWork
+
+    engine = make_engine(_settings(database_url=database_url).database_url)
+    try:
+        with UnitOfWork(engine, now=0.0) as uow:
+            found = uow.sms.list_page(meeting_id=meeting_id, status=status, to=to, skip=0, top=top)
+    finally:
+        engine.dispose()
+    for message in found:
+        row = appointments.render_message(message)
+        if as_json:
+            typer.echo(json.dumps(row))
+        else:
+            reason = f"  ({row['reason']})" if row["reason"] and row["status"] == "failed" else ""
+            typer.echo(
+                f"{row['id']}  {row['type']:<12} {row['to']:<14} {row['status']:<9} "
+                f"{row['dueDateTime'] or row['createdDateTime']}{reason}"
+            )
 
 
 def main() -> None:

@@ -68,6 +68,19 @@ class Settings(BaseSettings):
     incoming_answer_timeout_seconds: float = 15.0
     terminate_delay_seconds: float = 0.2
 
+    # Virtual-appointment SMS (docs/sms.md): the gateway ("outbox", "twilio", "webhook").
+    sms_gateway: str = "outbox"
+    sms_max_attempts: int = 6
+    sms_backoff_base_seconds: float = 2.0
+    sms_backoff_max_seconds: float = 300.0
+    sms_timeout_seconds: float = 10.0
+    twilio_base_url: str = "https://api.twilio.com"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    sms_webhook_url: str = ""
+    sms_webhook_secret: str = ""
+
     @model_validator(mode="after")
     def _mode_defaults(self) -> Settings:
         dev = self.mode is Mode.DEVELOPMENT

@@ -204,8 +204,8 @@ class TestConventions:
         [
             ("POST", f"{URL}/x/transfer"),
             ("POST", "/beta/communications/calls/x/participants/y/startHoldMusic"),
-            ("POST", "/v1.0/me/onlineMeetings/m/sendVirtualAppointmentReminderSms"),
-            ("POST", "/v1.0/users/u/onlineMeetings/m/sendVirtualAppointmentSms"),
+            ("POST", f"{URL}/x/recordResponse"),
+            ("GET", f"{URL}/x/audioRoutingGroups"),
         ],
     )
     def test_unimplemented_operations_are_501(

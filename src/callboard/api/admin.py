@@ -270,3 +270,26 @@ async def update_sharing(meeting_id: str, session_id: str, rt: RuntimeDep) -> Re
 async def stop_sharing(meeting_id: str, session_id: str, rt: RuntimeDep) -> Response:
     meeting_rosters.stop_sharing(rt, meeting_id, session_id)
     return Response(status_code=204)
+
+
+@router.get("/sms", summary="virtual-appointment SMS messages")
+async def list_sms(
+    request: Request,
+    rt: RuntimeDep,
+    meeting_id: Annotated[str | None, Query(alias="meetingId")] = None,
+    status: Annotated[
+        Literal["scheduled", "queued", "sending", "sent", "delivered", "failed", "cancelled"]
+        | None,
+        Query(),
+    ] = None,
+    to: Annotated[str | None, Query()] = None,
+    skip: Annotated[int, Query(alias="$skip", ge=0)] = 0,
+    top: Annotated[int, Query(alias="$top", ge=1, le=1000)] = 100,
+) -> Response:
+    from callboard.services import appointments
+
+    messages, more = appointments.list_messages(
+        rt, meeting_id=meeting_id, status=status, to=to, skip=skip, top=top
+    )
+    rows = [appointments.render_message(m) for m in messages]
+    return json_response(_page(request, rows, more, skip, top))

@@ -13,9 +13,10 @@ import logging
 import time
 import traceback
 
+from callboard.gateways import sms as sms_gateways
 from callboard.jobs.webhooks import Attempt, NotificationSigner, WebhookSender, deliver
+from callboard.services import appointments, simulation
 from callboard.services import clock as clock_service
-from callboard.services import simulation
 from callboard.services.notifications import WEBHOOK_DELIVER
 from callboard.services.runtime import Runtime
 from callboard.store.repositories import ClaimedJob
@@ -38,6 +39,7 @@ class Runner:
         self.rt = rt
         self.sender = sender
         self.signer = NotificationSigner(rt.keyring, rt.settings)
+        self.sms_gateway = sms_gateways.build(rt.settings)
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -70,15 +72,18 @@ class Runner:
         if not jobs:
             return 0
         webhooks = [j for j in jobs if j.kind == WEBHOOK_DELIVER]
+        sms = [j for j in jobs if j.kind == appointments.SMS_SEND]
         slice_end = time.perf_counter() + STEP_SLICE_SECONDS
         for job in jobs:
-            if job.kind != WEBHOOK_DELIVER:
+            if job.kind not in (WEBHOOK_DELIVER, appointments.SMS_SEND):
                 self._run_step(job)
                 if time.perf_counter() >= slice_end:
                     await asyncio.sleep(0)
                     slice_end = time.perf_counter() + STEP_SLICE_SECONDS
         if webhooks:
             await self._deliver_all(webhooks)
+        if sms:
+            await appointments.run_sends(self.rt, self.sms_gateway, sms)
         return len(jobs)
 
     async def run_until_idle(self, max_batches: int = 10_000) -> int:

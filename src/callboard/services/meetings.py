@@ -407,6 +407,10 @@ def update_online_meeting(
             patch = {**patch, "participants": participants}
         meeting.apply_update(patch)
         uow.meetings.save(meeting, uow.now)
+        if "startDateTime" in patch:
+            from callboard.services import appointments  # SMS reminders follow the start
+
+            appointments.meeting_rescheduled(rt, uow, meeting)
         uow.commit()
     return meeting
 
@@ -421,6 +425,9 @@ def delete_online_meeting(
             raise AccessDenied("Only the organizer can delete a meeting.")
         uow.meetings.delete(meeting.id)
         meeting_rosters.meeting_deleted(rt, uow, meeting)
+        from callboard.services import appointments  # pending SMS reminders are cancelled
+
+        appointments.meeting_deleted(uow, meeting)
         uow.commit()
 
 

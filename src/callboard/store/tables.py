@@ -152,6 +152,24 @@ deliveries = Table(
     Column("created_at", Float, nullable=False),
 )
 
+# Virtual-appointment SMS: one row per recipient and message (reminders included).
+sms_messages = Table(
+    "sms_messages",
+    metadata,
+    # Insertion order (requests list their attendees in order); ``id`` is the public id.
+    Column("seq", _BIGINT_PK, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("meeting_id", String(128), nullable=False, index=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("to_number", String(32), nullable=False, index=True),
+    Column("status", String(16), nullable=False, index=True),
+    Column("due_at", Float, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
 # Tables emptied by an admin reset (the directory is reloaded and the keys kept; running
 # processes keep their virtual clock, a restarted one starts again from real time).
 STATE_TABLES = (
@@ -163,4 +181,5 @@ STATE_TABLES = (
     deliveries,
     behaviours,
     directory_entries,
+    sms_messages,
 )

@@ -25,6 +25,7 @@ from callboard.store.repositories import (
     MeetingRepository,
     NewJob,
     OperationRepository,
+    SmsRepository,
 )
 
 Outbox = Callable[[Call, float], list[NewJob]]
@@ -40,6 +41,7 @@ class UnitOfWork:
     keys: KeyRepository
     clock: ClockRepository
     meetings: MeetingRepository
+    sms: SmsRepository
 
     def __init__(
         self,
@@ -72,6 +74,7 @@ class UnitOfWork:
         self.keys = KeyRepository(conn)
         self.clock = ClockRepository(conn)
         self.meetings = MeetingRepository(conn)
+        self.sms = SmsRepository(conn)
         return self
 
     def __exit__(

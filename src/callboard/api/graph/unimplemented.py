@@ -30,26 +30,6 @@ OPERATIONS: tuple[tuple[str, str, str], ...] = (
         "/communications/calls/logTeleconferenceDeviceQuality",
         "logTeleconferenceDeviceQuality",
     ),
-    (
-        "POST",
-        "/me/onlineMeetings/{meeting_id}/sendVirtualAppointmentSms",
-        "sendVirtualAppointmentSms",
-    ),
-    (
-        "POST",
-        "/users/{user_id}/onlineMeetings/{meeting_id}/sendVirtualAppointmentSms",
-        "sendVirtualAppointmentSms",
-    ),
-    (
-        "POST",
-        "/me/onlineMeetings/{meeting_id}/sendVirtualAppointmentReminderSms",
-        "sendVirtualAppointmentReminderSms",
-    ),
-    (
-        "POST",
-        "/users/{user_id}/onlineMeetings/{meeting_id}/sendVirtualAppointmentReminderSms",
-        "sendVirtualAppointmentReminderSms",
-    ),
 )
 
 

@@ -1,0 +1,86 @@
+"""``…/onlineMeetings/{id}/sendVirtualAppointmentSms`` and ``…/sendVirtualAppointmentReminderSms``
+on ``/me`` and ``/users/{userId}``: 202 with ``{}`` once the messages are queued."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request, Response
+
+from callboard.api.deps import PrincipalDep, RuntimeDep, api_version
+from callboard.api.responses import json_response
+from callboard.errors import BadRequest
+from callboard.services import appointments, meetings
+
+router = APIRouter(tags=["virtual appointments"])
+JsonBody = Annotated[Any, Body()]
+
+
+def _dict(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body
+
+
+def _sms(kind: str) -> Any:
+    async def send_virtual_appointment_sms(
+        request: Request,
+        meeting_id: str,
+        body: JsonBody,
+        rt: RuntimeDep,
+        principal: PrincipalDep,
+        user_id: str | None = None,
+    ) -> Response:
+        appointments.send_virtual_appointment_sms(
+            rt,
+            principal,
+            meetings.ME if kind == "me" else str(user_id),
+            meeting_id,
+            _dict(body),
+            api_version=api_version(request),
+            accept_language=request.headers.get("accept-language"),
+        )
+        return json_response({}, 202)
+
+    return send_virtual_appointment_sms
+
+
+def _reminder(kind: str) -> Any:
+    async def send_virtual_appointment_reminder_sms(
+        request: Request,
+        meeting_id: str,
+        body: JsonBody,
+        rt: RuntimeDep,
+        principal: PrincipalDep,
+        user_id: str | None = None,
+    ) -> Response:
+        appointments.send_virtual_appointment_reminder_sms(
+            rt,
+            principal,
+            meetings.ME if kind == "me" else str(user_id),
+            meeting_id,
+            _dict(body),
+            accept_language=request.headers.get("accept-language"),
+        )
+        return json_response({}, 202)
+
+    return send_virtual_appointment_reminder_sms
+
+
+for _prefix, _kind in (("/me", "me"), ("/users/{user_id}", "user")):
+    router.add_api_route(
+        f"{_prefix}/onlineMeetings/{{meeting_id}}/sendVirtualAppointmentSms",
+        _sms(_kind),
+        methods=["POST"],
+        status_code=202,
+        summary="sendVirtualAppointmentSms",
+        name=f"sendVirtualAppointmentSms ({_kind})",
+    )
+    router.add_api_route(
+        f"{_prefix}/onlineMeetings/{{meeting_id}}/sendVirtualAppointmentReminderSms",
+        _reminder(_kind),
+        methods=["POST"],
+        status_code=202,
+        summary="sendVirtualAppointmentReminderSms",
+        name=f"sendVirtualAppointmentReminderSms ({_kind})",
+    )
