@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     ringing_timeout_seconds: float = 60.0
     incoming_answer_timeout_seconds: float = 15.0
     terminate_delay_seconds: float = 0.2
+    # UCWA: how many myOnlineMeetings one user may organise (TooManyOnlineMeetings past it).
+    ucwa_meeting_quota_per_user: int = 1000
 
     # Virtual-appointment SMS (docs/sms.md): the gateway ("outbox", "twilio", "webhook").
     sms_gateway: str = "outbox"

@@ -159,7 +159,7 @@ def _identity_user(directory: Directory, tenant_id: str, user: User) -> dict[str
     }
 
 
-def _attendees(
+def resolve_attendees(
     directory: Directory, tenant_id: str, attendees: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     result = []
@@ -255,7 +255,7 @@ def new_meeting(
                 "upn": organizer.user_principal_name,
                 "role": "presenter",
             },
-            "attendees": _attendees(directory, tenant, participants.get("attendees") or []),
+            "attendees": resolve_attendees(directory, tenant, participants.get("attendees") or []),
         },
     }
     return OnlineMeeting(
@@ -400,7 +400,7 @@ def update_online_meeting(
         if isinstance(participants, dict) and "attendees" in participants:
             participants = {
                 **participants,
-                "attendees": _attendees(
+                "attendees": resolve_attendees(
                     rt.directory(uow), user.tenant_id, participants["attendees"] or []
                 ),
             }

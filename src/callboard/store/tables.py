@@ -170,6 +170,19 @@ sms_messages = Table(
     Column("document", JSON, nullable=False),
 )
 
+# UCWA applications (one per user and endpointId): see docs/ucwa.md.
+ucwa_applications = Table(
+    "ucwa_applications",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("user_id", String(256), nullable=False),
+    Column("endpoint_id", String(128), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("document", JSON, nullable=False),
+    Index("ix_ucwa_applications_user_endpoint", "tenant_id", "user_id", "endpoint_id"),
+)
+
 # Tables emptied by an admin reset (the directory is reloaded and the keys kept; running
 # processes keep their virtual clock, a restarted one starts again from real time).
 STATE_TABLES = (
@@ -182,4 +195,5 @@ STATE_TABLES = (
     behaviours,
     directory_entries,
     sms_messages,
+    ucwa_applications,
 )

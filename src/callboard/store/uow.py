@@ -27,6 +27,7 @@ from callboard.store.repositories import (
     OperationRepository,
     SmsRepository,
 )
+from callboard.store.ucwa import UcwaApplicationRepository
 
 Outbox = Callable[[Call, float], list[NewJob]]
 
@@ -42,6 +43,7 @@ class UnitOfWork:
     clock: ClockRepository
     meetings: MeetingRepository
     sms: SmsRepository
+    ucwa_applications: UcwaApplicationRepository
 
     def __init__(
         self,
@@ -75,6 +77,7 @@ class UnitOfWork:
         self.clock = ClockRepository(conn)
         self.meetings = MeetingRepository(conn)
         self.sms = SmsRepository(conn)
+        self.ucwa_applications = UcwaApplicationRepository(conn)
         return self
 
     def __exit__(

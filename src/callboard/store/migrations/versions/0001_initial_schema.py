@@ -125,6 +125,22 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
+        "ucwa_applications",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.String(length=256), nullable=False),
+        sa.Column("endpoint_id", sa.String(length=128), nullable=False),
+        sa.Column("created_at", sa.Float(), nullable=False),
+        sa.Column("document", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ucwa_applications")),
+    )
+    op.create_index(
+        "ix_ucwa_applications_user_endpoint",
+        "ucwa_applications",
+        ["tenant_id", "user_id", "endpoint_id"],
+        unique=False,
+    )
+    op.create_table(
         "operations",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("call_id", sa.String(length=64), nullable=False),
@@ -177,6 +193,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_sms_messages_meeting_id"), table_name="sms_messages")
     op.drop_table("sms_messages")
     op.drop_table("signing_keys")
+    op.drop_index("ix_ucwa_applications_user_endpoint", table_name="ucwa_applications")
+    op.drop_table("ucwa_applications")
     op.drop_index(op.f("ix_operations_call_id"), table_name="operations")
     op.drop_table("operations")
     op.drop_index("ix_online_meetings_tenant_thread", table_name="online_meetings")

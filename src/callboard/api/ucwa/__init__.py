@@ -1,0 +1,1 @@
+"""The Skype for Business UCWA face of the meeting store (docs/ucwa.md)."""
