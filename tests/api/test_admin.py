@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi.testclient import TestClient
 
 from callboard.clock import FrozenClock
 from callboard.services.directory import default_directory_document
-from callboard.services.runtime import Runtime
 from tests.api.calling import (
     BAD_REQUEST,
     CALLING_BOT,
@@ -26,22 +23,9 @@ from tests.api.calling import (
     assert_error,
     p2p_body,
 )
-from tests.support import Receiver
 
 NEW_BOT = "2c2c2c2c-0000-4000-8000-00000000002c"
 ADMIN = "/_callboard"
-
-
-@pytest.fixture
-def h(
-    app_client: TestClient,
-    auth: Callable[..., dict[str, str]],
-    receiver: Receiver,
-    run_jobs: Callable[[], int],
-    advance: Callable[[float], int],
-    rt: Runtime,
-) -> Harness:
-    return Harness(app_client, auth, receiver, run_jobs, advance, rt)
 
 
 def _ids(document: dict[str, Any], section: str, key: str = "id") -> list[str]:

@@ -3,14 +3,11 @@ sendDtmfTones, updateRecordingStatus and changeScreenSharingRole."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from callboard.services.actions import PROMPT_SECONDS, TONE_SECONDS
-from callboard.services.runtime import Runtime
 from tests.api.calling import (
     BAD_REQUEST,
     CALLING_BOT,
@@ -25,22 +22,10 @@ from tests.api.calling import (
     p2p_body,
 )
 from tests.conftest import FABRIKAM
-from tests.support import Receiver, seed
+from tests.support import seed
 
 INITIATE_ONLY_BOT = "1b1b1b1b-0000-4000-8000-00000000001b"
 G = "#microsoft.graph."
-
-
-@pytest.fixture
-def h(
-    app_client: TestClient,
-    auth: Callable[..., dict[str, str]],
-    receiver: Receiver,
-    run_jobs: Callable[[], int],
-    advance: Callable[[float], int],
-    rt: Runtime,
-) -> Harness:
-    return Harness(app_client, auth, receiver, run_jobs, advance, rt)
 
 
 def _prompts(count: int = 1, context: str | None = "prompt-ctx") -> dict[str, Any]:

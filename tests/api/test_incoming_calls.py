@@ -3,13 +3,10 @@ redirects them (or lets them time out)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
-from callboard.services.runtime import Runtime
 from tests.api.calling import (
     APP_MEDIA,
     BAD_REQUEST,
@@ -27,21 +24,8 @@ from tests.api.calling import (
     user_target,
 )
 from tests.conftest import FABRIKAM
-from tests.support import Receiver
 
 MEDIA_ONLY_BOT = "0a0a0a0a-0000-4000-8000-00000000000a"
-
-
-@pytest.fixture
-def h(
-    app_client: TestClient,
-    auth: Callable[..., dict[str, str]],
-    receiver: Receiver,
-    run_jobs: Callable[[], int],
-    advance: Callable[[float], int],
-    rt: Runtime,
-) -> Harness:
-    return Harness(app_client, auth, receiver, run_jobs, advance, rt)
 
 
 def _answered(h: Harness, **incoming: Any) -> dict[str, Any]:

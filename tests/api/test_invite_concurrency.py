@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from callboard.domain.calls import GROUP_CALL_CAPACITY
 from callboard.errors import BadRequest, Conflict, GraphError
@@ -28,21 +27,8 @@ from tests.api.inviting import (
     ring_and_answer,
     user_ids,
 )
-from tests.support import Receiver
 
 THREADS = 20
-
-
-@pytest.fixture
-def h(
-    app_client: TestClient,
-    auth: Callable[..., dict[str, str]],
-    receiver: Receiver,
-    run_jobs: Callable[[], int],
-    advance: Callable[[float], int],
-    rt: Runtime,
-) -> Harness:
-    return Harness(app_client, auth, receiver, run_jobs, advance, rt)
 
 
 def _principal(rt: Runtime) -> Principal:

@@ -9,13 +9,8 @@ Example 4's call comes from the Calling Bot's application instance, which has a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
-
-from callboard.services.runtime import Runtime
 from tests.api.calling import Harness, p2p_body
 from tests.api.inviting import (
     CLIENT_CONTEXT,
@@ -35,21 +30,9 @@ from tests.api.inviting import (
     seed_notifications,
     user_ids,
 )
-from tests.support import Receiver, seed
+from tests.support import seed
 
 ROOT = "http://callboard.test"
-
-
-@pytest.fixture
-def h(
-    app_client: TestClient,
-    auth: Callable[..., dict[str, str]],
-    receiver: Receiver,
-    run_jobs: Callable[[], int],
-    advance: Callable[[float], int],
-    rt: Runtime,
-) -> Harness:
-    return Harness(app_client, auth, receiver, run_jobs, advance, rt)
 
 
 def _reply(

@@ -4,13 +4,8 @@ notified like a success; ended calls, cancelled and stale invitations."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
-
-from callboard.services.runtime import Runtime
 from tests.api.calling import CALLS, Harness, answer_body, p2p_body
 from tests.api.inviting import (
     PARTICIPANT,
@@ -22,21 +17,8 @@ from tests.api.inviting import (
     ring_and_answer,
     user_ids,
 )
-from tests.support import Receiver
 
 UNKNOWN_USER = "0badbad0-0000-4000-8000-000000000bad"
-
-
-@pytest.fixture
-def h(
-    app_client: TestClient,
-    auth: Callable[..., dict[str, str]],
-    receiver: Receiver,
-    run_jobs: Callable[[], int],
-    advance: Callable[[float], int],
-    rt: Runtime,
-) -> Harness:
-    return Harness(app_client, auth, receiver, run_jobs, advance, rt)
 
 
 def _finished(h: Harness, call_id: str, op: dict[str, Any]) -> dict[str, Any]:

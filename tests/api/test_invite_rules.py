@@ -3,14 +3,11 @@ clear message, and nothing changes (no operation, no job, no notification)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from callboard.domain.calls import GROUP_CALL_CAPACITY
-from callboard.services.runtime import Runtime
 from tests.api.calling import (
     BAD_REQUEST,
     CALLING_BOT,
@@ -39,22 +36,10 @@ from tests.api.inviting import (
     user_ids,
 )
 from tests.conftest import FABRIKAM
-from tests.support import Receiver, seed
+from tests.support import seed
 
 GROUP_ONLY_APP = "2b2b2b2b-0000-4000-8000-00000000002b"
 INITIATE_ONLY_APP = "1b1b1b1b-0000-4000-8000-00000000001b"
-
-
-@pytest.fixture
-def h(
-    app_client: TestClient,
-    auth: Callable[..., dict[str, str]],
-    receiver: Receiver,
-    run_jobs: Callable[[], int],
-    advance: Callable[[float], int],
-    rt: Runtime,
-) -> Harness:
-    return Harness(app_client, auth, receiver, run_jobs, advance, rt)
 
 
 def _rejected(

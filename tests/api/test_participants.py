@@ -3,13 +3,8 @@ notifications on every change, in order per call."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
-
-from callboard.services.runtime import Runtime
 from tests.api.calling import (
     BAD_REQUEST,
     CALLS,
@@ -31,22 +26,9 @@ from tests.api.inviting import (
     state_of,
     user_ids,
 )
-from tests.support import Receiver
 
 G = "#microsoft.graph."
 INVITE_ONLY_APP = "3c3c3c3c-0000-4000-8000-00000000003c"
-
-
-@pytest.fixture
-def h(
-    app_client: TestClient,
-    auth: Callable[..., dict[str, str]],
-    receiver: Receiver,
-    run_jobs: Callable[[], int],
-    advance: Callable[[float], int],
-    rt: Runtime,
-) -> Harness:
-    return Harness(app_client, auth, receiver, run_jobs, advance, rt)
 
 
 def _url(call_id: str, participant_id: str, action: str = "") -> str:

@@ -4,15 +4,12 @@ directory (users[].behaviour) or through the admin API, and how the app hangs up
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from callboard.services.directory import default_directory_document
-from callboard.services.runtime import Runtime
 from tests.api.calling import (
     BAD_REQUEST,
     CALLING_BOT,
@@ -28,19 +25,7 @@ from tests.api.calling import (
     group_body,
     p2p_body,
 )
-from tests.support import Receiver, seed
-
-
-@pytest.fixture
-def h(
-    app_client: TestClient,
-    auth: Callable[..., dict[str, str]],
-    receiver: Receiver,
-    run_jobs: Callable[[], int],
-    advance: Callable[[float], int],
-    rt: Runtime,
-) -> Harness:
-    return Harness(app_client, auth, receiver, run_jobs, advance, rt)
+from tests.support import seed
 
 
 def _ring(
