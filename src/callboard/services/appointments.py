@@ -69,7 +69,7 @@ def _organizer(
     if user is None:
         raise ItemNotFound(f"The user {ref} does not exist in this tenant.")
     if principal.is_app_only:
-        if not meetings._policy_allows(directory, principal, user):
+        if not meetings.policy_allows(directory, principal, user):
             raise AccessDenied("No application access policy found for this app.")
     elif user.id != principal.user_id:
         raise AccessDenied("A delegated token can only reach its own user's meetings.")

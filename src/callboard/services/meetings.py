@@ -14,7 +14,9 @@ from callboard.clock import iso, to_datetime
 from callboard.domain.directory import Directory, User
 from callboard.domain.meetings import MEETING_TYPE, OnlineMeeting
 from callboard.errors import AccessDenied, BadRequest, ItemNotFound
-from callboard.services import meeting_rosters
+
+# appointments imports this module too; module imports resolve the cycle at call time.
+from callboard.services import appointments, meeting_rosters
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import Principal
@@ -79,7 +81,7 @@ def resolve_user(
         raise ItemNotFound(f"The user {user_ref} does not exist in this tenant.")
     if principal.is_app_only:
         _require(principal, WRITE_APPLICATION if write else READ_APPLICATION)
-        if not _policy_allows(directory, principal, user):
+        if not policy_allows(directory, principal, user):
             raise AccessDenied("No application access policy found for this app.")
     else:
         _require(principal, WRITE_DELEGATED if write else READ_DELEGATED)
@@ -93,7 +95,7 @@ def _require(principal: Principal, permissions: tuple[str, ...]) -> None:
         raise AccessDenied(f"The token needs one of these permissions: {', '.join(permissions)}.")
 
 
-def _policy_allows(directory: Directory, principal: Principal, user: User) -> bool:
+def policy_allows(directory: Directory, principal: Principal, user: User) -> bool:
     for policy in directory.access_policies.get(principal.tenant_id, []):
         if principal.app_id in policy.app_ids and (policy.all_users or user.id in policy.users):
             return True
@@ -408,8 +410,6 @@ def update_online_meeting(
         meeting.apply_update(patch)
         uow.meetings.save(meeting, uow.now)
         if "startDateTime" in patch:
-            from callboard.services import appointments  # SMS reminders follow the start
-
             appointments.meeting_rescheduled(rt, uow, meeting)
         uow.commit()
     return meeting
@@ -425,8 +425,6 @@ def delete_online_meeting(
             raise AccessDenied("Only the organizer can delete a meeting.")
         uow.meetings.delete(meeting.id)
         meeting_rosters.meeting_deleted(rt, uow, meeting)
-        from callboard.services import appointments  # pending SMS reminders are cancelled
-
         appointments.meeting_deleted(uow, meeting)
         uow.commit()
 
