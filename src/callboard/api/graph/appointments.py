@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request, Response
 
 from callboard.api.deps import PrincipalDep, RuntimeDep, api_version
+from callboard.api.graph import owners
 from callboard.api.responses import json_response
 from callboard.errors import BadRequest
-from callboard.services import appointments, meetings
+from callboard.services import appointments
 
 router = APIRouter(tags=["virtual appointments"])
 JsonBody = Annotated[Any, Body()]
@@ -34,7 +35,7 @@ def _sms(kind: str) -> Any:
         appointments.send_virtual_appointment_sms(
             rt,
             principal,
-            meetings.ME if kind == "me" else str(user_id),
+            owners.owner(kind, user_id),
             meeting_id,
             _dict(body),
             api_version=api_version(request),
@@ -57,7 +58,7 @@ def _reminder(kind: str) -> Any:
         appointments.send_virtual_appointment_reminder_sms(
             rt,
             principal,
-            meetings.ME if kind == "me" else str(user_id),
+            owners.owner(kind, user_id),
             meeting_id,
             _dict(body),
             accept_language=request.headers.get("accept-language"),
@@ -67,20 +68,19 @@ def _reminder(kind: str) -> Any:
     return send_virtual_appointment_reminder_sms
 
 
-for _prefix, _kind in (("/me", "me"), ("/users/{user_id}", "user")):
-    router.add_api_route(
-        f"{_prefix}/onlineMeetings/{{meeting_id}}/sendVirtualAppointmentSms",
-        _sms(_kind),
-        methods=["POST"],
-        status_code=202,
-        summary="sendVirtualAppointmentSms",
-        name=f"sendVirtualAppointmentSms ({_kind})",
-    )
-    router.add_api_route(
-        f"{_prefix}/onlineMeetings/{{meeting_id}}/sendVirtualAppointmentReminderSms",
-        _reminder(_kind),
-        methods=["POST"],
-        status_code=202,
-        summary="sendVirtualAppointmentReminderSms",
-        name=f"sendVirtualAppointmentReminderSms ({_kind})",
-    )
+owners.add_routes(
+    router,
+    "/onlineMeetings/{meeting_id}/sendVirtualAppointmentSms",
+    "POST",
+    _sms,
+    "sendVirtualAppointmentSms",
+    202,
+)
+owners.add_routes(
+    router,
+    "/onlineMeetings/{meeting_id}/sendVirtualAppointmentReminderSms",
+    "POST",
+    _reminder,
+    "sendVirtualAppointmentReminderSms",
+    202,
+)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from callboard.api.deps import PrincipalDep, RuntimeDep, graph_root
+from callboard.api.graph import owners
 from callboard.api.graph.meeting_schemas import READ_ONLY, OnlineMeetingBody, hide_evolvable
 from callboard.api.responses import json_response
 from callboard.domain.meetings import OnlineMeeting
@@ -64,22 +65,6 @@ def _collection(request: Request, user_ref: str, found: list[OnlineMeeting]) -> 
 
 
 # Both path forms share the handlers: /me/... and /users/{user_id}/...
-def _add(path: str, method: str, endpoint: Any, name: str, status: int = 200) -> None:
-    for prefix, owner in (("/me", "me"), ("/users/{user_id}", "user")):
-        router.add_api_route(
-            f"{prefix}{path}",
-            endpoint(owner),
-            methods=[method],
-            summary=name,
-            status_code=status,
-            name=f"{name} ({owner})",
-        )
-
-
-def _owner(kind: str, user_id: str | None) -> str:
-    return meetings.ME if kind == "me" else str(user_id)
-
-
 def _create(kind: str) -> Any:
     async def create_online_meeting(
         request: Request,
@@ -88,7 +73,7 @@ def _create(kind: str) -> Any:
         principal: PrincipalDep,
         user_id: str | None = None,
     ) -> Response:
-        owner = _owner(kind, user_id)
+        owner = owners.owner(kind, user_id)
         meeting = meetings.create_online_meeting(rt, principal, owner, _body(request, body))
         return _one(request, owner, meeting, 201)
 
@@ -103,7 +88,7 @@ def _create_or_get(kind: str) -> Any:
         principal: PrincipalDep,
         user_id: str | None = None,
     ) -> Response:
-        owner = _owner(kind, user_id)
+        owner = owners.owner(kind, user_id)
         meeting, created = meetings.create_or_get_online_meeting(
             rt, principal, owner, _body(request, body)
         )
@@ -120,7 +105,7 @@ def _list(kind: str) -> Any:
         odata_filter: Filter = None,
         user_id: str | None = None,
     ) -> Response:
-        owner = _owner(kind, user_id)
+        owner = owners.owner(kind, user_id)
         found = meetings.list_online_meetings(rt, principal, owner, odata_filter)
         return _collection(request, owner, found)
 
@@ -135,7 +120,7 @@ def _get(kind: str) -> Any:
         principal: PrincipalDep,
         user_id: str | None = None,
     ) -> Response:
-        owner = _owner(kind, user_id)
+        owner = owners.owner(kind, user_id)
         return _one(request, owner, meetings.get_online_meeting(rt, principal, owner, meeting_id))
 
     return get_online_meeting
@@ -150,7 +135,7 @@ def _update(kind: str) -> Any:
         principal: PrincipalDep,
         user_id: str | None = None,
     ) -> Response:
-        owner = _owner(kind, user_id)
+        owner = owners.owner(kind, user_id)
         patch = _body(request, body)
         if "joinMeetingIdSettings" in patch:
             raise BadRequest("joinMeetingIdSettings cannot change after the meeting is created.")
@@ -166,18 +151,22 @@ def _delete(kind: str) -> Any:
     async def delete_online_meeting(
         meeting_id: str, rt: RuntimeDep, principal: PrincipalDep, user_id: str | None = None
     ) -> Response:
-        meetings.delete_online_meeting(rt, principal, _owner(kind, user_id), meeting_id)
+        meetings.delete_online_meeting(rt, principal, owners.owner(kind, user_id), meeting_id)
         return Response(status_code=204)
 
     return delete_online_meeting
 
 
-_add("/onlineMeetings", "POST", _create, "create onlineMeeting", 201)
-_add("/onlineMeetings/createOrGet", "POST", _create_or_get, "createOrGet onlineMeeting")
-_add("/onlineMeetings", "GET", _list, "list onlineMeetings ($filter)")
-_add("/onlineMeetings/{meeting_id}", "GET", _get, "get onlineMeeting")
-_add("/onlineMeetings/{meeting_id}", "PATCH", _update, "update onlineMeeting")
-_add("/onlineMeetings/{meeting_id}", "DELETE", _delete, "delete onlineMeeting", 204)
+owners.add_routes(router, "/onlineMeetings", "POST", _create, "create onlineMeeting", 201)
+owners.add_routes(
+    router, "/onlineMeetings/createOrGet", "POST", _create_or_get, "createOrGet onlineMeeting"
+)
+owners.add_routes(router, "/onlineMeetings", "GET", _list, "list onlineMeetings ($filter)")
+owners.add_routes(router, "/onlineMeetings/{meeting_id}", "GET", _get, "get onlineMeeting")
+owners.add_routes(router, "/onlineMeetings/{meeting_id}", "PATCH", _update, "update onlineMeeting")
+owners.add_routes(
+    router, "/onlineMeetings/{meeting_id}", "DELETE", _delete, "delete onlineMeeting", 204
+)
 
 
 @router.get("/communications/onlineMeetings", summary="onlineMeetings by VideoTeleconferenceId")
