@@ -6,7 +6,8 @@ Domain and service code raise only these (or plain bugs); one handler in
 
 GraphError
  ├── BadRequest               400 invalidRequest
- │    └── InvalidStateTransition   400 invalidRequest (a call action in the wrong state)
+ │    ├── InvalidStateTransition   400 invalidRequest (a call action in the wrong state)
+ │    └── SubscriptionValidationFailed  400 ValidationError (endpoint handshake failed)
  ├── Unauthenticated          401 InvalidAuthenticationToken
  ├── AccessDenied             403 accessDenied
  ├── ItemNotFound             404 itemNotFound
@@ -29,6 +30,7 @@ __all__ = [
     "ItemNotFound",
     "MethodNotAllowed",
     "NotImplementedOperation",
+    "SubscriptionValidationFailed",
     "Unauthenticated",
     "UnknownRoute",
 ]
@@ -125,3 +127,10 @@ class NotImplementedOperation(GraphError):
     status_code = 501
     code = "notImplemented"
     message = "This Graph operation is not implemented by Callboard."
+
+
+class SubscriptionValidationFailed(BadRequest):
+    """A subscription's notification endpoint failed Graph's validation handshake."""
+
+    code = "ValidationError"
+    message = "Subscription validation request failed."

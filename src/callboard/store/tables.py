@@ -185,6 +185,22 @@ ucwa_applications = Table(
 
 # Tables emptied by an admin reset (the directory is reloaded and the keys kept; running
 # processes keep their virtual clock, a restarted one starts again from real time).
+# Change-notification subscriptions (POST /subscriptions); the rest of the resource is the
+# JSON document.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("app_id", String(64), nullable=False),
+    Column("resource_key", String(256), nullable=False),
+    Column("expiration", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("document", JSON, nullable=False),
+    Index("ix_subscriptions_tenant_resource", "tenant_id", "resource_key"),
+    Index("ix_subscriptions_app", "app_id"),
+)
+
 STATE_TABLES = (
     clock_state,
     calls,
@@ -196,4 +212,5 @@ STATE_TABLES = (
     directory_entries,
     sms_messages,
     ucwa_applications,
+    subscriptions,
 )

@@ -27,6 +27,7 @@ from callboard.store.repositories import (
     OperationRepository,
     SmsRepository,
 )
+from callboard.store.subscriptions import SubscriptionRepository
 from callboard.store.ucwa import UcwaApplicationRepository
 
 Outbox = Callable[[Call, float], list[NewJob]]
@@ -44,6 +45,7 @@ class UnitOfWork:
     meetings: MeetingRepository
     sms: SmsRepository
     ucwa_applications: UcwaApplicationRepository
+    subscriptions: SubscriptionRepository
 
     def __init__(
         self,
@@ -78,6 +80,7 @@ class UnitOfWork:
         self.meetings = MeetingRepository(conn)
         self.sms = SmsRepository(conn)
         self.ucwa_applications = UcwaApplicationRepository(conn)
+        self.subscriptions = SubscriptionRepository(conn)
         return self
 
     def __exit__(
