@@ -16,6 +16,7 @@ from callboard.api.graph import appointments as graph_appointments
 from callboard.api.graph import calls as graph_calls
 from callboard.api.graph import meetings as graph_meetings
 from callboard.api.graph import participants as graph_participants
+from callboard.api.graph import presence as graph_presence
 from callboard.api.graph import subscriptions as graph_subscriptions
 from callboard.api.graph import unimplemented
 from callboard.api.middleware import GraphRequestMiddleware
@@ -123,6 +124,7 @@ def build_app() -> FastAPI:
         app.include_router(graph_meetings.router, prefix=f"/{version}")
         app.include_router(graph_appointments.router, prefix=f"/{version}")
         app.include_router(graph_subscriptions.router, prefix=f"/{version}")
+        app.include_router(graph_presence.router, prefix=f"/{version}")
         app.include_router(unimplemented.build_router(), prefix=f"/{version}")
     app.include_router(admin.health_router)
     app.include_router(admin.router)

@@ -94,7 +94,9 @@ def create(
 ) -> Callable[..., Any]:
     def post(headers: dict[str, str] | None = None, **overrides: Any) -> Any:
         return app_client.post(
-            URL, json=body(clock, endpoint, **overrides), headers=auth() if headers is None else headers
+            URL,
+            json=body(clock, endpoint, **overrides),
+            headers=auth() if headers is None else headers,
         )
 
     return post

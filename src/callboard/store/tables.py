@@ -201,6 +201,17 @@ subscriptions = Table(
     Index("ix_subscriptions_app", "app_id"),
 )
 
+# Each user's presence: application sessions, preferred presence, status message (document);
+# ``sequence`` is the optimistic-concurrency version.
+presences = Table(
+    "presences",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("user_id", String(256), primary_key=True),
+    Column("sequence", Integer, nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
 STATE_TABLES = (
     clock_state,
     calls,
@@ -213,4 +224,5 @@ STATE_TABLES = (
     sms_messages,
     ucwa_applications,
     subscriptions,
+    presences,
 )

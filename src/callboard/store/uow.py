@@ -14,6 +14,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from callboard.domain.calls import Call
+from callboard.store.presences import PresenceRepository
 from callboard.store.repositories import (
     BehaviourRepository,
     CallRepository,
@@ -46,6 +47,7 @@ class UnitOfWork:
     sms: SmsRepository
     ucwa_applications: UcwaApplicationRepository
     subscriptions: SubscriptionRepository
+    presences: PresenceRepository
 
     def __init__(
         self,
@@ -81,6 +83,7 @@ class UnitOfWork:
         self.sms = SmsRepository(conn)
         self.ucwa_applications = UcwaApplicationRepository(conn)
         self.subscriptions = SubscriptionRepository(conn)
+        self.presences = PresenceRepository(conn)
         return self
 
     def __exit__(

@@ -1,0 +1,114 @@
+"""Users' presence: one row per user, versioned by its sequence number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
+
+from callboard.domain.presence import Presence, Session, StatusMessage
+from callboard.errors import Conflict
+from callboard.store import tables
+
+
+def _session(data: dict[str, Any]) -> Session:
+    return Session(data["availability"], data["activity"], data["set_at"], data["expires_at"])
+
+
+def _session_doc(session: Session) -> dict[str, Any]:
+    return {
+        "availability": session.availability,
+        "activity": session.activity,
+        "set_at": session.set_at,
+        "expires_at": session.expires_at,
+    }
+
+
+def _document(presence: Presence) -> dict[str, Any]:
+    message = presence.status_message
+    return {
+        "sessions": {k: _session_doc(v) for k, v in presence.sessions.items()},
+        "preferred": None if presence.preferred is None else _session_doc(presence.preferred),
+        "status_message": None
+        if message is None
+        else {
+            "message": message.message,
+            "expiry": message.expiry,
+            "expires_at": message.expires_at,
+            "published_at": message.published_at,
+        },
+    }
+
+
+def _presence(tenant_id: str, user_id: str, sequence: int, doc: dict[str, Any]) -> Presence:
+    message = doc.get("status_message")
+    return Presence(
+        tenant_id=tenant_id,
+        user_id=user_id,
+        sessions={k: _session(v) for k, v in doc["sessions"].items()},
+        preferred=None if doc.get("preferred") is None else _session(doc["preferred"]),
+        status_message=None if message is None else StatusMessage(**message),
+        sequence=sequence,
+    )
+
+
+class PresenceRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, tenant_id: str, user_id: str) -> Presence:
+        """The user's stored presence, or a fresh one (no sessions: Offline)."""
+        table = tables.presences
+        row = self._conn.execute(
+            select(table.c.sequence, table.c.document).where(
+                table.c.tenant_id == tenant_id, table.c.user_id == user_id
+            )
+        ).first()
+        if row is None:
+            return Presence(tenant_id=tenant_id, user_id=user_id)
+        return _presence(tenant_id, user_id, row.sequence, row.document)
+
+    def get_many(self, tenant_id: str, user_ids: list[str]) -> dict[str, Presence]:
+        table = tables.presences
+        rows = self._conn.execute(
+            select(table.c.user_id, table.c.sequence, table.c.document).where(
+                table.c.tenant_id == tenant_id, table.c.user_id.in_(user_ids)
+            )
+        )
+        return {r.user_id: _presence(tenant_id, r.user_id, r.sequence, r.document) for r in rows}
+
+    def save(self, presence: Presence, previous_sequence: int) -> None:
+        """Write ``presence`` if nobody else changed the row since ``previous_sequence``."""
+        table = tables.presences
+        document = _document(presence)
+        if previous_sequence == 0:
+            exists = self._conn.execute(
+                select(table.c.sequence).where(
+                    table.c.tenant_id == presence.tenant_id, table.c.user_id == presence.user_id
+                )
+            ).first()
+            if exists is None:
+                try:
+                    self._conn.execute(
+                        table.insert().values(
+                            tenant_id=presence.tenant_id,
+                            user_id=presence.user_id,
+                            sequence=presence.sequence,
+                            document=document,
+                        )
+                    )
+                except IntegrityError:  # another writer created the row first
+                    raise Conflict("The presence changed concurrently; retry.") from None
+                return
+        result = self._conn.execute(
+            table.update()
+            .where(
+                table.c.tenant_id == presence.tenant_id,
+                table.c.user_id == presence.user_id,
+                table.c.sequence == previous_sequence,
+            )
+            .values(sequence=presence.sequence, document=document)
+        )
+        if result.rowcount != 1:
+            raise Conflict("The presence changed concurrently; retry the request.")
