@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from callboard.clock import FrozenClock
 from callboard.config import Settings
-from callboard.jobs.webhooks import NotificationSigner, deliver
+from callboard.jobs.webhooks import NotificationSigner, Reply, deliver
 from callboard.store.repositories import JobRepository, NewJob
 from tests.support import Receiver, seed
 
@@ -178,7 +178,7 @@ def test_deliveries_listing_is_paged_and_filtered(
 
 
 class _TimingOut:
-    async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Reply:
         raise TimeoutError
 
     async def close(self) -> None:
