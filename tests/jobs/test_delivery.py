@@ -65,7 +65,10 @@ def test_receiver_that_fails_then_recovers_gets_everything_in_order(
         (3, 200, "delivered"),
         (1, 200, "delivered"),
     ]
-    assert all(d["latency_ms"] >= 0 for d in attempts)
+    # Each is a real round trip on loopback, measured: more than nothing, less than the
+    # attempt's timeout.
+    timeout_ms = rt.settings.webhook_timeout_seconds * 1000
+    assert all(0 < d["latency_ms"] < timeout_ms for d in attempts)
     assert attempts[0]["error"] == "HTTP 500"
 
 
@@ -157,6 +160,7 @@ def test_non_loopback_targets_are_refused_in_loopback_only_mode(
     [attempt] = _deliveries(app_client, call["id"])
     assert attempt["outcome"] == "dead"
     assert attempt["status_code"] is None
+    assert attempt["latency_ms"] == 0  # refused before any request
     assert "loopback" in attempt["error"]
 
 
