@@ -188,6 +188,17 @@ def test_non_loopback_gateways_are_refused_in_development(
     assert message["status"] == "failed" and "non-loopback" in message["reason"]
 
 
+@pytest.mark.parametrize("url", ["http://127.0.0.1.invalid", "http://127.example.invalid"])
+def test_a_host_that_only_starts_like_a_loopback_address_is_refused(
+    app_client: TestClient, auth: Auth, rt: Runtime, run_jobs: Callable[[], int], url: str
+) -> None:
+    rt.settings.twilio_base_url = url
+    _send(app_client, auth)
+    run_jobs()
+    message = _message(app_client)
+    assert message["status"] == "failed" and "non-loopback" in message["reason"]
+
+
 def test_signed_webhook(
     app_client: TestClient, auth: Auth, rt: Runtime, fake: FakeSmsApi, run_jobs: Callable[[], int]
 ) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from callboard.clock import FrozenClock
 from callboard.config import Settings
-from callboard.jobs.webhooks import NotificationSigner, deliver
+from callboard.jobs.webhooks import NotificationSigner, Reply, deliver
 from callboard.store.repositories import JobRepository, NewJob
 from tests.support import Receiver, seed
 
@@ -65,7 +65,10 @@ def test_receiver_that_fails_then_recovers_gets_everything_in_order(
         (3, 200, "delivered"),
         (1, 200, "delivered"),
     ]
-    assert all(d["latency_ms"] >= 0 for d in attempts)
+    # Each is a real round trip on loopback, measured: more than nothing, less than the
+    # attempt's timeout.
+    timeout_ms = rt.settings.webhook_timeout_seconds * 1000
+    assert all(0 < d["latency_ms"] < timeout_ms for d in attempts)
     assert attempts[0]["error"] == "HTTP 500"
 
 
@@ -157,6 +160,7 @@ def test_non_loopback_targets_are_refused_in_loopback_only_mode(
     [attempt] = _deliveries(app_client, call["id"])
     assert attempt["outcome"] == "dead"
     assert attempt["status_code"] is None
+    assert attempt["latency_ms"] == 0  # refused before any request
     assert "loopback" in attempt["error"]
 
 
@@ -178,7 +182,7 @@ def test_deliveries_listing_is_paged_and_filtered(
 
 
 class _TimingOut:
-    async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Reply:
         raise TimeoutError
 
     async def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,12 +22,35 @@ JOHN = "112f7296-5fa4-42ca-bae8-6a692b15d4b8"
 
 
 def _shape(expected: Any, actual: Any, path: str = "$") -> None:
+    """``actual`` has every key of ``expected``, recursively; lists item by item."""
     if isinstance(expected, dict):
         assert isinstance(actual, dict), path
         for key, value in expected.items():
             assert key in actual, f"{path}.{key} is missing"
             if value is not None:
                 _shape(value, actual[key], f"{path}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list), path
+        assert len(actual) == len(expected), f"{path} has {len(actual)} items, not {len(expected)}"
+        for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
+            _shape(want, got, f"{path}[{index}]")
+    elif expected is not None:
+        # A leaf: its value may be generated, its JSON type may not change.
+        assert isinstance(actual, type(expected)), f"{path} is {actual!r}"
+
+
+@pytest.mark.parametrize(
+    ("expected", "actual", "message"),
+    [
+        ({"a": [{"b": 1}]}, {"a": [{}]}, "$.a[0].b is missing"),
+        ({"a": [1, 2]}, {"a": [1]}, "$.a has 1 items, not 2"),
+        ({"a": []}, {"a": {}}, "$.a"),
+        ({"a": ["audio"]}, {"a": [7]}, "$.a[0] is 7"),
+    ],
+)
+def test_the_shape_check_sees_into_lists(expected: Any, actual: Any, message: str) -> None:
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        _shape(expected, actual)
 
 
 @pytest.mark.parametrize("name", sorted(TENANT))

@@ -6,7 +6,8 @@
   (``X-Callboard-Signature: sha256=<hex>``, ``X-Callboard-Timestamp``).
 
 Every adapter answers with a ``SendResult``: ``sent``/``delivered``, ``retry`` (timeouts,
-connection errors, 408, 429, 5xx) or ``failed`` (any other refusal: permanent).
+connection errors, the statuses ``callboard.retry`` calls retryable) or ``failed`` (any
+other refusal: permanent).
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ import json
 import time
 from dataclasses import dataclass
 from typing import Literal, Protocol
-from urllib.parse import urlsplit
 
 import httpx
 
 from callboard.config import Settings
+from callboard.net import is_loopback_url
+from callboard.retry import is_retryable
 
 Outcome = Literal["sent", "delivered", "retry", "failed"]
-TRANSIENT_STATUSES = frozenset({408, 425, 429})
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,8 @@ class SmsGateway(Protocol):
     async def send(self, sms: OutgoingSms) -> SendResult: ...
 
 
-def _loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
 def _classify(status: int, text: str) -> SendResult:
-    if status in TRANSIENT_STATUSES or status >= 500:
+    if is_retryable(status):
         return SendResult("retry", error=f"HTTP {status}: {text[:300]}")
     return SendResult("failed", error=f"HTTP {status}: {text[:300]}")
 
@@ -63,7 +59,7 @@ class _HttpGateway:
     def _refuse(self, url: str) -> SendResult | None:
         if not url:
             return SendResult("failed", error=f"{type(self).__name__} has no URL configured.")
-        if self.settings.callback_loopback_only and not _loopback(url):
+        if self.settings.callback_loopback_only and not is_loopback_url(url):
             return SendResult(
                 "failed", error=f"Refused non-loopback SMS gateway {url} in development mode."
             )

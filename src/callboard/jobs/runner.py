@@ -1,8 +1,10 @@
 """The job runner: claims due jobs, runs them, retries with backoff, dead-letters.
 
 It runs inside ``callboard serve`` (an asyncio task) or alone as ``callboard worker``;
-several may run against one database. Simulation steps are short synchronous
-transactions; webhook POSTs run concurrently, still one at a time per call.
+several may run against one database. Each job kind has one handler in ``Runner.handlers``,
+which runs a batch of claimed jobs of that kind. Simulation steps are short synchronous
+transactions; webhook POSTs and SMS sends run concurrently. Whatever goes wrong with one
+job is that job's failed attempt: never the batch's, never a silent retry forever.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import contextlib
 import logging
 import time
 import traceback
+from collections.abc import Awaitable, Callable
 
 from callboard.gateways import sms as sms_gateways
 from callboard.jobs.webhooks import Attempt, NotificationSigner, WebhookSender, deliver
+from callboard.retry import retry_delay
 from callboard.services import appointments, simulation
 from callboard.services import clock as clock_service
 from callboard.services.notifications import WEBHOOK_DELIVER
@@ -33,6 +37,12 @@ COALESCE_SECONDS = 0.005
 # stalls the loop for its whole length nor waits behind every request after each step.
 STEP_SLICE_SECONDS = 0.005
 
+BatchHandler = Callable[[list[ClaimedJob]], Awaitable[None]]
+
+
+def _describe(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(exc)).strip()
+
 
 class Runner:
     def __init__(self, rt: Runtime, sender: WebhookSender) -> None:
@@ -42,6 +52,13 @@ class Runner:
         self.sms_gateway = sms_gateways.build(rt.settings)
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Job kind -> the handler of a batch of that kind, run in this order: timers first,
+        # so that the notifications they cause can join the next batch.
+        self.handlers: dict[str, BatchHandler] = {
+            simulation.CALL_PROGRESS: self._run_steps,
+            WEBHOOK_DELIVER: self._deliver_all,
+            appointments.SMS_SEND: self._send_sms,
+        }
 
     def wake(self) -> None:
         """Thread-safe nudge after a commit that wrote jobs."""
@@ -57,34 +74,64 @@ class Runner:
         else:
             loop.call_soon_threadsafe(self._wake.set)
 
-    def backoff(self, attempts: int) -> float:
+    def backoff(self, attempts: int, retry_after: float | None = None) -> float:
+        """Seconds before a notification's next attempt after ``attempts`` failed ones."""
         s = self.rt.settings
-        return float(
-            min(s.webhook_backoff_base_seconds * 2 ** (attempts - 1), s.webhook_backoff_max_seconds)
+        return retry_delay(
+            attempts, s.webhook_backoff_base_seconds, s.webhook_backoff_max_seconds, retry_after
         )
 
     async def run_due(self) -> int:
-        """Claim and run one batch of due jobs; returns how many ran."""
+        """Claim and run one batch of due jobs; returns how many were claimed."""
         s = self.rt.settings
         with self.rt.uow() as uow:
             jobs = uow.jobs.claim_due(uow.now, s.runner_batch_size, s.job_lock_seconds)
             uow.commit()
         if not jobs:
             return 0
-        webhooks = [j for j in jobs if j.kind == WEBHOOK_DELIVER]
-        sms = [j for j in jobs if j.kind == appointments.SMS_SEND]
-        slice_end = time.perf_counter() + STEP_SLICE_SECONDS
-        for job in jobs:
-            if job.kind not in (WEBHOOK_DELIVER, appointments.SMS_SEND):
-                self._run_step(job)
-                if time.perf_counter() >= slice_end:
-                    await asyncio.sleep(0)
-                    slice_end = time.perf_counter() + STEP_SLICE_SECONDS
-        if webhooks:
-            await self._deliver_all(webhooks)
-        if sms:
-            await appointments.run_sends(self.rt, self.sms_gateway, sms)
+        runnable = self._drop_unrunnable(jobs)
+        for kind, handler in self.handlers.items():
+            batch = [j for j in runnable if j.kind == kind]
+            if not batch:
+                continue
+            try:
+                await handler(batch)
+            except Exception as exc:  # noqa: BLE001 - a handler's failure is its jobs' attempt
+                log.exception("job handler for %s failed", kind)
+                self._fail(batch, _describe(exc))
         return len(jobs)
+
+    def _drop_unrunnable(self, jobs: list[ClaimedJob]) -> list[ClaimedJob]:
+        """Dead-letter the jobs no handler can run: an unknown kind, or a job claimed again
+        after its last allowed attempt was lost (its runner died or its lock expired)."""
+        dead: list[tuple[ClaimedJob, str]] = []
+        runnable = []
+        for job in jobs:
+            if job.kind not in self.handlers:
+                dead.append((job, f"no handler for job kind {job.kind!r}"))
+            elif job.attempts > job.max_attempts:
+                dead.append((job, f"gave up after {job.max_attempts} attempts"))
+            else:
+                runnable.append(job)
+        if dead:
+            with self.rt.uow() as uow:
+                for job, error in dead:
+                    log.error("job %s (%s) dead: %s", job.id, job.kind, error)
+                    uow.jobs.dead(job.id, uow.now, error)
+                uow.commit()
+        return runnable
+
+    def _fail(self, jobs: list[ClaimedJob], error: str) -> None:
+        """One failed attempt for each job its handler did not settle."""
+        with self.rt.uow() as uow:
+            for job in jobs:
+                run_at = (
+                    None
+                    if job.attempts >= job.max_attempts
+                    else uow.now + self.backoff(job.attempts)
+                )
+                uow.jobs.fail_if_running(job.id, uow.now, run_at, error)
+            uow.commit()
 
     async def run_until_idle(self, max_batches: int = 10_000) -> int:
         """Run batches until nothing is due at the clock's current time (tests, admin)."""
@@ -122,13 +169,19 @@ class Runner:
                 await asyncio.sleep(COALESCE_SECONDS)
         await self.sender.close()
 
+    async def _run_steps(self, jobs: list[ClaimedJob]) -> None:
+        slice_end = time.perf_counter() + STEP_SLICE_SECONDS
+        for job in jobs:
+            self._run_step(job)
+            if time.perf_counter() >= slice_end:
+                await asyncio.sleep(0)
+                slice_end = time.perf_counter() + STEP_SLICE_SECONDS
+
     def _run_step(self, job: ClaimedJob) -> None:
         try:
-            if job.kind != simulation.CALL_PROGRESS:
-                raise ValueError(f"no handler for job kind {job.kind!r}")
             simulation.run_step(self.rt, job.payload, job.id)
         except Exception as exc:
-            error = "".join(traceback.format_exception_only(exc)).strip()
+            error = _describe(exc)
             with self.rt.uow() as uow:
                 if job.attempts >= job.max_attempts:
                     log.error("job %s (%s) dead: %s", job.id, job.kind, error)
@@ -138,20 +191,29 @@ class Runner:
                     uow.jobs.retry(job.id, uow.now + 0.05 * job.attempts, error)
                 uow.commit()
 
+    async def _send_sms(self, jobs: list[ClaimedJob]) -> None:
+        await appointments.run_sends(self.rt, self.sms_gateway, jobs)
+
     async def _deliver_all(self, jobs: list[ClaimedJob]) -> None:
         now = self.rt.clock.now()
         limit = asyncio.Semaphore(self.rt.settings.runner_concurrency)
 
         async def one(job: ClaimedJob) -> Attempt:
             async with limit:
-                return await deliver(
-                    job.id,
-                    job.payload,
-                    sender=self.sender,
-                    signer=self.signer,
-                    settings=self.rt.settings,
-                    now=now,
-                )
+                try:
+                    return await deliver(
+                        job.id,
+                        job.payload,
+                        sender=self.sender,
+                        signer=self.signer,
+                        settings=self.rt.settings,
+                        now=now,
+                    )
+                except Exception as exc:  # noqa: BLE001 - one job's failure is its attempt
+                    log.exception("delivery job %s failed", job.id)
+                    return Attempt(
+                        str(job.payload.get("url", "")), None, 0.0, _describe(exc), "retry"
+                    )
 
         attempts = await asyncio.gather(*(one(j) for j in jobs))
         with self.rt.uow() as uow:
@@ -178,9 +240,8 @@ class Runner:
                 elif outcome == "dead":
                     uow.jobs.dead(job.id, uow.now, attempt.error or "failed")
                 else:
-                    uow.jobs.retry(
-                        job.id, uow.now + self.backoff(job.attempts), attempt.error or "retry"
-                    )
+                    delay = self.backoff(job.attempts, attempt.retry_after)
+                    uow.jobs.retry(job.id, uow.now + delay, attempt.error or "retry")
             uow.jobs.finish(done, uow.now)
             uow.deliveries.add_all(rows)
             uow.commit()

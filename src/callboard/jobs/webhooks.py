@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
-import functools
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import aiohttp
 
 from callboard.config import Settings
-from callboard.services.calls import is_loopback
+from callboard.net import has_user_info, host_of, is_loopback
+from callboard.retry import RETRY_AFTER_STATUSES, is_retryable, parse_retry_after
 from callboard.tokens import KeyRing
+
+log = logging.getLogger("callboard.jobs")
 
 USER_AGENT = "Microsoft-Skype/3.0,(Calling/1.0) Callboard/0.1"
 MESSAGE_ID_NAMESPACE = uuid.UUID("0c7d2e4f-5b7a-4a86-9f0a-6a1e2b3c4d5e")
 
 
+@dataclass(frozen=True)
+class Reply:
+    """What a delivery needs of a response: its status and its ``Retry-After`` header."""
+
+    status: int
+    retry_after: str | None = None
+
+
 class WebhookSender(Protocol):
-    async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-        """POST and return the status code; raise on connection errors and timeouts."""
+    async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Reply:
+        """POST and return the reply; raise on connection errors and timeouts."""
         ...
 
     async def close(self) -> None: ...
@@ -37,7 +47,7 @@ class AiohttpSender:
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
-    async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Reply:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._limit))
         client_timeout = self._timeouts.get(timeout)
@@ -51,7 +61,7 @@ class AiohttpSender:
             timeout=client_timeout,
         ) as response:
             await response.read()
-            return response.status
+            return Reply(response.status, response.headers.get("Retry-After"))
 
     async def close(self) -> None:
         if self._session is not None:
@@ -93,13 +103,15 @@ class NotificationSigner:
 
 @dataclass(frozen=True)
 class Attempt:
-    """The result of one POST: ``outcome`` is delivered, retry or failed (permanent)."""
+    """The result of one POST: ``outcome`` is delivered, retry or failed (permanent).
+    ``retry_after`` is the seconds a 429 or 503 asked for, when it said."""
 
     url: str
     status_code: int | None
     latency_ms: float
     error: str | None
     outcome: str
+    retry_after: float | None = None
 
 
 def rewrite(url: str, rewrites: dict[str, str]) -> str:
@@ -107,14 +119,6 @@ def rewrite(url: str, rewrites: dict[str, str]) -> str:
         if url.startswith(prefix):
             return replacement + url[len(prefix) :]
     return url
-
-
-# Callback hosts are few; parsing each as an IP address on every delivery is not free.
-_is_loopback = functools.lru_cache(maxsize=1024)(is_loopback)
-
-
-def _retryable(status: int) -> bool:
-    return status >= 500 or status in (408, 429)
 
 
 async def deliver(
@@ -127,8 +131,12 @@ async def deliver(
     now: float,
 ) -> Attempt:
     url = rewrite(payload["url"], settings.callback_rewrites)
-    host = urlsplit(url).hostname or ""
-    if settings.callback_loopback_only and not _is_loopback(host):
+    if has_user_info(url):
+        # Our bearer token is the notification's credential; an HTTP client refuses to send
+        # both, so no attempt can ever succeed.
+        return Attempt(url, None, 0.0, "refused: the callback URL carries user info", "failed")
+    host = host_of(url)
+    if settings.callback_loopback_only and not is_loopback(host):
         return Attempt(
             url,
             None,
@@ -147,15 +155,23 @@ async def deliver(
     body = json.dumps(payload["body"], separators=(",", ":")).encode()
     started = time.perf_counter()
     try:
-        status = await sender.post(url, body, headers, settings.webhook_timeout_seconds)
+        reply = await sender.post(url, body, headers, settings.webhook_timeout_seconds)
     except TimeoutError:
         return Attempt(url, None, _ms(started), "timeout", "retry")
     except (aiohttp.ClientError, OSError) as exc:
         return Attempt(url, None, _ms(started), f"{type(exc).__name__}: {exc}", "retry")
+    except Exception as exc:  # noqa: BLE001 - one bad URL or client bug must not fail a batch
+        log.warning("delivery of job %s to %s raised", job_id, url, exc_info=True)
+        return Attempt(url, None, _ms(started), f"{type(exc).__name__}: {exc}", "retry")
+    status = reply.status
     if 200 <= status < 300:
         return Attempt(url, status, _ms(started), None, "delivered")
-    outcome = "retry" if _retryable(status) else "failed"
-    return Attempt(url, status, _ms(started), f"HTTP {status}", outcome)
+    if not is_retryable(status):
+        return Attempt(url, status, _ms(started), f"HTTP {status}", "failed")
+    retry_after = (
+        parse_retry_after(reply.retry_after, now) if status in RETRY_AFTER_STATUSES else None
+    )
+    return Attempt(url, status, _ms(started), f"HTTP {status}", "retry", retry_after)
 
 
 def _ms(started: float) -> float:

@@ -401,6 +401,20 @@ class JobRepository:
             query = query.where(t.jobs.c.kind == kind)
         return [dict(r) for r in self._conn.execute(query).mappings()]
 
+    def fail_if_running(self, job_id: int, now: float, run_at: float | None, error: str) -> None:
+        """A failed attempt of a job the runner still holds: pending again at ``run_at``, or
+        dead when ``run_at`` is None. A job its handler already finished is left alone."""
+        values: dict[str, Any] = (
+            {"status": "dead", "finished_at": now}
+            if run_at is None
+            else {"status": "pending", "run_at": run_at}
+        )
+        self._conn.execute(
+            update(t.jobs)
+            .where(t.jobs.c.id == job_id, t.jobs.c.status == "running")
+            .values(locked_until=None, last_error=error[:2000], **values)
+        )
+
 
 _INSERT_DELIVERY = t.deliveries.insert()
 
