@@ -33,7 +33,8 @@ def memory_round(
         got = uvloop.run(
             run_create_delete(HOST, port, create, delete, calls, connections=opts.connections)
         )
-        database.settle()  # the runner has done what the batch caused: RSS is not in flight
+        # The runner has done what the batch caused: RSS is not work in flight.
+        database.settle(timeout=600.0)
         return got
 
     try:

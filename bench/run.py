@@ -7,8 +7,9 @@ import contextlib
 import json
 import os
 import shutil
+import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bench.databases import Database, checkpoint, postgres_schema, postgres_unreachable
@@ -18,7 +19,7 @@ from bench.memory import memory_round
 from bench.options import Options, parse_args
 from bench.procs import Proc, issue_token, server_env, start_receiver
 from bench.report import console, report
-from bench.results import Results
+from bench.results import Load, Results
 
 
 @contextlib.contextmanager
@@ -56,65 +57,88 @@ class Run:
         return Database.sqlite_copy(self.template, self.workdir / f"{name}.db")
 
     def round(self, n: int) -> None:
-        opts, r, wanted = self.opts, self.results, self.opts.rows
-        common = (self.receiver, self.rport)
+        wanted = self.opts.rows
         if "ceiling" in wanted:
-            say(f"round {n + 1}: ceiling (bare Starlette)…")
-            r.ceiling.append(ceiling_round(opts, self.workdir, self.token, *common))
+            self.attempt("ceiling", n, "ceiling (bare Starlette)", self.ceiling)
         rows = tuple(x for x in ("health", "create", "get") if x in wanted)
         if rows:
-            say(f"round {n + 1}: {' then '.join(rows)} on SQLite…")
-            db = self.sqlite(f"round{n}")
-            got = callboard_round(opts, self.workdir, db, self.token, *common, f"round{n}", rows)
-            r.health += [got["health"]] if "health" in got else []
-            r.create += [got["create"]] if "create" in got else []
-            r.get += [got["get"]] if "get" in got else []
+            self.attempt(",".join(rows), n, f"{' then '.join(rows)} on SQLite", self.sqlite_rows)
         if "create-idle" in wanted:
-            say(f"round {n + 1}: create with idle simulated parties…")
-            db = self.sqlite(f"round{n}-idle")
-            got = callboard_round(
-                opts,
-                self.workdir,
-                db,
-                self.token,
-                *common,
-                f"round{n}-idle",
-                ("create",),
-                idle_parties=True,
-            )
-            r.create_idle.append(got["create"])
-        if "create-pg" in wanted and "create-pg" not in r.skipped:
-            self.postgres_round(n)
+            self.attempt("create-idle", n, "create with idle simulated parties", self.idle)
+        if "create-pg" in wanted and "create-pg" not in self.results.skipped:
+            self.attempt("create-pg", n, "create on PostgreSQL (a private schema)", self.postgres)
         if "drain" in wanted:
-            say(f"round {n + 1}: enqueueing {opts.notifications:,} notifications, then draining…")
-            r.drain.append(
-                drain_round(opts, self.workdir, self.template, self.rport, self.receiver, n)
-            )
+            what = f"enqueueing {self.opts.notifications:,} notifications, then draining"
+            self.attempt("drain", n, what, self.drain)
         if "memory" in wanted:
-            say(f"round {n + 1}: creating and ending {opts.memory_calls:,} calls (memory)…")
-            db = self.sqlite(f"memory{n}")
-            r.memory.append(memory_round(opts, self.workdir, db, self.token, self.rport, n))
+            what = f"creating and ending {self.opts.memory_calls:,} calls (memory)"
+            self.attempt("memory", n, what, self.memory)
 
-    def postgres_round(self, n: int) -> None:
+    def attempt(self, row: str, n: int, what: str, measure: Callable[[int], None]) -> None:
+        """Run one row; a row that fails is reported as such and the others still run."""
+        say(f"round {n + 1}: {what}…")
+        try:
+            measure(n)
+        except Exception as exc:  # reported in the table: the other rows still run
+            detail = exc.stderr if isinstance(exc, subprocess.CalledProcessError) else exc
+            reason = f"failed: {type(exc).__name__}: {str(detail).strip()[-300:]}"
+            self.results.skipped[row] = reason
+            console.print(f"[red]{row} {reason}[/]")
+
+    def ceiling(self, n: int) -> None:
+        got = ceiling_round(self.opts, self.workdir, self.token, self.receiver, self.rport)
+        self.results.ceiling.append(got)
+
+    def sqlite_rows(self, n: int) -> None:
+        rows = tuple(x for x in ("health", "create", "get") if x in self.opts.rows)
+        got = self.callboard(self.sqlite(f"round{n}"), self.token, f"round{n}", rows)
+        for row, loads in (
+            ("health", self.results.health),
+            ("create", self.results.create),
+            ("get", self.results.get),
+        ):
+            if row in got:
+                loads.append(got[row])
+
+    def idle(self, n: int) -> None:
+        db = self.sqlite(f"round{n}-idle")
+        got = self.callboard(db, self.token, f"round{n}-idle", ("create",), idle_parties=True)
+        self.results.create_idle.append(got["create"])
+
+    def drain(self, n: int) -> None:
+        got = drain_round(self.opts, self.workdir, self.template, self.rport, self.receiver, n)
+        self.results.drain.append(got)
+
+    def memory(self, n: int) -> None:
+        db = self.sqlite(f"memory{n}")
+        got = memory_round(self.opts, self.workdir, db, self.token, self.rport, n)
+        self.results.memory.append(got)
+
+    def callboard(
+        self, db: Database, token: str, name: str, rows: tuple[str, ...], idle_parties: bool = False
+    ) -> dict[str, Load]:
+        return callboard_round(
+            self.opts,
+            self.workdir,
+            db,
+            token,
+            self.receiver,
+            self.rport,
+            name,
+            rows,
+            idle_parties=idle_parties,
+        )
+
+    def postgres(self, n: int) -> None:
         reason = postgres_unreachable()
         if reason is not None:
             self.results.skipped["create-pg"] = reason
             console.print(f"[yellow]create-pg skipped: {reason}[/]")
             return
-        say(f"round {n + 1}: create on PostgreSQL (a private schema)…")
         with postgres_schema() as db:
             env = server_env(self.opts, self.rport, db.url)
             token = issue_token(self.workdir, db.url, env)
-            got = callboard_round(
-                self.opts,
-                self.workdir,
-                db,
-                token,
-                self.receiver,
-                self.rport,
-                f"round{n}-pg",
-                ("create",),
-            )
+            got = self.callboard(db, token, f"round{n}-pg", ("create",))
         self.results.create_pg.append(got["create"])
 
 

@@ -151,6 +151,7 @@ def test_report_prints_every_row_with_its_goal_and_verdict(
         "get_ratio": True,
     }
     assert summary["ratios"]["create"] == pytest.approx(0.5)
+    assert summary["client_saturated"] is False
 
 
 def test_report_misses_goals_and_says_why_a_row_was_skipped() -> None:
@@ -159,6 +160,7 @@ def test_report_misses_goals_and_says_why_a_row_was_skipped() -> None:
     results.create_pg = []
     results.skipped["create-pg"] = "PostgreSQL is not reachable"
     results.drain[0].order_violations = 3
+    results.get[0].client_cpu = 0.95
     results.memory[0].rss_after = results.memory[0].rss_start + (200 << 20)
     table = Report(parse_args([]), results)
     table.rows()
@@ -169,6 +171,7 @@ def test_report_misses_goals_and_says_why_a_row_was_skipped() -> None:
     assert verdicts["drain_order"] is False
     assert verdicts["memory"] is False
     assert "create_pg_p99" not in verdicts
+    assert table.summary["client_saturated"] is True
     assert any("PostgreSQL is not reachable" in str(c) for c in table.table.columns[0].cells)
 
 
