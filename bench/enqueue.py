@@ -57,7 +57,7 @@ def enqueue(database_url: str, app_id: str, body: dict[str, Any], notifications:
 
 
 def main() -> None:
-    from bench.run import seed_body
+    from bench.procs import seed_body
 
     database_url, app_id, notifications = sys.argv[1], sys.argv[2], int(sys.argv[3])
     started = time.perf_counter()

@@ -1,6 +1,9 @@
 """A closed-loop HTTP/1.1 load generator in Python: N keep-alive connections, each sending
 its next request as soon as the previous response is complete (like wrk).
 
+``run_load`` drives one request for a time; ``run_create_delete`` creates a number of calls
+and ends each with a DELETE of its ``Location`` as soon as it is created (the memory row).
+
 Two clients: ``raw`` (default) writes pre-built request bytes on asyncio protocols and
 parses responses with httptools, so one core drives well over 10,000 requests/s; ``aiohttp``
 uses ``aiohttp.ClientSession`` and runs out of client CPU far sooner (README.md).
@@ -12,6 +15,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import cast
+from urllib.parse import urlsplit
 
 import aiohttp
 import httptools
@@ -184,3 +188,120 @@ async def run_load(
     await runner(host, port, request, connections, window)
     window.result.cpu_seconds = time.process_time() - cpu0
     return window.result
+
+
+@dataclass
+class CycleResult:
+    """Calls created and ended by ``run_create_delete``."""
+
+    created: int = 0
+    ended: int = 0
+    unexpected: int = 0  # a create that was not 201 with a Location, a DELETE that was not 204
+    errors: int = 0
+    seconds: float = 0.0
+
+
+class _Cycle(asyncio.Protocol):
+    """One connection: POST the create body, DELETE the call it made, repeat while the shared
+    budget lasts."""
+
+    def __init__(
+        self,
+        create: bytes,
+        delete: Request,
+        address: tuple[str, int],
+        budget: list[int],
+        result: CycleResult,
+        finished: asyncio.Future[None],
+    ) -> None:
+        self._create = create
+        self._delete = delete
+        self._address = address
+        self._budget = budget
+        self._result = result
+        self._finished = finished
+        self._parser = httptools.HttpResponseParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._location: bytes | None = None
+        self._deleting = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+        self._next_create()
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError:
+            self._result.errors += 1
+            self._close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self._finished.done():
+            self._result.errors += 1
+            self._finished.set_result(None)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if name.lower() == b"location":
+            self._location = value
+
+    def on_message_complete(self) -> None:
+        status = self._parser.get_status_code()
+        assert self._transport is not None
+        if self._deleting:
+            self._deleting = False
+            if status == 204:
+                self._result.ended += 1
+            else:
+                self._result.unexpected += 1
+            self._next_create()
+            return
+        location, self._location = self._location, None
+        if status != 201 or location is None:
+            self._result.unexpected += 1
+            self._next_create()
+            return
+        self._result.created += 1
+        self._deleting = True
+        path = urlsplit(location.decode("latin-1")).path
+        delete = Request("DELETE", path, self._delete.headers, expect=204)
+        self._transport.write(delete.wire(*self._address))
+
+    def _next_create(self) -> None:
+        if self._budget[0] <= 0:
+            self._close()
+            return
+        self._budget[0] -= 1
+        assert self._transport is not None
+        self._transport.write(self._create)
+
+    def _close(self) -> None:
+        if not self._finished.done():
+            self._finished.set_result(None)
+        if self._transport is not None:
+            self._transport.close()
+
+
+async def run_create_delete(
+    host: str, port: int, create: Request, delete: Request, calls: int, *, connections: int = 32
+) -> CycleResult:
+    """Create ``calls`` calls with ``create`` and end each with a DELETE of its Location, with
+    ``delete``'s headers; closed loop on ``connections`` keep-alive connections."""
+    loop = asyncio.get_running_loop()
+    payload = create.wire(host, port)
+    budget = [calls]
+    result = CycleResult()
+    started = time.perf_counter()
+    finished: list[asyncio.Future[None]] = []
+    for _ in range(min(connections, calls)):
+        done: asyncio.Future[None] = loop.create_future()
+        finished.append(done)
+        await loop.create_connection(
+            lambda done=done: _Cycle(payload, delete, (host, port), budget, result, done),  # type: ignore[misc]
+            host,
+            port,
+        )
+    # Bounded: even a slow server does 20 calls a second.
+    await asyncio.wait_for(asyncio.gather(*finished), timeout=60 + calls / 20)
+    result.seconds = time.perf_counter() - started
+    return result
