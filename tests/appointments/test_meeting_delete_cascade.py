@@ -1,8 +1,10 @@
 """A meeting deleted through Graph or through UCWA takes the same path: its pending reminder
-SMS are cancelled and the bots' calls in it end."""
+SMS are cancelled and the bots' calls in it end. A UCWA replace, which cannot move the start,
+leaves reminders as they were."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from callboard.clock import FrozenClock, iso
+from tests.conftest import DEV_APP
 from tests.meetings.test_meeting_calls import CALLS, Meeting
 from tests.support import Receiver
 from tests.ucwa.support import application, headers
@@ -76,3 +79,41 @@ def test_delete_cancels_reminders_and_ends_calls(
     advance(DAY)
     (message,) = app_client.get("/_callboard/sms").json()["value"]
     assert message["status"] == "cancelled" and message["attempts"] == 0
+
+
+def test_a_ucwa_replace_keeps_pending_reminders(
+    app_client: TestClient, auth: Auth, clock: FrozenClock
+) -> None:
+    alice = auth(app=DEV_APP, tenant=None, user="alice@callboard.dev")
+    start = clock.now() + DAY
+    made = app_client.post(
+        "/v1.0/me/onlineMeetings",
+        json={"subject": "Check-up", "startDateTime": iso(start), "endDateTime": iso(start + 600)},
+        headers=alice,
+    )
+    assert made.status_code == 201, made.text
+    reminder = app_client.post(
+        f"/v1.0/me/onlineMeetings/{made.json()['id']}/sendVirtualAppointmentReminderSms",
+        json={"phoneNumbers": ["+13129224122"], "remindBeforeTimeInMinutesType": "mins15"},
+        headers=alice,
+    )
+    assert reminder.status_code == 202, reminder.text
+    (before,) = app_client.get("/_callboard/sms").json()["value"]
+
+    h = headers(auth)
+    listing = app_client.get(f"{application(app_client, auth)}/myOnlineMeetings", headers=h)
+    (item,) = listing.json()["_embedded"]["myOnlineMeeting"]
+    current = app_client.get(item["_links"]["self"]["href"], headers=h)
+    data = {k: v for k, v in current.json().items() if not k.startswith("_")}
+    data["subject"] = "Renamed in UCWA"
+    put = app_client.put(
+        item["_links"]["self"]["href"],
+        content=json.dumps(data),
+        headers={**h, "If-Match": current.headers["etag"]},
+    )
+    assert put.status_code == 200, put.text
+
+    (after,) = app_client.get("/_callboard/sms").json()["value"]
+    assert after == before and after["status"] == "scheduled"
+    jobs = app_client.get("/_callboard/jobs", params={"kind": "sms.send"}).json()["value"]
+    assert len(jobs) == 1
