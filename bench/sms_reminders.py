@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from callboard.app import build_services
 from callboard.clock import VirtualClock, iso
 from callboard.config import Settings
+from callboard.domain.appointments import Attendee
 from callboard.services import appointments, meetings
 from callboard.services.tokens import issue_token
 from callboard.store import tables as t
@@ -68,18 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         requests = args.reminders // args.per_request
         began = time.perf_counter()
         for r in range(requests):
-            body = {
-                "attendees": [
-                    {"phoneNumber": n, "timeZone": "Eastern Standard Time"} for n in numbers
-                ],
-                "remindBeforeTimeInMinutesType": "mins15",
-            }
             appointments.send_virtual_appointment_reminder_sms(
                 rt,
                 principal,
                 meetings.ME,
                 meeting_ids[r % len(meeting_ids)],
-                body,
+                15,
+                [Attendee(n, "Eastern Standard Time") for n in numbers],
                 accept_language=None,
             )
         scheduling = time.perf_counter() - began

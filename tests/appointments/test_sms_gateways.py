@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from callboard.clock import FrozenClock
 from callboard.gateways.sms import sign
-from callboard.services import appointments
+from callboard.services import sms_sending
 from callboard.services.runtime import Runtime
 from tests.appointments.fakes import FakeSmsApi
 from tests.conftest import CALLING_BOT, CONTOSO
@@ -233,7 +233,7 @@ def test_an_interrupted_send_is_never_repeated(
     with rt.uow() as uow:
         (job,) = uow.jobs.claim_due(uow.now, 10, rt.settings.job_lock_seconds)
         uow.commit()
-    assert len(appointments._begin(rt, [job])) == 1
+    assert len(sms_sending._begin(rt, [job])) == 1
     assert _message(app_client)["status"] == "sending"
     advance(rt.settings.job_lock_seconds + 1)  # the lock expires; another runner claims it
     message = _message(app_client)

@@ -14,7 +14,7 @@ from callboard.api.graph.calls import render_call
 from callboard.api.responses import json_response
 from callboard.clock import iso
 from callboard.errors import UnknownRoute
-from callboard.services import admin, incoming, meeting_rosters
+from callboard.services import admin, incoming, meeting_rosters, sms_records
 from callboard.services.calls import check_e164
 
 
@@ -286,10 +286,8 @@ async def list_sms(
     skip: Annotated[int, Query(alias="$skip", ge=0)] = 0,
     top: Annotated[int, Query(alias="$top", ge=1, le=1000)] = 100,
 ) -> Response:
-    from callboard.services import appointments
-
-    messages, more = appointments.list_messages(
+    messages, more = sms_records.list_messages(
         rt, meeting_id=meeting_id, status=status, to=to, skip=skip, top=top
     )
-    rows = [appointments.render_message(m) for m in messages]
+    rows = [sms_records.render_message(m) for m in messages]
     return json_response(_page(request, rows, more, skip, top))

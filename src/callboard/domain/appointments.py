@@ -1,4 +1,4 @@
-"""Virtual-appointment SMS: message records, phone-number rules, time zones and the text.
+"""Virtual-appointment SMS: message records, reminder times, time zones and the text.
 
 Pure Python (no I/O): the Windows zone names come from tzlocal's mapping of the CLDR
 windowsZones data, localized dates and language negotiation from babel (CLDR).
@@ -12,10 +12,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-import phonenumbers
 from babel import Locale
 from babel.dates import format_skeleton, format_time, get_timezone_name
 from tzlocal.windows_tz import win_tz
+
+from callboard.domain import phone_numbers
+from callboard.domain.meetings import OnlineMeeting
+from callboard.errors import BadRequest
 
 
 class MessageType(StrEnum):
@@ -36,6 +39,9 @@ class SmsStatus(StrEnum):
 
 
 FINAL = frozenset({SmsStatus.SENT, SmsStatus.DELIVERED, SmsStatus.FAILED, SmsStatus.CANCELLED})
+
+# Attendees of the older shape (phone numbers only) get their times in UTC.
+DEFAULT_TIME_ZONE = "UTC"
 
 # remindBeforeTimeInMinutesType members and their minutes (v1.0 and beta have only mins15).
 REMIND_BEFORE: dict[str, int] = {"mins15": 15}
@@ -81,50 +87,13 @@ TEMPLATES: dict[str, dict[MessageType, str]] = {
 }
 
 
-class InvalidInput(ValueError):
-    """A value a client sent that is wrong (400)."""
-
-
 def zone(name: str) -> zoneinfo.ZoneInfo:
     """A Windows zone name ("Pacific Standard Time") or an IANA name, as a ZoneInfo."""
     iana = win_tz.get(name, name)
     try:
         return zoneinfo.ZoneInfo(iana)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"Unknown time zone {name!r}: use a Windows zone name.") from None
-
-
-def check_phone_number(number: str) -> str | None:
-    """Raise InvalidInput for a number that is not a phone number at all; return None for a
-    valid US number, else the reason it cannot receive an SMS (the message is recorded failed).
-    """
-    if (
-        not isinstance(number, str)
-        or not number.startswith("+")
-        or any(c.isalpha() for c in number)
-    ):
-        raise InvalidInput(f"{number!r} is not a phone number in E.164 form (+ and digits).")
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(f"{number!r} is not a phone number: {exc}.") from None
-    if phonenumbers.is_valid_number(parsed) and phonenumbers.region_code_for_number(parsed) == "US":
-        return None
-    region = phonenumbers.region_code_for_number(parsed)
-    return (
-        f"{number} is not a valid United States phone number"
-        + (f" (it belongs to {region})" if region and region != "US" else "")
-        + "; virtual-appointment SMS go to US numbers only."
-    )
-
-
-def normalized(number: str) -> str:
-    try:
-        return phonenumbers.format_number(
-            phonenumbers.parse(number, None), phonenumbers.PhoneNumberFormat.E164
-        )
-    except phonenumbers.NumberParseException:  # pragma: no cover - checked before
-        return number
+        raise BadRequest(f"Unknown time zone {name!r}: use a Windows zone name.") from None
 
 
 def language(accept_language: str | None) -> str:
@@ -189,3 +158,98 @@ class SmsMessage:
         if reason is not None:
             self.reason = reason
         self.history.append({"status": status.value, "at": now, "reason": reason})
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """Who gets a message: ``attendeeNotificationInfo`` (a number and a time zone name)."""
+
+    phone_number: str
+    time_zone: str = DEFAULT_TIME_ZONE
+
+    def check(self) -> None:
+        """BadRequest for a value that is not a phone number or an unknown time zone."""
+        phone_numbers.sms_refusal(self.phone_number)
+        zone(self.time_zone)
+
+
+def reminder_due(start: float, remind_before_minutes: int) -> float:
+    """When a reminder goes out: the meeting's start minus the interval."""
+    return start - remind_before_minutes * 60
+
+
+def meeting_text(meeting: OnlineMeeting, kind: MessageType, time_zone: str, lang: str) -> str:
+    return render(
+        kind,
+        subject=meeting.resource.get("subject"),
+        start=meeting.start,
+        time_zone=time_zone,
+        lang=lang,
+        url=str(meeting.resource.get("joinWebUrl") or ""),
+    )
+
+
+def new_message(
+    message_id: str,
+    meeting: OnlineMeeting,
+    kind: MessageType,
+    attendee: Attendee,
+    lang: str,
+    now: float,
+) -> SmsMessage:
+    """A ``queued`` message, or ``failed`` at once for a number that cannot get an SMS."""
+    message = SmsMessage(
+        id=message_id,
+        meeting_id=meeting.id,
+        tenant_id=meeting.tenant_id,
+        kind=kind,
+        to=phone_numbers.normalized(attendee.phone_number),
+        time_zone=attendee.time_zone,
+        language=lang,
+        text=meeting_text(meeting, kind, attendee.time_zone, lang),
+        status=SmsStatus.QUEUED,
+        created_at=now,
+        updated_at=now,
+    )
+    message.history.append({"status": "queued", "at": now, "reason": None})
+    reason = phone_numbers.sms_refusal(attendee.phone_number)
+    if reason is not None:
+        message.move(SmsStatus.FAILED, now, reason)
+    return message
+
+
+def new_reminder(
+    message_id: str,
+    meeting: OnlineMeeting,
+    attendee: Attendee,
+    lang: str,
+    now: float,
+    remind_before_minutes: int,
+) -> SmsMessage:
+    """A ``scheduled`` reminder due before the meeting's start (``failed`` for a number that
+    cannot get an SMS)."""
+    message = new_message(message_id, meeting, MessageType.REMINDER, attendee, lang, now)
+    message.remind_before_minutes = remind_before_minutes
+    message.due_at = reminder_due(meeting.start.timestamp(), remind_before_minutes)
+    if message.status is SmsStatus.QUEUED:
+        message.status = SmsStatus.SCHEDULED
+        message.history[-1]["status"] = "scheduled"
+    return message
+
+
+def follow_start(message: SmsMessage, meeting: OnlineMeeting, now: float) -> bool:
+    """Move a pending reminder after its meeting's start changed (re-rendering the text).
+    A reminder whose meeting now starts in the past is cancelled. True when the reminder
+    has a new moment and so needs a new timer."""
+    start = meeting.start.timestamp()
+    due = reminder_due(start, message.remind_before_minutes or 0)
+    if due == message.due_at:
+        return False
+    if start <= now:
+        message.move(SmsStatus.CANCELLED, now, "The meeting was moved into the past.")
+        return False
+    message.due_at = due
+    message.text = meeting_text(meeting, MessageType.REMINDER, message.time_zone, message.language)
+    message.updated_at = now
+    message.history.append({"status": "scheduled", "at": now, "reason": "rescheduled"})
+    return True

@@ -8,13 +8,14 @@ service layer fans a roster change out to every call in the meeting.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from callboard.errors import BadRequest, ItemNotFound
 
 MEETING_TYPE = "#microsoft.graph.onlineMeeting"
 
-# Properties PATCH may change (SPEC-NOTES 7.2); anything else is refused.
+# Properties PATCH may change (Graph's "Update onlineMeeting" page); anything else is refused.
 UPDATABLE = frozenset(
     {
         "allowAttendeeToEnableCamera",
@@ -75,6 +76,11 @@ class OnlineMeeting:
     @property
     def thread_id(self) -> str:
         return str(self.resource["chatInfo"]["threadId"])
+
+    @property
+    def start(self) -> datetime:
+        """``startDateTime`` (always stored, with an offset)."""
+        return datetime.fromisoformat(str(self.resource["startDateTime"]))
 
     @property
     def participants(self) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from callboard.clock import iso
 from callboard.domain.directory import Directory, User
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import GraphError
-from callboard.services import meeting_rosters, meetings
+from callboard.services import meeting_lifecycle, meetings
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import Principal
@@ -518,6 +518,7 @@ def put_meeting(
             uow.meetings.save(meeting, uow.now)
         except GraphError:  # a concurrent writer got there first
             raise UcwaError(412, "PreconditionFailed", "The resource has changed.") from None
+        meeting_lifecycle.meeting_rescheduled(rt, uow, meeting)
         uow.commit()
     return user, meeting
 
@@ -526,11 +527,7 @@ def delete_meeting(rt: Runtime, principal: Principal, app_id: str, meeting_id: s
     with rt.uow() as uow:
         user = _application(rt, uow, principal, app_id)
         meeting = _load(uow, user, meeting_id)
-        uow.meetings.delete(meeting.id)
-        meeting_rosters.meeting_deleted(rt, uow, meeting)
-        from callboard.services import appointments
-
-        appointments.meeting_deleted(uow, meeting)
+        meeting_lifecycle.delete_meeting(rt, uow, meeting)
         uow.commit()
 
 

@@ -3,31 +3,27 @@ on ``/me`` and ``/users/{userId}``: 202 with ``{}`` once the messages are queued
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from callboard.api.deps import PrincipalDep, RuntimeDep, api_version
 from callboard.api.graph import owners
+from callboard.api.graph.appointment_schemas import (
+    VirtualAppointmentReminderSmsBody,
+    VirtualAppointmentSmsBody,
+)
 from callboard.api.responses import json_response
-from callboard.errors import BadRequest
 from callboard.services import appointments
 
 router = APIRouter(tags=["virtual appointments"])
-JsonBody = Annotated[Any, Body()]
-
-
-def _dict(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise BadRequest("The request body must be a JSON object.")
-    return body
 
 
 def _sms(kind: str) -> Any:
     async def send_virtual_appointment_sms(
         request: Request,
         meeting_id: str,
-        body: JsonBody,
+        body: VirtualAppointmentSmsBody,
         rt: RuntimeDep,
         principal: PrincipalDep,
         user_id: str | None = None,
@@ -37,7 +33,8 @@ def _sms(kind: str) -> Any:
             principal,
             owners.owner(kind, user_id),
             meeting_id,
-            _dict(body),
+            body.kind(),
+            body.recipients(),
             api_version=api_version(request),
             accept_language=request.headers.get("accept-language"),
         )
@@ -50,7 +47,7 @@ def _reminder(kind: str) -> Any:
     async def send_virtual_appointment_reminder_sms(
         request: Request,
         meeting_id: str,
-        body: JsonBody,
+        body: VirtualAppointmentReminderSmsBody,
         rt: RuntimeDep,
         principal: PrincipalDep,
         user_id: str | None = None,
@@ -60,7 +57,8 @@ def _reminder(kind: str) -> Any:
             principal,
             owners.owner(kind, user_id),
             meeting_id,
-            _dict(body),
+            body.minutes(),
+            body.recipients(),
             accept_language=request.headers.get("accept-language"),
         )
         return json_response({}, 202)

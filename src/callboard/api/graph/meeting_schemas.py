@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from callboard.api.graph.schemas import GraphModel, IdentitySet
 
 # Members after unknownFutureValue are "evolvable": a client must opt in to them with
-# ``Prefer: include-unknown-enum-members`` (Graph's rule, SPEC-NOTES 1.2).
+# ``Prefer: include-unknown-enum-members`` (Graph's rule for evolvable enums).
 EVOLVABLE = {"invited", "organizationExcludingGuests", "producer", "coorganizer"}
 
 Role = Literal["attendee", "presenter", "unknownFutureValue", "producer", "coorganizer"]

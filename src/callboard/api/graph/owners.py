@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from callboard.services import meetings
+from callboard.services.meeting_access import ME
 
 PREFIXES = (("/me", "me"), ("/users/{user_id}", "user"))
 
@@ -34,4 +34,4 @@ def add_routes(
 
 def owner(kind: str, user_id: str | None) -> str:
     """The user the path names: ``me`` or the ``user_id`` path segment."""
-    return meetings.ME if kind == "me" else str(user_id)
+    return ME if kind == "me" else str(user_id)

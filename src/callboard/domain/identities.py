@@ -1,0 +1,24 @@
+"""Graph ``identitySet`` values for the directory's people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callboard.domain.directory import User
+
+IDENTITY_SET = "#microsoft.graph.identitySet"
+IDENTITY = "#microsoft.graph.identity"
+
+
+def user_identity_set(user: User, *, identity_provider: str | None = "AAD") -> dict[str, Any]:
+    """``{"user": {...}}`` naming a directory user; ``identity_provider`` None leaves
+    ``identityProvider`` out (call sources carry none)."""
+    identity: dict[str, Any] = {
+        "@odata.type": IDENTITY,
+        "id": user.id,
+        "displayName": user.display_name,
+        "tenantId": user.tenant_id,
+    }
+    if identity_provider is not None:
+        identity["identityProvider"] = identity_provider
+    return {"@odata.type": IDENTITY_SET, "user": identity}

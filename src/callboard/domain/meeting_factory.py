@@ -1,0 +1,232 @@
+"""A new online meeting: generated ids, join URLs, dial-in data, defaults and times.
+
+Pure: the caller passes the time (``now``) and a fresh uuid (``seed_id``) from which every
+generated value is derived, so the same inputs give the same meeting.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from callboard.domain.directory import Directory, User
+from callboard.domain.identities import user_identity_set
+from callboard.domain.meetings import MEETING_TYPE, OnlineMeeting
+from callboard.errors import BadRequest
+
+PARTICIPANT_INFO = "#microsoft.graph.meetingParticipantInfo"
+DIAL_IN_NUMBER = "+14255550199"
+PASSCODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+# Defaults of a new meeting (Graph's documented defaults where it documents them).
+DEFAULTS: dict[str, Any] = {
+    "allowAttendeeToEnableCamera": True,
+    "allowAttendeeToEnableMic": True,
+    "allowBreakoutRooms": True,
+    "allowCopyingAndSharingMeetingContent": True,
+    "allowedLobbyAdmitters": "organizerAndCoOrganizersAndPresenters",
+    "allowedPresenters": "everyone",
+    "allowLiveShare": "enabled",
+    "allowMeetingChat": "enabled",
+    "allowParticipantsToChangeName": False,
+    "allowPowerPointSharing": True,
+    "allowRecording": True,
+    "allowTeamworkReactions": True,
+    "allowTranscription": True,
+    "allowWhiteboard": True,
+    "isEndToEndEncryptionEnabled": False,
+    "isEntryExitAnnounced": True,
+    "recordAutomatically": False,
+    "lobbyBypassSettings": {"scope": "organization", "isDialInBypassEnabled": False},
+    "meetingType": None,
+    "externalId": None,
+    "subject": None,
+    "expiryDateTime": None,
+    "chatRestrictions": None,
+    "watermarkProtection": None,
+    "meetingTemplateId": None,
+    "meetingSpokenLanguageTag": None,
+    "shareMeetingChatHistoryDefault": "none",
+    "sensitivityLabelAssignment": None,
+    "isBroadcast": False,
+    "broadcastSettings": None,
+    "cloudVideoInteropInfo": None,
+    "meetingOptionsWebUrl": None,
+}
+
+
+# -- times ------------------------------------------------------------------------------
+
+
+def iso(moment: datetime) -> str:
+    """Graph's DateTimeOffset rendering in UTC: ``2030-01-01T10:00:00.000Z``."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_time(value: Any, name: str) -> datetime:
+    """An ISO 8601 date-time with an offset (``Z`` included)."""
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be a date-time string.")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"{name} is not a valid ISO 8601 date-time: {value!r}.") from None
+    if parsed.tzinfo is None:
+        raise BadRequest(f"{name} needs a time zone offset (e.g. Z): {value!r}.")
+    return parsed
+
+
+def check_times(body: dict[str, Any], now: float, *, fill: bool) -> None:
+    """Start defaults to now and end to start + 1 h; end must come after start. Both are
+    rewritten in Graph's UTC form. Without ``fill`` an end needs a start."""
+    start_given = body.get("startDateTime") is not None
+    end_given = body.get("endDateTime") is not None
+    if end_given and not start_given and not fill:
+        raise BadRequest("endDateTime needs a startDateTime.")
+    start = (
+        parse_time(body["startDateTime"], "startDateTime")
+        if start_given
+        else datetime.fromtimestamp(now, tz=UTC)
+    )
+    end = (
+        parse_time(body["endDateTime"], "endDateTime") if end_given else start + timedelta(hours=1)
+    )
+    if end <= start:
+        raise BadRequest("endDateTime must be after startDateTime.")
+    body["startDateTime"] = iso(start)
+    body["endDateTime"] = iso(end)
+
+
+# -- people -----------------------------------------------------------------------------
+
+
+def resolve_attendees(
+    directory: Directory, tenant_id: str, attendees: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Attendees as stored: directory users get their full identity and UPN; others must at
+    least name an id or a UPN."""
+    result = []
+    for index, attendee in enumerate(attendees):
+        user = (attendee.get("identity") or {}).get("user") or {}
+        upn = attendee.get("upn")
+        known = directory.user(tenant_id, user.get("id") or upn or "")
+        entry = dict(attendee)
+        if known is not None:
+            entry["identity"] = user_identity_set(known)
+            entry["upn"] = known.user_principal_name
+        elif not user.get("id") and not upn:
+            raise BadRequest(f"participants.attendees[{index}] needs identity.user.id or upn.")
+        entry.setdefault("@odata.type", PARTICIPANT_INFO)
+        entry.setdefault("role", "attendee")
+        entry.setdefault("upn", upn)
+        result.append(entry)
+    return result
+
+
+# -- generated values -------------------------------------------------------------------
+
+
+def teams_escapes(url: str) -> str:
+    """Teams writes percent-escapes in lower case: ``19%3ameeting_…%40thread.v2``."""
+    return re.sub(r"%[0-9A-Fa-f]{2}", lambda m: m.group(0).lower(), url)
+
+
+def passcode(seed: int) -> str:
+    chars = []
+    for _ in range(6):
+        seed, index = divmod(seed, len(PASSCODE_ALPHABET))
+        chars.append(PASSCODE_ALPHABET[index])
+    return "".join(chars)
+
+
+def new_meeting(
+    directory: Directory,
+    organizer: User,
+    body: dict[str, Any],
+    *,
+    now: float,
+    seed_id: str,
+    meeting_id: str | None = None,
+    join_meeting_id: str | None = None,
+    passcode_value: str | None = None,
+    thread_id: str | None = None,
+) -> OnlineMeeting:
+    """A meeting with every property a client reads; ids derived from ``seed_id`` unless
+    given. ``body`` holds the client's properties; its times are checked and filled in."""
+    check_times(body, now, fill=True)
+    seed = uuid.UUID(seed_id).int
+    if thread_id is None:
+        token = base64.urlsafe_b64encode(uuid.UUID(int=seed).bytes).decode().rstrip("=")
+        thread_id = f"19:meeting_{token}@thread.v2"
+    meeting_id = meeting_id or base64.urlsafe_b64encode(
+        f"1*{organizer.id}*0**{thread_id}".encode()
+    ).decode().rstrip("=")
+    join_meeting_id = join_meeting_id or str(seed % 10**12).zfill(12)
+    passcode_value = passcode_value or passcode(seed)
+    tenant = organizer.tenant_id
+    context = quote(json.dumps({"Tid": tenant, "Oid": organizer.id}, separators=(",", ":")))
+    join_web_url = teams_escapes(
+        f"https://teams.microsoft.com/l/meetup-join/{quote(thread_id, safe='')}/0?context={context}"
+    )
+    participants = body.get("participants") or {}
+    settings = body.get("joinMeetingIdSettings") or {}
+    conference_id = str((seed >> 40) % 10**9).zfill(9)
+    resource: dict[str, Any] = {
+        **DEFAULTS,
+        **{k: v for k, v in body.items() if k not in ("participants", "joinMeetingIdSettings")},
+        "@odata.type": MEETING_TYPE,
+        "id": meeting_id,
+        "creationDateTime": iso(datetime.fromtimestamp(now, tz=UTC)),
+        "joinWebUrl": join_web_url,
+        "joinUrl": join_web_url,
+        "videoTeleconferenceId": str((seed >> 20) % 10**10).zfill(10),
+        "chatInfo": {
+            "@odata.type": "#microsoft.graph.chatInfo",
+            "threadId": thread_id,
+            "messageId": "0",
+            "replyChainMessageId": None,
+        },
+        "joinMeetingIdSettings": {
+            "isPasscodeRequired": bool(settings.get("isPasscodeRequired", False)),
+            "joinMeetingId": join_meeting_id,
+            "passcode": passcode_value,
+        },
+        "audioConferencing": {
+            "conferenceId": conference_id,
+            "tollNumber": DIAL_IN_NUMBER,
+            "tollNumbers": [DIAL_IN_NUMBER],
+            "tollFreeNumber": None,
+            "tollFreeNumbers": [],
+            "dialinUrl": f"https://dialin.teams.microsoft.com/{uuid.UUID(int=seed)}?id={conference_id}",
+        },
+        "joinInformation": {
+            "content": "data:text/html,"
+            + quote(
+                f'<p>Join the meeting: <a href="{join_web_url}">Click here to join</a></p>'
+                f"<p>Meeting ID: {join_meeting_id} Passcode: {passcode_value}</p>"
+            ),
+            "contentType": "html",
+        },
+        "participants": {
+            "organizer": {
+                "@odata.type": PARTICIPANT_INFO,
+                "identity": user_identity_set(organizer),
+                "upn": organizer.user_principal_name,
+                "role": "presenter",
+            },
+            "attendees": resolve_attendees(directory, tenant, participants.get("attendees") or []),
+        },
+    }
+    return OnlineMeeting(
+        id=meeting_id,
+        tenant_id=tenant,
+        organizer_id=organizer.id,
+        resource=resource,
+        created_at=now,
+        modified_at=now,
+    )

@@ -1,0 +1,121 @@
+"""The ``sms.send`` job: send queued messages and due reminders through the SMS gateway.
+
+A message row and its ``sms.send`` job are written in one transaction. A reminder's job runs
+at the meeting's start minus the interval; it carries the ``dueAt`` it was scheduled for, so a
+reminder moved by a reschedule (a new job) or cancelled by a delete leaves its old job
+harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from callboard.config import Settings
+from callboard.domain.appointments import FINAL, SmsMessage, SmsStatus
+from callboard.gateways.sms import OutgoingSms, SendResult, SmsGateway
+from callboard.services.runtime import Runtime
+from callboard.store.repositories import ClaimedJob, NewJob
+
+log = logging.getLogger("callboard.sms")
+
+SMS_SEND = "sms.send"
+
+
+def send_job(settings: Settings, message: SmsMessage, run_at: float) -> NewJob:
+    """The job that sends ``message`` at ``run_at``."""
+    return NewJob(
+        SMS_SEND,
+        {"messageId": message.id, "dueAt": message.due_at},
+        run_at,
+        max_attempts=settings.sms_max_attempts,
+    )
+
+
+def _begin(rt: Runtime, jobs: list[ClaimedJob]) -> list[tuple[ClaimedJob, SmsMessage]]:
+    """Claim the messages for sending (``sending``, attempts + 1) in one transaction, and
+    finish the jobs that have nothing to do: a final message, a moved or cancelled reminder,
+    or a send interrupted by a crash (never retried, so nothing is sent twice)."""
+    claimed: list[tuple[ClaimedJob, SmsMessage]] = []
+    with rt.uow() as uow:
+        ids = sorted({str(job.payload["messageId"]) for job in jobs})
+        found = {m.id: m for m in uow.sms.get_many(ids, for_update=True)}
+        idle: list[int] = []
+        changed: dict[str, SmsMessage] = {}
+        for job in jobs:
+            message = found.get(job.payload["messageId"])
+            if message is None or message.status in FINAL:
+                idle.append(job.id)
+            elif message.status is SmsStatus.SCHEDULED and message.due_at != job.payload.get(
+                "dueAt"
+            ):
+                idle.append(job.id)  # a timer the reminder has moved away from
+            elif message.status is SmsStatus.SENDING:
+                # Sending before this batch (a runner died mid-send), or claimed just now by
+                # another job of this batch for the same message: either way, not again.
+                if message.id not in changed:
+                    message.move(
+                        SmsStatus.FAILED,
+                        uow.now,
+                        "The send was interrupted; not retried to avoid sending twice.",
+                    )
+                    changed[message.id] = message
+                idle.append(job.id)
+            else:
+                message.attempts += 1
+                message.move(SmsStatus.SENDING, uow.now)
+                changed[message.id] = message
+                claimed.append((job, message))
+        uow.sms.save_many(list(changed.values()))
+        uow.jobs.finish(idle, uow.now)
+        uow.commit()
+    return claimed
+
+
+def _backoff(rt: Runtime, attempts: int) -> float:
+    s = rt.settings
+    return float(min(s.sms_backoff_base_seconds * 2 ** (attempts - 1), s.sms_backoff_max_seconds))
+
+
+def _finish(rt: Runtime, results: list[tuple[ClaimedJob, SmsMessage, SendResult]]) -> None:
+    """Record every outcome of a batch in one transaction."""
+    with rt.uow() as uow:
+        now = uow.now
+        done: list[int] = []
+        for job, message, result in results:
+            if result.outcome in ("sent", "delivered"):
+                message.provider_id = result.provider_id
+                message.sent_at = now
+                if result.outcome == "delivered":
+                    message.delivered_at = now
+                message.move(SmsStatus(result.outcome), now)
+                done.append(job.id)
+            elif result.outcome == "retry" and job.attempts < job.max_attempts:
+                message.move(SmsStatus.QUEUED, now, result.error)
+                uow.jobs.retry(job.id, now + _backoff(rt, job.attempts), result.error or "retry")
+            else:
+                message.move(SmsStatus.FAILED, now, result.error or "failed")
+                uow.jobs.dead(job.id, now, result.error or "failed")
+        uow.sms.save_many([message for _, message, _ in results])
+        uow.jobs.finish(done, now)
+        uow.commit()
+
+
+async def run_sends(rt: Runtime, gateway: SmsGateway, jobs: list[ClaimedJob]) -> None:
+    """The ``sms.send`` handler for a batch of claimed jobs: one transaction to claim the
+    messages, concurrent gateway calls, one transaction to record the outcomes."""
+    claimed = _begin(rt, jobs)
+    if not claimed:
+        return
+    limit = asyncio.Semaphore(rt.settings.runner_concurrency)
+
+    async def one(message: SmsMessage) -> SendResult:
+        async with limit:
+            try:
+                return await gateway.send(OutgoingSms(message.id, message.to, message.text))
+            except Exception as exc:  # noqa: BLE001 - an adapter bug must not lose the row
+                log.exception("SMS gateway failed on message %s", message.id)
+                return SendResult("retry", error=f"{type(exc).__name__}: {exc}")
+
+    results = await asyncio.gather(*(one(m) for _, m in claimed))
+    _finish(rt, [(j, m, r) for (j, m), r in zip(claimed, results, strict=True)])
