@@ -161,7 +161,10 @@ def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
     assert read["automaticLeaderAssignment"] == "SameEnterprise"
     assert read["phoneUserAdmission"] == "Enabled"
     assert read["expirationTime"] == m.Date(1_800_000_000.0)
-    assert "ucwa" not in resource  # UCWA-only properties stay out of the Graph resource
+    # UCWA-only properties stay out of the Graph resource.
+    assert "ucwa" not in resource
+    assert "description" not in resource
+    assert meeting.live["ucwa"]["description"] == "Quarterly"
 
 
 def test_etag_follows_properties_not_extensions() -> None:
