@@ -1,29 +1,34 @@
-"""Errors that reach a client as Graph's error envelope.
+"""Errors that reach a client: one hierarchy, one envelope per API.
 
-Domain and service code raise only these (or plain bugs); one handler in
-``callboard.api.errors`` renders them as
-``{"error": {"code", "message", "innerError": {...}}}`` with ``status_code``.
+Domain and service code raise only these (or plain bugs). Every one carries ``status_code``,
+``code`` and ``message``; each API's handler renders its own branch: ``callboard.api.errors``
+renders ``GraphError`` as Graph's ``{"error": {"code", "message", "innerError": {...}}}``,
+``callboard.api.ucwa.errors`` renders ``UcwaError`` as UCWA's ``{code, subcode, message}``
+(and a ``GraphError`` raised under ``/ucwa`` in UCWA's envelope too).
 
-GraphError
- ├── BadRequest               400 invalidRequest
- │    ├── InvalidStateTransition   400 invalidRequest (a call action in the wrong state)
- │    └── SubscriptionValidationFailed  400 ValidationError (endpoint handshake failed)
- ├── Unauthenticated          401 InvalidAuthenticationToken
- ├── AccessDenied             403 accessDenied
- ├── ItemNotFound             404 itemNotFound
- ├── UnknownRoute             404 UnknownError
- ├── MethodNotAllowed         405 methodNotAllowed
- ├── Conflict                 409 conflict
- └── NotImplementedOperation  501 notImplemented
+CallboardError
+ ├── GraphError               500 generalException
+ │    ├── BadRequest          400 invalidRequest
+ │    │    ├── InvalidStateTransition   400 invalidRequest (a call action in the wrong state)
+ │    │    └── SubscriptionValidationFailed  400 ValidationError (endpoint handshake failed)
+ │    ├── Unauthenticated     401 InvalidAuthenticationToken
+ │    ├── AccessDenied        403 accessDenied
+ │    ├── ItemNotFound        404 itemNotFound
+ │    ├── UnknownRoute        404 UnknownError
+ │    ├── MethodNotAllowed    405 methodNotAllowed
+ │    ├── Conflict            409 conflict
+ │    └── NotImplementedOperation  501 notImplemented
+ └── UcwaError                any status; code from the status, plus subcode and parameters
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 __all__ = [
     "AccessDenied",
     "BadRequest",
+    "CallboardError",
     "Conflict",
     "GraphError",
     "InvalidStateTransition",
@@ -32,16 +37,29 @@ __all__ = [
     "NotImplementedOperation",
     "SubscriptionValidationFailed",
     "Unauthenticated",
+    "UcwaError",
     "UnknownRoute",
 ]
 
 
-class GraphError(Exception):
-    """Base of every error rendered as a Graph error envelope."""
+class CallboardError(Exception):
+    """Base of every error a client sees: an HTTP status, a code and a message.
 
-    status_code: ClassVar[int] = 500
-    code: ClassVar[str] = "generalException"
-    message: ClassVar[str] = "An unexpected error occurred."
+    Subclasses choose the envelope: each API registers a handler for its own branch.
+    """
+
+    status_code: int = 500
+    code: str = "generalException"
+    message: str = "An unexpected error occurred."
+
+    def __init__(self, message: str | None = None) -> None:
+        # The class attribute is the default text; an instance carries its own.
+        self.message = message or type(self).message
+        super().__init__(self.message)
+
+
+class GraphError(CallboardError):
+    """Base of every error rendered as a Graph error envelope."""
 
     def __init__(
         self,
@@ -51,18 +69,23 @@ class GraphError(Exception):
         details: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        self.detail = message or self.message
+        super().__init__(message)
         self.inner_code = inner_code
         self.details = details
         self.headers = headers or {}
-        super().__init__(self.detail)
+
+    @property
+    def detail(self) -> str:
+        """The message this error carries (the class's default when none was given)."""
+        return self.message
 
 
 class BadRequest(GraphError):
     """The request is malformed or breaks a documented rule."""
 
     status_code = 400
-    # Graph's documented code for a malformed or rule-breaking request (SPEC-NOTES section 9).
+    # Graph's documented code for a malformed or rule-breaking request ("Microsoft Graph error
+    # responses and resource types").
     code = "invalidRequest"
     message = "The request is invalid."
 
@@ -134,3 +157,63 @@ class SubscriptionValidationFailed(BadRequest):
 
     code = "ValidationError"
     message = "Subscription validation request failed."
+
+
+class UcwaError(CallboardError):
+    """An error in UCWA's envelope: ``{code, subcode, message, parameters?}``.
+
+    ``code`` follows from the HTTP status; ``subcode`` narrows it (``ParameterValidationFailure``,
+    ``ApplicationNotFound`` ...) and ``parameters`` names the offending input properties, as
+    the UCWA 2.0 documentation's "Errors and informational messages" page describes.
+    """
+
+    CODES = {
+        400: "BadRequest",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "NotFound",
+        405: "MethodNotAllowed",
+        406: "NotAcceptable",
+        408: "ClientTimeout",
+        409: "Conflict",
+        410: "Gone",
+        412: "PreConditionFailed",
+        413: "EntityTooLarge",
+        415: "UnsupportedMediaType",
+        428: "PreConditionRequired",
+        429: "TooManyRequests",
+        500: "ServiceFailure",
+        503: "ServiceUnavailable",
+        504: "Timeout",
+    }
+
+    def __init__(
+        self,
+        status_code: int,
+        subcode: str | None,
+        message: str,
+        *,
+        parameters: list[str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = self.CODES.get(status_code, "ServiceFailure")
+        self.subcode = subcode
+        self.parameters = parameters or []
+
+    @classmethod
+    def from_graph(cls, exc: GraphError) -> UcwaError:
+        """A Graph error raised under ``/ucwa`` (authentication, a concurrent write)."""
+        subcode = {
+            400: "BadRequest",
+            403: None,
+            404: "ResourceNotFound",
+            405: "MethodNotAllowed",
+            409: None,
+        }.get(exc.status_code)
+        return cls(exc.status_code, subcode, exc.message)
+
+
+def invalid_parameter(message: str, *names: str) -> UcwaError:
+    """UCWA's 400 for input properties that break a rule (named in ``parameters``)."""
+    return UcwaError(400, "ParameterValidationFailure", message, parameters=list(names))

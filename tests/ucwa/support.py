@@ -106,5 +106,5 @@ def put_name(props: dict[str, Any]) -> str:
     return next(k for k, v in props.items() if v == "please pass me in a PUT request")
 
 
-# The seed's XML response to the POST (seed 004), as served by Skype for Business.
+# The XML response to the seed example's POST, as served by Skype for Business (tests/data).
 SEED_CREATE_XML = (Path(__file__).parent.parent / "data" / "ucwa-seed-create.xml").read_bytes()

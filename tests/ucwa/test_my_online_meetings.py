@@ -1,4 +1,4 @@
-"""UCWA myOnlineMeetings (seed 004, SPEC-NOTES 10) in JSON and XML."""
+"""UCWA myOnlineMeetings in JSON and XML, against the seed examples in tests/data."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""UCWA's two representations (SPEC-NOTES 10.3), both directions.
+"""UCWA's two representations, JSON and XML, both directions (docs/ucwa.md, "Representations").
 
 JSON: ``{"rel", properties..., "_links": {rel: {"href"}}, "_embedded": {rel: [...]}}`` with
 dates as ``\\/Date(ms)\\/``. XML: ``<resource rel href xmlns=UCWA>`` with ``<link>``,
@@ -16,8 +16,10 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 import defusedxml.ElementTree as SafeET  # type: ignore[import-untyped]
 from defusedxml import DefusedXmlException
 
+from callboard.api.ucwa.resources import Resource
 from callboard.clock import to_datetime
-from callboard.services.ucwa import Date, Resource, UcwaError
+from callboard.domain.ucwa_meetings import Date
+from callboard.errors import UcwaError
 
 NS = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
 NAMESPACES = (NS, "https://schemas.microsoft.com/rtc/2012/03/ucwa")

@@ -1,0 +1,79 @@
+"""The read-only UCWA resources linked from ``onlineMeetings``: the meeting policies, default
+and eligible values, invitation customization and dial-in information (Callboard's fixed
+values; docs/ucwa.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callboard.domain.ucwa_meetings import ACCESS_LEVELS, ENTRY_EXIT, LEADER_ASSIGNMENT, ON_OFF
+from callboard.services.runtime import Runtime
+from callboard.services.ucwa_applications import application_user
+from callboard.services.ucwa_meetings import assigned_meeting
+from callboard.tokens import Principal
+
+POLICIES: dict[str, Any] = {
+    "entryExitAnnouncement": "Enabled",
+    "externalUserMeetingRecording": "Disabled",
+    "meetingRecording": "Enabled",
+    "meetingSize": 250,
+    "phoneUserAdmission": "Enabled",
+    "voipAudio": "Enabled",
+}
+
+# The rels served by meeting_settings.
+SETTINGS = (
+    "onlineMeetingDefaultValues",
+    "onlineMeetingEligibleValues",
+    "onlineMeetingInvitationCustomization",
+    "phoneDialInInformation",
+)
+
+
+def policies(rt: Runtime, principal: Principal, app_id: str) -> dict[str, Any]:
+    with rt.uow() as uow:
+        application_user(rt, uow, principal, app_id)
+    return dict(POLICIES)
+
+
+def meeting_settings(rt: Runtime, principal: Principal, app_id: str, rel: str) -> dict[str, Any]:
+    """The read-only resources linked from ``onlineMeetings`` (Callboard's fixed values)."""
+    with rt.uow() as uow:
+        user = application_user(rt, uow, principal, app_id)
+        assigned = assigned_meeting(rt, uow, user)
+        uow.commit()
+    if rel == "onlineMeetingDefaultValues":
+        return {
+            "defaultAccessLevel": "SameEnterprise",
+            "defaultAutomaticLeaderAssignment": "Disabled",
+            "defaultEntryExitAnnouncement": "Disabled",
+            "defaultLobbyBypassForPhoneUsers": "Disabled",
+            "defaultOnlineMeetingRel": "myOnlineMeetings",
+            "defaultPhoneUserAdmission": "Disabled",
+            "participantsWarningThreshold": POLICIES["meetingSize"],
+        }
+    if rel == "onlineMeetingEligibleValues":
+        return {
+            "accessLevels": list(ACCESS_LEVELS),
+            "automaticLeaderAssignments": list(LEADER_ASSIGNMENT),
+            "entryExitAnnouncements": list(ENTRY_EXIT),
+            "lobbyBypassForPhoneUsersSettings": list(ON_OFF),
+            "phoneUserAdmissions": list(ON_OFF),
+        }
+    if rel == "phoneDialInInformation":
+        audio = assigned.resource.get("audioConferencing") or {}
+        return {
+            "conferenceId": assigned.join_meeting_id,
+            "defaultRegion": "United States",
+            "isAudioConferenceProviderEnabled": False,
+            "participantPassCode": None,
+            "tollFreeNumbers": list(audio.get("tollFreeNumbers") or []),
+            "tollNumber": audio.get("tollNumber"),
+        }
+    return {  # onlineMeetingInvitationCustomization
+        "enterpriseHelpUrl": None,
+        "invitationFooterText": None,
+        "legalUrl": None,
+        "logoImageUri": None,
+        "logoText": None,
+    }

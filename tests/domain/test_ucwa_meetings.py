@@ -1,0 +1,224 @@
+"""The Graph <-> UCWA mapping of a meeting, on plain objects (no store, no HTTP)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from callboard.domain import ucwa_meetings as m
+from callboard.domain.directory import User
+from callboard.domain.meetings import OnlineMeeting
+
+ALICE = User("a11ce", "t1", "Alice", "alice@callboard.dev")
+BOB = User("b0b", "t1", "Bob", "bob@callboard.dev")
+CAROL = User("ca201", "t1", "Carol", "carol@callboard.dev")
+
+
+def graph_meeting(**resource: Any) -> OnlineMeeting:
+    """A meeting as Graph stores it, never touched through UCWA."""
+    base: dict[str, Any] = {
+        "subject": "Stand-up",
+        "joinWebUrl": "https://teams.example/join",
+        "joinMeetingIdSettings": {"joinMeetingId": "1234567890"},
+        "participants": {"organizer": {"upn": ALICE.user_principal_name}, "attendees": []},
+    }
+    return OnlineMeeting("meeting-1", "t1", ALICE.id, {**base, **resource}, created_at=1000.0)
+
+
+def test_a_graph_meeting_reads_as_ucwa_defaults() -> None:
+    meeting = graph_meeting()
+    props = m.properties(meeting, ALICE)
+    assert props["subject"] == "Stand-up"
+    assert props["conferenceId"] == "1234567890"
+    assert props["joinUrl"] == "https://teams.example/join"
+    assert props["organizerUri"] == "sip:alice@callboard.dev"
+    assert props["accessLevel"] == "SameEnterprise"
+    assert props["automaticLeaderAssignment"] == "Disabled"
+    assert props["phoneUserAdmission"] == "Disabled"
+    assert props["entryExitAnnouncement"] == "Disabled"
+    assert props["lobbyBypassForPhoneUsers"] == "Disabled"
+    assert props["description"] == ""
+    assert props["expirationTime"] == m.Date(1000.0 + m.DEFAULT_LIFETIME)
+    om_id = props["onlineMeetingId"]
+    assert len(om_id) == 8
+    assert props["onlineMeetingUri"] == (
+        f"sip:alice@callboard.dev;gruu;opaque=app:conf:focus:id:{om_id}"
+    )
+    assert props["legacyOnlineMeetingUri"].startswith(f"conf:{props['onlineMeetingUri']}?")
+    # Derived from the id, so stable across reads, and the PUT property with it.
+    again = m.properties(graph_meeting(), ALICE)
+    assert again["onlineMeetingId"] == om_id
+    assert props[m.put_property(meeting)] == m.PUT_VALUE
+    assert m.put_property(meeting) == m.put_property(graph_meeting())
+
+
+def test_a_ucwa_meeting_has_its_own_random_ids() -> None:
+    meeting = graph_meeting()
+    derived = m.online_meeting_id(meeting), m.put_property(meeting)
+    m.start_ucwa_meeting(meeting, "seed-1")
+    assert (m.online_meeting_id(meeting), m.put_property(meeting)) != derived
+    assert m.extensions(meeting) == []
+    other = graph_meeting()
+    m.start_ucwa_meeting(other, "seed-2")
+    assert m.online_meeting_id(other) != m.online_meeting_id(meeting)
+
+
+@pytest.mark.parametrize(
+    ("scope", "access"),
+    [
+        ("organizer", "Locked"),
+        ("organization", "SameEnterprise"),
+        ("organizationAndFederated", "SameEnterprise"),
+        ("organizationExcludingGuests", "SameEnterprise"),
+        ("invited", "Invited"),
+        ("everyone", "Everyone"),
+        ("somethingNew", "SameEnterprise"),
+    ],
+)
+def test_access_level_from_the_lobby_scope(scope: str, access: str) -> None:
+    meeting = graph_meeting(lobbyBypassSettings={"scope": scope})
+    assert m.properties(meeting, ALICE)["accessLevel"] == access
+
+
+@pytest.mark.parametrize(
+    ("access", "scope"),
+    [
+        ("None", "organization"),
+        ("SameEnterprise", "organization"),
+        ("Locked", "organizer"),
+        ("Invited", "invited"),
+        ("Everyone", "everyone"),
+    ],
+)
+def test_access_level_round_trip(access: str, scope: str) -> None:
+    meeting = graph_meeting()
+    m.replace(meeting, m.MeetingProperties(access_level=access), 5000.0, [])
+    assert meeting.resource["lobbyBypassSettings"]["scope"] == scope
+    assert m.properties(meeting, ALICE)["accessLevel"] == access
+
+
+def test_none_reads_back_only_while_the_scope_is_unchanged() -> None:
+    meeting = graph_meeting()
+    m.replace(meeting, m.MeetingProperties(access_level="None"), 5000.0, [])
+    meeting.resource["lobbyBypassSettings"]["scope"] = "everyone"  # a Graph PATCH
+    assert m.properties(meeting, ALICE)["accessLevel"] == "Everyone"
+
+
+def test_leaders_and_attendees_from_graph_roles() -> None:
+    attendees = [
+        {"upn": "bob@callboard.dev", "role": "attendee"},
+        {"upn": "carol@callboard.dev", "role": "presenter"},
+        {"upn": "dan@callboard.dev", "role": "coorganizer"},
+        {"upn": "erin@callboard.dev", "role": "producer"},
+        {"upn": "frank@callboard.dev"},
+        {"identity": {"phone": {"id": "+14255550100"}}},  # no upn: not shown
+    ]
+    meeting = graph_meeting(participants={"attendees": attendees})
+    props = m.properties(meeting, ALICE)
+    assert props["attendees"] == ["sip:bob@callboard.dev", "sip:frank@callboard.dev"]
+    assert props["leaders"] == [
+        "sip:carol@callboard.dev",
+        "sip:dan@callboard.dev",
+        "sip:erin@callboard.dev",
+    ]
+
+
+def test_roster_entries_list_each_person_once_and_never_the_organizer() -> None:
+    entries = m.roster_entries(ALICE, leaders=[CAROL, ALICE], attendees=[BOB, CAROL])
+    assert entries == [
+        {"upn": "carol@callboard.dev", "role": "presenter"},
+        {"upn": "bob@callboard.dev", "role": "attendee"},
+    ]
+
+
+def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
+    meeting = graph_meeting(
+        startDateTime="2026-12-01T10:00:00Z",
+        lobbyBypassSettings={"scope": "organization", "isDialInBypassEnabled": False},
+    )
+    props = m.MeetingProperties(
+        access_level="Everyone",
+        automatic_leader_assignment="SameEnterprise",
+        entry_exit_announcement="Enabled",
+        lobby_bypass_for_phone_users="Enabled",
+        phone_user_admission="Enabled",
+        subject="Review",
+        description="Quarterly",
+    )
+    resolved = [{"upn": "bob@callboard.dev", "role": "attendee"}]
+    m.replace(meeting, props, 1_800_000_000.0, resolved)
+    resource = meeting.resource
+    assert resource["subject"] == "Review"
+    assert resource["expiryDateTime"] == "2027-01-15T08:00:00.000Z"
+    assert resource["isEntryExitAnnounced"] is True
+    assert resource["lobbyBypassSettings"] == {"scope": "everyone", "isDialInBypassEnabled": True}
+    assert resource["participants"]["attendees"] == resolved
+    assert resource["participants"]["organizer"] == {"upn": "alice@callboard.dev"}
+    assert resource["startDateTime"] == "2026-12-01T10:00:00Z"  # not UCWA's
+    read = m.properties(meeting, ALICE)
+    assert read["description"] == "Quarterly"
+    assert read["automaticLeaderAssignment"] == "SameEnterprise"
+    assert read["phoneUserAdmission"] == "Enabled"
+    assert read["expirationTime"] == m.Date(1_800_000_000.0)
+    # UCWA-only properties stay out of the Graph resource.
+    assert "ucwa" not in resource
+    assert "description" not in resource
+    assert meeting.live["ucwa"]["description"] == "Quarterly"
+
+
+def test_etag_follows_properties_not_extensions() -> None:
+    meeting = graph_meeting()
+    tag = m.etag(meeting, ALICE)
+    assert m.etag(meeting, ALICE) == tag
+    m.extensions(meeting).append({"id": "1", "type": "Undefined"})
+    assert m.etag(meeting, ALICE) == tag
+    meeting.resource["subject"] = "changed through Graph"
+    assert m.etag(meeting, ALICE) != tag
+
+
+def test_assigned_flag() -> None:
+    meeting = graph_meeting()
+    assert not m.is_assigned(meeting)
+    m.mark_assigned(meeting)
+    assert m.is_assigned(meeting)
+
+
+def test_resource_etag_is_a_content_digest() -> None:
+    assert m.resource_etag({"a": 1, "b": 2}) == m.resource_etag({"b": 2, "a": 1})
+    assert m.resource_etag({"a": 1}) != m.resource_etag({"a": 2})
+
+
+@pytest.mark.parametrize(
+    ("uri", "upn"),
+    [
+        ("sip:bob@callboard.dev", "bob@callboard.dev"),
+        ("SIP:bob@callboard.dev", "bob@callboard.dev"),
+        ("sip: bob@callboard.dev ", "bob@callboard.dev"),  # whitespace inside is ignored
+        ("bob@callboard.dev", None),
+        ("sip:bob", None),
+        ("sip:bob@x;gruu", None),
+        ("tel:+14255550100", None),
+    ],
+)
+def test_sip_upn(uri: str, upn: str | None) -> None:
+    assert m.sip_upn(uri) == upn
+
+
+def test_parse_date() -> None:
+    assert m.parse_date("/Date(1700000000000)/") == 1_700_000_000.0
+    assert m.parse_date("\\/Date(-1000)\\/") == -1.0
+    assert m.parse_date("2023-11-14T22:13:20+00:00") == 1_700_000_000.0
+    assert m.parse_date("2023-11-14T22:13:20Z") == 1_700_000_000.0
+    with pytest.raises(ValueError, match="not a date-time"):
+        m.parse_date("tomorrow")
+    with pytest.raises(ValueError, match="time zone offset"):
+        m.parse_date("2023-11-14T22:13:20")
+
+
+def test_expiration_window() -> None:
+    now = 1_700_000_000.0
+    assert m.expiration_allowed(now - m.YEAR, now)
+    assert m.expiration_allowed(now + 10 * m.YEAR, now)
+    assert not m.expiration_allowed(now - m.YEAR - 1, now)
+    assert not m.expiration_allowed(now + 10 * m.YEAR + 1, now)

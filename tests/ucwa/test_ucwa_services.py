@@ -1,0 +1,210 @@
+"""The UCWA use cases called directly (no HTTP): the rules that need the store, the directory
+or the clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from callboard.domain import ucwa_meetings as mapping
+from callboard.domain.ucwa_meetings import MeetingProperties
+from callboard.errors import UcwaError
+from callboard.services import ucwa_applications, ucwa_meetings, ucwa_settings
+from callboard.services.runtime import Runtime
+from callboard.tokens import Principal
+from tests.conftest import DEV_APP, DEV_TENANT
+from tests.ucwa.support import ALICE_ID
+
+BOB_ID = "b0b00000-0000-4000-8000-000000000002"
+DOCUMENT = {"culture": "en-US", "endpointId": "ep-1", "instanceId": None, "userAgent": "t/1"}
+
+
+def principal(user_id: str | None = ALICE_ID, scope: str = "OnlineMeetings.ReadWrite") -> Principal:
+    return Principal(DEV_TENANT, DEV_APP, user_id, frozenset({scope}), {})
+
+
+def app_of(rt: Runtime, who: Principal | None = None) -> str:
+    app, _ = ucwa_applications.create_application(rt, who or principal(), dict(DOCUMENT))
+    return str(app["id"])
+
+
+def refused(status: int, subcode: str | None, call: Any, *args: Any) -> UcwaError:
+    with pytest.raises(UcwaError) as caught:
+        call(*args)
+    assert (caught.value.status_code, caught.value.subcode) == (status, subcode)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        principal(user_id=None),  # app-only
+        principal(scope="Calls.Initiate.All"),
+        principal(user_id="ghost-0000-4000-8000-000000000000"),
+    ],
+    ids=["app-only", "no-scope", "unknown-user"],
+)
+def test_who_may_use_ucwa(rt: Runtime, who: Principal) -> None:
+    refused(403, None, ucwa_applications.create_application, rt, who, dict(DOCUMENT))
+
+
+def test_applications_belong_to_their_user(rt: Runtime) -> None:
+    first, user = ucwa_applications.create_application(rt, principal(), dict(DOCUMENT))
+    assert user.id == ALICE_ID
+    again, _ = ucwa_applications.create_application(rt, principal(), dict(DOCUMENT))
+    assert again["id"] == first["id"]
+    got, _ = ucwa_applications.get_application(rt, principal(), first["id"])
+    assert got == first
+    # UCWA's own scope reaches the same application.
+    ucwa_applications.get_application(rt, principal(scope="Meetings.ReadWrite"), first["id"])
+    error = refused(
+        404,
+        "ApplicationNotFound",
+        ucwa_applications.get_application,
+        rt,
+        principal(BOB_ID),
+        first["id"],
+    )
+    assert first["id"] in error.message
+
+
+def test_attendees_must_be_in_the_organisation(rt: Runtime) -> None:
+    app_id = app_of(rt)
+    outsider = MeetingProperties(attendees=["sip:bob@callboard.dev", "sip:john@contoso.com"])
+    error = refused(
+        400,
+        "ParameterValidationFailure",
+        ucwa_meetings.create_meeting,
+        rt,
+        principal(),
+        app_id,
+        outsider,
+    )
+    assert error.parameters == ["attendees"]
+    assert "sip:john@contoso.com" in error.message
+    leaders = MeetingProperties(leaders=["sip:nobody@callboard.dev"])
+    error = refused(
+        400,
+        "ParameterValidationFailure",
+        ucwa_meetings.create_meeting,
+        rt,
+        principal(),
+        app_id,
+        leaders,
+    )
+    assert error.parameters == ["leaders"]
+    _, assigned, others = ucwa_meetings.list_meetings(rt, principal(), app_id)
+    assert others == []  # nothing stored
+
+
+def test_expiration_window_and_default(rt: Runtime) -> None:
+    app_id = app_of(rt)
+    now = rt.clock.now()
+    late = MeetingProperties(expiration=now + 10 * mapping.YEAR + 1)
+    error = refused(
+        400,
+        "ParameterValidationFailure",
+        ucwa_meetings.create_meeting,
+        rt,
+        principal(),
+        app_id,
+        late,
+    )
+    assert error.parameters == ["expirationTime"]
+    user, meeting = ucwa_meetings.create_meeting(rt, principal(), app_id, MeetingProperties())
+    expiration = mapping.properties(meeting, user)["expirationTime"]
+    assert expiration.seconds == pytest.approx(now + mapping.DEFAULT_LIFETIME, abs=0.001)
+
+
+def test_put_preconditions(rt: Runtime) -> None:
+    app_id = app_of(rt)
+    user, meeting = ucwa_meetings.create_meeting(rt, principal(), app_id, MeetingProperties())
+    tag = mapping.etag(meeting, user)
+    put = {mapping.put_property(meeting): mapping.PUT_VALUE}
+    change = MeetingProperties(subject="after")
+
+    def put_meeting(values: dict[str, Any], if_match: list[str]) -> Any:
+        return ucwa_meetings.put_meeting(
+            rt, principal(), app_id, meeting.id, change, values, if_match
+        )
+
+    refused(428, "PreconditionRequired", put_meeting, put, [])
+    refused(412, "PreconditionFailed", put_meeting, put, ["stale"])
+    error = refused(400, "ParameterValidationFailure", put_meeting, {}, [tag])
+    assert error.parameters == [mapping.put_property(meeting)]
+    _, changed = put_meeting(put, ["*"])
+    assert changed.resource["subject"] == "after"
+    refused(412, "PreconditionFailed", put_meeting, put, [tag])  # the tag moved on
+    _, again = put_meeting(put, [mapping.etag(changed, user)])
+    assert again.id == meeting.id
+
+
+def test_the_assigned_meeting_is_one_and_uncounted(rt: Runtime) -> None:
+    app_id = app_of(rt)
+    _, first = ucwa_meetings.get_assigned(rt, principal(), app_id)
+    _, second = ucwa_meetings.get_assigned(rt, principal(), app_id)
+    assert first.id == second.id
+    assert mapping.is_assigned(first)
+    _, assigned, others = ucwa_meetings.list_meetings(rt, principal(), app_id)
+    assert (assigned.id, others) == (first.id, [])
+    dial_in = ucwa_settings.meeting_settings(rt, principal(), app_id, "phoneDialInInformation")
+    assert dial_in["conferenceId"] == first.join_meeting_id
+    _, put = ucwa_meetings.put_meeting(
+        rt,
+        principal(),
+        app_id,
+        None,
+        MeetingProperties(subject="mine"),
+        {mapping.put_property(first): mapping.PUT_VALUE},
+        ["*"],
+    )
+    assert (put.id, put.resource["subject"]) == (first.id, "mine")
+
+
+def test_extensions(rt: Runtime) -> None:
+    app_id = app_of(rt)
+    _, meeting = ucwa_meetings.create_meeting(rt, principal(), app_id, MeetingProperties())
+    _, _, made = ucwa_meetings.add_extension(rt, principal(), app_id, meeting.id, None, None)
+    assert made["type"] == "Undefined"
+    assert made["id"]
+    _, _, named = ucwa_meetings.add_extension(
+        rt, principal(), app_id, meeting.id, "e1", "RoamedOrganizerData"
+    )
+    assert named == {"id": "e1", "type": "RoamedOrganizerData"}
+    refused(
+        409,
+        "AlreadyExists",
+        ucwa_meetings.add_extension,
+        rt,
+        principal(),
+        app_id,
+        meeting.id,
+        "e1",
+        None,
+    )
+    _, stored = ucwa_meetings.get_meeting(rt, principal(), app_id, meeting.id)
+    assert mapping.extensions(stored) == [made, named]
+
+
+def test_delete_and_other_users_meetings(rt: Runtime) -> None:
+    app_id = app_of(rt)
+    _, meeting = ucwa_meetings.create_meeting(rt, principal(), app_id, MeetingProperties())
+    bob_app = app_of(rt, principal(BOB_ID))
+    refused(
+        404,
+        "ResourceNotFound",
+        ucwa_meetings.get_meeting,
+        rt,
+        principal(BOB_ID),
+        bob_app,
+        meeting.id,
+    )
+    ucwa_meetings.delete_meeting(rt, principal(), app_id, meeting.id)
+    refused(404, "ResourceNotFound", ucwa_meetings.get_meeting, rt, principal(), app_id, meeting.id)
+
+
+def test_policies(rt: Runtime) -> None:
+    app_id = app_of(rt)
+    assert ucwa_settings.policies(rt, principal(), app_id) == ucwa_settings.POLICIES
+    refused(404, "ApplicationNotFound", ucwa_settings.policies, rt, principal(BOB_ID), app_id)
