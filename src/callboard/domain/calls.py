@@ -22,6 +22,35 @@ from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
 
 CALL_TYPE = "#microsoft.graph.call"
 
+# The properties of Graph's call resource (v1.0 and beta) Callboard keeps in ``Call.resource``
+# (id, state, direction and resultInfo are attributes of their own). Whatever else a client
+# sends is its open-type echo (``Call.echo``); Callboard's bookkeeping is never in either.
+GRAPH_PROPERTIES = (
+    "subject",
+    "callbackUri",
+    "callChainId",
+    "callRoutes",
+    "source",
+    "targets",
+    "requestedModalities",
+    "activeModalities",
+    "mediaConfig",
+    "chatInfo",
+    "meetingInfo",
+    "callOptions",
+    "routingPolicies",
+    "tenantId",
+    "myParticipantId",
+    "terminationReason",
+    "ringingTimeoutInSeconds",
+    "mediaState",
+    "answeredBy",
+    "meetingCapability",
+    "toneInfo",
+    "transcription",
+    "incomingContext",
+)
+
 
 class CallState(StrEnum):
     INCOMING = "incoming"
@@ -101,6 +130,32 @@ REPLACED = result_info(200, 7015, "The other party was moved into another call."
 
 
 @dataclass
+class MediaQueue:
+    """The call's media operations (playPrompt) run one after another: the queued operations'
+    ids, and when the last of them ends."""
+
+    operations: list[str] = field(default_factory=list)
+    ends_at: float = 0.0
+
+    def enqueue(self, operation_id: str, now: float, seconds: float) -> float:
+        """Queue an operation that runs ``seconds``; returns how long until it ends."""
+        self.ends_at = max(self.ends_at, now) + seconds
+        self.operations.append(operation_id)
+        return self.ends_at - now
+
+    def done(self, operation_id: str) -> None:
+        if operation_id in self.operations:
+            self.operations.remove(operation_id)
+        if not self.operations:
+            self.ends_at = 0.0
+
+    def clear(self) -> list[str]:
+        """Empty the queue (cancelMediaProcessing); returns the ids that were queued."""
+        cancelled, self.operations, self.ends_at = self.operations, [], 0.0
+        return cancelled
+
+
+@dataclass
 class Call:
     id: str
     tenant_id: str
@@ -109,8 +164,11 @@ class Call:
     kind: CallKind
     direction: str
     state: CallState
-    # The Graph-shaped properties the client sent or Callboard derived (source, targets, ...).
+    # The Graph properties the client sent or Callboard derived (source, targets, ...): only
+    # names of GRAPH_PROPERTIES.
     resource: dict[str, Any]
+    # Properties the client sent that Graph's call type does not declare: echoed back as sent.
+    echo: dict[str, Any] = field(default_factory=dict)
     participants: list[dict[str, Any]] = field(default_factory=list)
     # Per target key: InvitationStatus plus the participant id that answered.
     invitations: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -121,6 +179,16 @@ class Call:
     created_at: float = 0.0
     modified_at: float = 0.0
     version: int = 0
+    # Callboard's bookkeeping, never rendered: the meeting call waits for its organizer
+    # (allowConversationWithoutHost false), the simulated caller of an incoming call hangs
+    # up after so long, where a redirected call went, tone subscription, screen-sharing role
+    # and the media operation queue.
+    waiting_for_host: bool = False
+    caller_hang_up_after_seconds: float | None = None
+    redirect_targets: list[dict[str, Any]] = field(default_factory=list)
+    tone_subscribed: bool = False
+    screen_sharing_role: str | None = None
+    media_queue: MediaQueue = field(default_factory=MediaQueue)
     events: list[Event] = field(default_factory=list)
 
     # -- construction -----------------------------------------------------------------
@@ -136,6 +204,7 @@ class Call:
         kind: CallKind,
         resource: dict[str, Any],
         now: float,
+        echo: dict[str, Any] | None = None,
     ) -> Call:
         call = cls(
             id=id,
@@ -146,6 +215,7 @@ class Call:
             direction="outgoing",
             state=CallState.ESTABLISHING,
             resource=resource,
+            echo=dict(echo or {}),
             created_at=now,
             modified_at=now,
         )
@@ -198,7 +268,7 @@ class Call:
 
     def snapshot(self) -> dict[str, Any]:
         """The call resource without null padding (what a ``created`` notification carries)."""
-        data = {"@odata.type": CALL_TYPE, **self.resource}
+        data = {"@odata.type": CALL_TYPE, **self.resource, **self.echo}
         data.update({"id": self.id, "state": self.state.value, "direction": self.direction})
         if self.result_info is not None:
             data["resultInfo"] = self.result_info
@@ -389,7 +459,7 @@ class Call:
         self._require(CallState.INCOMING, action="redirect")
         if callback_uri:
             self.resource["callbackUri"] = callback_uri
-        self.resource["redirectTargets"] = targets
+        self.redirect_targets = targets
         self._terminate(REDIRECTED)
 
     def incoming_timed_out(self) -> None:

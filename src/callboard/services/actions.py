@@ -49,12 +49,13 @@ def _new_operation(
     client_context: str | None,
     *,
     runs_for: float | None,
+    operation_id: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
     """Store an operation; one that runs gets a completion step and a ``deleted`` notice."""
     operation = {
         "@odata.type": f"#microsoft.graph.{type_name}",
-        "id": rt.ids.new(),
+        "id": operation_id or rt.ids.new(),
         "status": "running" if runs_for is not None else "completed",
         "clientContext": client_context,
         "resultInfo": None
@@ -105,20 +106,19 @@ def play_prompt(
         call = _active_call(uow, principal, call_id)
         _require_service_media(call, "playPrompt")
         # Media operations are queued: this one starts when the ones before it are done.
-        queue = call.resource.get(simulation.MEDIA_QUEUE) or {"operations": [], "endsAt": 0.0}
-        ends_at = max(queue["endsAt"], uow.now) + PROMPT_SECONDS * len(body["prompts"])
+        operation_id = rt.ids.new()
+        runs_for = call.media_queue.enqueue(
+            operation_id, uow.now, PROMPT_SECONDS * len(body["prompts"])
+        )
         operation = _new_operation(
             rt,
             uow,
             call,
             "playPromptOperation",
             body.get("clientContext"),
-            runs_for=ends_at - uow.now,
+            runs_for=runs_for,
+            operation_id=operation_id,
         )
-        call.resource[simulation.MEDIA_QUEUE] = {
-            "operations": [*queue["operations"], operation["id"]],
-            "endsAt": ends_at,
-        }
         uow.save_call(call)
         uow.commit()
     return operation
@@ -132,7 +132,7 @@ def subscribe_to_tone(
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
         _require_service_media(call, "subscribeToTone")
-        call.resource["toneSubscribed"] = True
+        call.tone_subscribed = True
         operation = _new_operation(
             rt, uow, call, "subscribeToToneOperation", client_context, runs_for=None
         )
@@ -149,8 +149,7 @@ def cancel_media_processing(
     require_app(principal)
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
-        queue = call.resource.pop(simulation.MEDIA_QUEUE, None) or {"operations": []}
-        for operation_id in queue["operations"]:
+        for operation_id in call.media_queue.clear():
             queued = uow.operations.get(call.id, operation_id)
             if queued is None or queued["status"] != "running":
                 continue
@@ -218,6 +217,6 @@ def change_screen_sharing_role(rt: Runtime, principal: Principal, call_id: str, 
     require_any(principal, ACCESS_MEDIA)
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
-        call.resource["screenSharingRole"] = role
+        call.screen_sharing_role = role
         uow.save_call(call)
         uow.commit()

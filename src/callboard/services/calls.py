@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 
-from callboard.domain.calls import Call, CallKind, CallState, target_key
+from callboard.domain.calls import GRAPH_PROPERTIES, Call, CallKind, CallState, target_key
 from callboard.domain.directory import Directory
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import AccessDenied, BadRequest, ItemNotFound
@@ -197,10 +197,8 @@ def create_call(
         directory = rt.directory(uow)
         source, source_phone = _resolve_source(body, principal, directory)
         _check_targets(targets, source_phone)
-        body.pop("@odata.type", None)
-        body.pop("direction", None)
         resource = {
-            **body,
+            **{k: v for k, v in body.items() if k in GRAPH_PROPERTIES},
             "source": _padded(source, PARTICIPANT_INFO_DEFAULTS),
             "targets": [_padded(t, TARGET_DEFAULTS) for t in targets],
             "tenantId": principal.tenant_id,
@@ -221,6 +219,12 @@ def create_call(
             kind=kind,
             resource=resource,
             now=uow.now,
+            # What Graph's call type does not declare is the client's own: echoed as sent.
+            echo={
+                k: v
+                for k, v in body.items()
+                if k not in GRAPH_PROPERTIES and k not in ("@odata.type", "direction")
+            },
         )
         call.meeting_id = meeting.id if meeting is not None else None
         uow.add_call(call)

@@ -100,9 +100,8 @@ def place_incoming_call(rt: Runtime, request: dict[str, Any]) -> Call:
             resource=resource,
             now=uow.now,
         )
-        # Bookkeeping, added after the ``created`` snapshot so that it never reaches the bot.
         if request.get("hangUpAfterSeconds") is not None:
-            call.resource["callerHangUpAfterSeconds"] = float(request["hangUpAfterSeconds"])
+            call.caller_hang_up_after_seconds = float(request["hangUpAfterSeconds"])
         uow.add_call(call)
         simulation.schedule(
             rt, uow, call, "incomingTimeout", delay=rt.settings.incoming_answer_timeout_seconds

@@ -19,8 +19,6 @@ from callboard.store.uow import UnitOfWork
 
 MEETING_DELETED = c.result_info(200, 5003, "The meeting ended: it was deleted.")
 REMOVED = c.result_info(200, 5300, "The participant was removed from the meeting.")
-# Internal call key: the bot waits for the organizer (allowConversationWithoutHost false).
-WAITING_FOR_HOST = "waitingForHost"
 
 
 def roster(meeting: OnlineMeeting) -> list[dict[str, Any]]:
@@ -33,7 +31,7 @@ def _fan_out(uow: UnitOfWork, meeting: OnlineMeeting, *, except_call: str | None
     for call in uow.calls.in_meeting(meeting.id):
         if call.id == except_call:
             continue
-        if call.resource.get(WAITING_FOR_HOST) and meeting.organizer_present:
+        if call.waiting_for_host and meeting.organizer_present:
             _enter(meeting, call)
             call.join_meeting(roster(meeting))
             current = roster(meeting)
@@ -43,7 +41,7 @@ def _fan_out(uow: UnitOfWork, meeting: OnlineMeeting, *, except_call: str | None
 
 
 def _enter(meeting: OnlineMeeting, call: Call) -> None:
-    call.resource.pop(WAITING_FOR_HOST, None)
+    call.waiting_for_host = False
     bot = call.bot_participant()
     same_tenant = call.tenant_id == meeting.tenant_id
     bot["isInLobby"] = meeting.must_wait_in_lobby("organization" if same_tenant else "federated")
@@ -62,7 +60,7 @@ def join_call(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
         return
     info = call.resource.get("meetingInfo") or {}
     if info.get("allowConversationWithoutHost") is False and not meeting.organizer_present:
-        call.resource[WAITING_FOR_HOST] = True
+        call.waiting_for_host = True
         return
     _enter(meeting, call)
     call.join_meeting(roster(meeting))

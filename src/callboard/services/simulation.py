@@ -21,8 +21,6 @@ from callboard.store.repositories import NewJob
 from callboard.store.uow import UnitOfWork
 
 CALL_PROGRESS = "call.progress"
-# Internal call property: the queued media operations' ids and when the last one ends.
-MEDIA_QUEUE = "mediaQueue"
 
 
 def schedule(
@@ -128,7 +126,7 @@ def _connect(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
             source_id=1,
         )
         call.connect_peer(bot_participant(call), caller)
-        hang_up_after = call.resource.get("callerHangUpAfterSeconds")
+        hang_up_after = call.caller_hang_up_after_seconds
         if hang_up_after is not None:
             schedule(rt, uow, call, "callerHangUp", delay=float(hang_up_after))
         return
@@ -191,11 +189,7 @@ def _complete_operation(uow: UnitOfWork, call: Call, operation_id: str) -> None:
     operation = uow.operations.get(call.id, operation_id)
     if operation is None or operation["status"] != "running":
         return
-    queue = call.resource.get(MEDIA_QUEUE)
-    if queue is not None and operation_id in queue["operations"]:
-        queue["operations"].remove(operation_id)
-        if not queue["operations"]:
-            del call.resource[MEDIA_QUEUE]
+    call.media_queue.done(operation_id)
     if call.is_over:
         operation.update(
             status="failed", resultInfo=c.result_info(400, 8508, "The call ended first.")

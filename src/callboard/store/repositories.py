@@ -9,7 +9,7 @@ from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, u
 from sqlalchemy.orm import aliased
 
 from callboard.domain.appointments import MessageType, SmsMessage, SmsStatus
-from callboard.domain.calls import Call, CallKind, CallState
+from callboard.domain.calls import GRAPH_PROPERTIES, Call, CallKind, CallState, MediaQueue
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import Conflict
 from callboard.store import tables as t
@@ -94,15 +94,53 @@ def _call_document(call: Call) -> dict[str, Any]:
         "kind": call.kind.value,
         "direction": call.direction,
         "resource": call.resource,
+        "echo": call.echo,
         "participants": call.participants,
         "invitations": call.invitations,
         "resultInfo": call.result_info,
         "rosterSequence": call.roster_sequence,
+        "internal": {
+            "waitingForHost": call.waiting_for_host,
+            "callerHangUpAfterSeconds": call.caller_hang_up_after_seconds,
+            "redirectTargets": call.redirect_targets,
+            "toneSubscribed": call.tone_subscribed,
+            "screenSharingRole": call.screen_sharing_role,
+            "mediaQueue": {
+                "operations": call.media_queue.operations,
+                "endsAt": call.media_queue.ends_at,
+            },
+        },
     }
+
+
+# Bookkeeping that rows written before it had its own place kept inside ``resource``.
+_LEGACY_INTERNAL_KEYS = frozenset(
+    {
+        "waitingForHost",
+        "callerHangUpAfterSeconds",
+        "redirectTargets",
+        "toneSubscribed",
+        "screenSharingRole",
+        "mediaQueue",
+    }
+)
+
+
+def _split_document(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The Graph properties, the client's echo and the bookkeeping of a stored call."""
+    resource: dict[str, Any] = doc["resource"]
+    if "internal" in doc:
+        return resource, doc.get("echo") or {}, doc["internal"]
+    graph = {k: v for k, v in resource.items() if k in GRAPH_PROPERTIES}
+    internal = {k: v for k, v in resource.items() if k in _LEGACY_INTERNAL_KEYS}
+    echo = {k: v for k, v in resource.items() if k not in graph and k not in internal}
+    return graph, echo, internal
 
 
 def _call_from_row(row: Any) -> Call:
     doc = row["document"]
+    resource, echo, internal = _split_document(doc)
+    queue = internal.get("mediaQueue") or {}
     return Call(
         id=row["id"],
         tenant_id=row["tenant_id"],
@@ -111,7 +149,8 @@ def _call_from_row(row: Any) -> Call:
         kind=CallKind(doc["kind"]),
         direction=doc["direction"],
         state=CallState(row["state"]),
-        resource=doc["resource"],
+        resource=resource,
+        echo=echo,
         participants=doc["participants"],
         invitations=doc["invitations"],
         result_info=doc["resultInfo"],
@@ -120,6 +159,14 @@ def _call_from_row(row: Any) -> Call:
         created_at=row["created_at"],
         modified_at=row["modified_at"],
         version=row["version"],
+        waiting_for_host=bool(internal.get("waitingForHost")),
+        caller_hang_up_after_seconds=internal.get("callerHangUpAfterSeconds"),
+        redirect_targets=internal.get("redirectTargets") or [],
+        tone_subscribed=bool(internal.get("toneSubscribed")),
+        screen_sharing_role=internal.get("screenSharingRole"),
+        media_queue=MediaQueue(
+            operations=list(queue.get("operations") or []), ends_at=queue.get("endsAt") or 0.0
+        ),
     )
 
 

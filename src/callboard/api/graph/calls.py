@@ -9,48 +9,11 @@ from fastapi import APIRouter, Query, Request, Response
 from callboard.api.deps import PrincipalDep, RuntimeDep, api_version, graph_root
 from callboard.api.graph import schemas as s
 from callboard.api.responses import json_response
-from callboard.domain.calls import Call, CallState
+from callboard.domain.calls import GRAPH_PROPERTIES, Call, CallState
 from callboard.odata import page
 from callboard.services import actions, calls, incoming
 
 router = APIRouter(prefix="/communications/calls", tags=["calls"])
-
-CALL_PROPERTIES = (
-    "subject",
-    "callbackUri",
-    "callChainId",
-    "callRoutes",
-    "source",
-    "targets",
-    "requestedModalities",
-    "activeModalities",
-    "mediaConfig",
-    "chatInfo",
-    "meetingInfo",
-    "callOptions",
-    "routingPolicies",
-    "tenantId",
-    "myParticipantId",
-    "terminationReason",
-    "ringingTimeoutInSeconds",
-    "mediaState",
-    "resultInfo",
-    "answeredBy",
-    "meetingCapability",
-    "toneInfo",
-    "transcription",
-    "incomingContext",
-)
-# Bookkeeping kept in the call document that is not part of Graph's resource.
-INTERNAL_KEYS = frozenset(
-    {
-        "callerHangUpAfterSeconds",
-        "redirectTargets",
-        "toneSubscribed",
-        "screenSharingRole",
-        "mediaQueue",
-    }
-)
 
 
 def render_call(request: Request, call: Call) -> dict[str, Any]:
@@ -65,13 +28,12 @@ def render_call(request: Request, call: Call) -> dict[str, Any]:
         "state": state.value,
         "direction": call.direction,
     }
-    resource = call.resource
-    for name in CALL_PROPERTIES:
-        body[name] = resource.get(name)
+    # Graph's properties (nulls where unset, as Graph renders them), then the client's echo.
+    for name in GRAPH_PROPERTIES:
+        body[name] = call.resource.get(name)
     body["resultInfo"] = call.result_info
-    for name, value in resource.items():
-        if name not in body and name not in INTERNAL_KEYS:
-            body[name] = value
+    for name, value in call.echo.items():
+        body.setdefault(name, value)
     return body
 
 
