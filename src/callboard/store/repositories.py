@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
+from callboard.domain import graph_json
 from callboard.domain.appointments import MessageType, SmsMessage, SmsStatus
 from callboard.domain.calls import GRAPH_PROPERTIES, Call, CallKind, CallState, MediaQueue
+from callboard.domain.invitations import Invitation, InvitationStatus
 from callboard.domain.meetings import OnlineMeeting
+from callboard.domain.operations import CommsOperation
 from callboard.errors import Conflict
 from callboard.store import tables as t
 
@@ -95,9 +98,11 @@ def _call_document(call: Call) -> dict[str, Any]:
         "direction": call.direction,
         "resource": call.resource,
         "echo": call.echo,
-        "participants": call.participants,
-        "invitations": call.invitations,
-        "resultInfo": call.result_info,
+        # Participants and operations are stored as Graph renders them (rows of every
+        # version read back); invitations and bookkeeping in Callboard's own shape.
+        "participants": [graph_json.participant(p) for p in call.participants],
+        "invitations": {key: _invitation_document(i) for key, i in call.invitations.items()},
+        "resultInfo": graph_json.result_info(call.result_info),
         "rosterSequence": call.roster_sequence,
         "internal": {
             "waitingForHost": call.waiting_for_host,
@@ -151,9 +156,9 @@ def _call_from_row(row: Any) -> Call:
         state=CallState(row["state"]),
         resource=resource,
         echo=echo,
-        participants=doc["participants"],
-        invitations=doc["invitations"],
-        result_info=doc["resultInfo"],
+        participants=[graph_json.parse_participant(p) for p in doc["participants"]],
+        invitations={key: _invitation_from_document(i) for key, i in doc["invitations"].items()},
+        result_info=graph_json.parse_result_info(doc["resultInfo"]),
         roster_sequence=doc["rosterSequence"],
         meeting_id=row["meeting_id"],
         created_at=row["created_at"],
@@ -170,34 +175,61 @@ def _call_from_row(row: Any) -> Call:
     )
 
 
+def _invitation_document(invitation: Invitation) -> dict[str, Any]:
+    return {
+        "status": invitation.status.value,
+        "participantId": invitation.participant_id,
+        "operationId": invitation.operation_id,
+        "target": invitation.target,
+        "replacesCallId": invitation.replaces_call_id,
+        "resultInfo": graph_json.result_info(invitation.result_info),
+        "operationResult": graph_json.result_info(invitation.operation_result),
+    }
+
+
+def _invitation_from_document(doc: dict[str, Any]) -> Invitation:
+    return Invitation(
+        status=InvitationStatus(doc["status"]),
+        participant_id=doc.get("participantId"),
+        operation_id=doc.get("operationId"),
+        target=doc.get("target"),
+        replaces_call_id=doc.get("replacesCallId"),
+        result_info=graph_json.parse_result_info(doc.get("resultInfo")),
+        operation_result=graph_json.parse_result_info(doc.get("operationResult")),
+    )
+
+
 class OperationRepository:
+    """Operations are stored as Graph renders them; rows written before the status values
+    followed Graph's schema (lower case) read back too."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def add(self, call_id: str, operation: dict[str, Any], now: float) -> None:
+    def add(self, call_id: str, operation: CommsOperation, now: float) -> None:
         self._conn.execute(
             t.operations.insert().values(
-                id=operation["id"],
+                id=operation.id,
                 call_id=call_id,
-                status=operation["status"],
+                status=operation.status.value,
                 created_at=now,
-                document=operation,
+                document=graph_json.operation(operation),
             )
         )
 
-    def get(self, call_id: str, operation_id: str) -> dict[str, Any] | None:
+    def get(self, call_id: str, operation_id: str) -> CommsOperation | None:
         row = self._conn.execute(
             select(t.operations.c.document).where(
                 t.operations.c.id == operation_id, t.operations.c.call_id == call_id
             )
         ).first()
-        return None if row is None else dict(row[0])
+        return None if row is None else graph_json.parse_operation(row[0])
 
-    def save(self, call_id: str, operation: dict[str, Any]) -> None:
+    def save(self, call_id: str, operation: CommsOperation) -> None:
         self._conn.execute(
             update(t.operations)
-            .where(t.operations.c.id == operation["id"], t.operations.c.call_id == call_id)
-            .values(status=operation["status"], document=operation)
+            .where(t.operations.c.id == operation.id, t.operations.c.call_id == call_id)
+            .values(status=operation.status.value, document=graph_json.operation(operation))
         )
 
 
