@@ -7,6 +7,7 @@ import pytest
 from callboard.domain import graph_json
 from callboard.domain import results as r
 from callboard.domain.calls import Call, CallKind
+from callboard.domain.events import OperationFinished
 from callboard.domain.operations import CommsOperation, MediaQueue, OperationKind, OperationStatus
 from callboard.domain.participants import Participant
 from callboard.errors import InvalidStateTransition
@@ -111,3 +112,43 @@ def test_call_json_is_graph_properties_and_the_echo_only() -> None:
     for internal in ("waitingForHost", "toneSubscribed", "mediaQueue", "screenSharingRole"):
         assert internal not in data
     assert not any("HangUp" in key for key in data)
+
+
+def _group_call() -> Call:
+    return Call.place_outgoing(
+        id="c",
+        tenant_id="t",
+        app_id="a",
+        api_version="v1.0",
+        kind=CallKind.GROUP,
+        resource={"callbackUri": "https://bot/cb", "myParticipantId": "me", "targets": []},
+        now=0.0,
+    )
+
+
+def test_media_operations_finish_on_the_call() -> None:
+    call = _group_call()
+    first = CommsOperation.started("a", OperationKind.PLAY_PROMPT, None)
+    second = CommsOperation.started("b", OperationKind.PLAY_PROMPT, None)
+    call.media_queue.enqueue("a", 0.0, 1.0)
+    call.media_queue.enqueue("b", 0.0, 1.0)
+    call.operation_ran(first)
+    assert first.status is OperationStatus.COMPLETED
+    assert call.media_queue.operations == ["b"]
+    call.cancel_media_processing([second])
+    assert (second.status, second.result_info) == (OperationStatus.FAILED, r.MEDIA_CANCELLED)
+    assert call.media_queue.operations == []
+    finished = [e.operation.id for e in call.events if isinstance(e, OperationFinished)]
+    assert finished == ["a", "b"]
+
+
+def test_an_operation_running_when_the_call_ended_fails() -> None:
+    call = _group_call()
+    call.hang_up()
+    operation = CommsOperation.started("a", OperationKind.SEND_DTMF_TONES, None)
+    call.operation_ran(operation)
+    assert (operation.status, operation.result_info) == (
+        OperationStatus.FAILED,
+        r.CALL_ENDED_FIRST,
+    )
+    assert operation.completion_reason is None

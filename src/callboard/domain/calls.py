@@ -205,3 +205,22 @@ class Call(InvitationRules, MeetingCallRules):
     def finish_operation(self, operation: CommsOperation) -> None:
         """A running operation completed or failed: the bot hears of it."""
         self.events.append(OperationFinished(copy.deepcopy(operation)))
+
+    def operation_ran(self, operation: CommsOperation) -> None:
+        """A running operation's time is up: it completes, or fails if the call ended first;
+        the media queue moves on."""
+        self.media_queue.done(operation.id)
+        if self.is_over:
+            operation.fail(r.CALL_ENDED_FIRST)
+        else:
+            operation.complete()
+        self.finish_operation(operation)
+
+    def cancel_media_processing(self, queued: list[CommsOperation]) -> None:
+        """The running and queued media operations (``queued``, loaded from the ids the media
+        queue held) fail with 400/8508, each notified."""
+        self.media_queue.clear()
+        for operation in queued:
+            if operation.is_running:
+                operation.fail(r.MEDIA_CANCELLED)
+                self.finish_operation(operation)

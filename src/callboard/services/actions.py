@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from callboard.domain import results as r
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.operations import CommsOperation, OperationKind
 from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
@@ -130,13 +129,11 @@ def cancel_media_processing(
     require_app(principal)
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
-        for operation_id in call.media_queue.clear():
-            queued = uow.operations.get(call.id, operation_id)
-            if queued is None or not queued.is_running:
-                continue
-            queued.fail(r.MEDIA_CANCELLED)
-            uow.operations.save(call.id, queued)
-            call.finish_operation(queued)
+        queued = [uow.operations.get(call.id, op_id) for op_id in call.media_queue.operations]
+        cancelled = [op for op in queued if op is not None and op.is_running]
+        call.cancel_media_processing(cancelled)
+        for operation in cancelled:
+            uow.operations.save(call.id, operation)
         operation = _done(rt, uow, call, OperationKind.CANCEL_MEDIA_PROCESSING, client_context)
         uow.save_call(call)
         uow.commit()

@@ -189,13 +189,8 @@ def _complete_operation(uow: UnitOfWork, call: Call, operation_id: str) -> None:
     operation = uow.operations.get(call.id, operation_id)
     if operation is None or not operation.is_running:
         return
-    call.media_queue.done(operation_id)
-    if call.is_over:
-        operation.fail(r.CALL_ENDED_FIRST)
-    else:
-        operation.complete()
+    call.operation_ran(operation)
     uow.operations.save(call.id, operation)
-    call.finish_operation(operation)
 
 
 def _move_participant(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> None:
