@@ -12,7 +12,6 @@ drains the backlog only delivers.
 
 from __future__ import annotations
 
-import copy
 import json
 import sys
 import time
@@ -40,11 +39,9 @@ def enqueue(database_url: str, app_id: str, body: dict[str, Any], notifications:
     services = build_services(settings)
     rt = services.runtime
     principal = rt.keyring.verify_access_token(issue_token(rt, app_id=app_id), rt.clock.now())
-    validated = CallCreate.model_validate(body).dump()
+    validated = CallCreate.model_validate(body)
     for _ in range(max(1, notifications // NOTIFICATIONS_PER_CALL)):
-        call = calls.create_call(
-            rt, principal, copy.deepcopy(validated), api_version="v1.0", app_hosted_media=False
-        )
+        call = calls.create_call(rt, principal, validated.new_call(), api_version="v1.0")
         target = next(iter(call.invitations))
         for action in ("ring", "answer"):
             simulation.run_step(rt, {"callId": call.id, "action": action, "target": target}, 0)

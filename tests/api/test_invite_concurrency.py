@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from callboard.domain.calls import GROUP_CALL_CAPACITY
+from callboard.domain import graph_json
+from callboard.domain.invitations import GROUP_CALL_CAPACITY
 from callboard.errors import BadRequest, Conflict, GraphError
 from callboard.services import participants
 from callboard.services.runtime import Runtime
@@ -55,7 +56,8 @@ def _all_at_once(request: Callable[[int], dict[str, Any]]) -> list[dict[str, Any
 
 def _invite(rt: Runtime, principal: Principal, call_id: str, user: str, index: int) -> Any:
     body = {"participants": [user_target(user)], "clientContext": f"thread-{index}"}
-    return participants.invite_participants(rt, principal, call_id, body)
+    # As a client sees the operation.
+    return graph_json.operation(participants.invite_participants(rt, principal, call_id, body))
 
 
 def test_twenty_invites_of_different_people(h: Harness) -> None:
@@ -80,7 +82,7 @@ def test_twenty_invites_of_different_people(h: Harness) -> None:
     for _, op in accepted:
         # Each participant joined under the id its operation announced.
         assert op["participants"][0]["participantId"] in {p["id"] for p in roster}
-        assert operation(h, call["id"], op["id"])["status"] == "completed"
+        assert operation(h, call["id"], op["id"])["status"] == "Completed"
     # The roster notifications tell the same story, in order.
     rosters = h.rosters(call["id"])
     assert [len(r) for r in rosters] == list(range(1, GROUP_CALL_CAPACITY + 1))
@@ -100,7 +102,7 @@ def test_twenty_invites_of_the_same_person(h: Harness) -> None:
 
     ring_and_answer(h)
     assert user_ids(h.participants(call["id"])) == [USER1, USER2, PARTICIPANT]
-    assert operation(h, call["id"], accepted[0]["id"])["status"] == "completed"
+    assert operation(h, call["id"], accepted[0]["id"])["status"] == "Completed"
 
 
 def test_a_lost_race_is_retried() -> None:

@@ -247,6 +247,52 @@ def test_bot_waits_for_the_host(meeting: Meeting) -> None:
     assert len(roster) == 2
 
 
+# The properties of Graph's call resource (v1.0 and beta), and OData's annotations.
+GRAPH_CALL_KEYS = {
+    "@odata.context",
+    "@odata.type",
+    "id",
+    "state",
+    "direction",
+    "subject",
+    "callbackUri",
+    "callChainId",
+    "callRoutes",
+    "source",
+    "targets",
+    "requestedModalities",
+    "activeModalities",
+    "mediaConfig",
+    "chatInfo",
+    "meetingInfo",
+    "callOptions",
+    "routingPolicies",
+    "tenantId",
+    "myParticipantId",
+    "terminationReason",
+    "ringingTimeoutInSeconds",
+    "mediaState",
+    "resultInfo",
+    "answeredBy",
+    "meetingCapability",
+    "toneInfo",
+    "transcription",
+    "incomingContext",
+}
+
+
+def test_a_call_waiting_for_the_host_shows_only_graph_properties(meeting: Meeting) -> None:
+    call = meeting.join(allowConversationWithoutHost=False)
+    got = meeting.client.get(f"{CALLS}/{call['id']}", headers=meeting.bot).json()
+    assert got["state"] == "establishing"
+    assert "waitingForHost" not in got
+    assert set(got) <= GRAPH_CALL_KEYS, set(got) - GRAPH_CALL_KEYS
+    meeting.person(userId=ALICE)  # the organizer arrives: the bot enters
+    got = meeting.client.get(f"{CALLS}/{call['id']}", headers=meeting.bot).json()
+    assert got["state"] == "established"
+    assert set(got) <= GRAPH_CALL_KEYS, set(got) - GRAPH_CALL_KEYS
+
+
 def test_content_sharing(meeting: Meeting) -> None:
     call = meeting.join()
     bob = meeting.person(userId=BOB)

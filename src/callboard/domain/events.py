@@ -1,27 +1,47 @@
-"""Things that happened to an aggregate; the unit of work turns them into notifications."""
+"""Things that happened to a call; the unit of work turns them into notifications.
+
+Events hold typed values captured when they happened; ``services/notifications`` renders
+them to Graph JSON (``domain/graph_json``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from callboard.domain.operations import CommsOperation
+from callboard.domain.participants import Participant
+from callboard.domain.results import ResultInfo
+
 
 @dataclass(frozen=True, slots=True)
 class CallStateChanged:
-    """``changeType`` is ``created`` (incoming), ``updated`` or ``deleted`` (terminated)."""
+    """``changeType`` is ``created`` (incoming: the whole call), ``updated`` or ``deleted``
+    (terminated), with the state and result the call had then."""
 
     change_type: str
-    resource_data: dict[str, Any]
+    state: str
+    result_info: ResultInfo | None
 
 
 @dataclass(frozen=True, slots=True)
 class RosterChanged:
-    participants: tuple[dict[str, Any], ...]
+    participants: tuple[Participant, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class OperationFinished:
-    operation: dict[str, Any]
+    operation: CommsOperation
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationsSettled:
+    """Every invitation of an invite operation was answered or failed: the operation
+    finishes, failed with ``failure`` if any failed. The service layer, which holds the
+    stored operation, replaces this event with its ``OperationFinished``."""
+
+    operation_id: str
+    failure: ResultInfo | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,4 +52,10 @@ class ContentSharingChanged:
     sessions: tuple[dict[str, Any], ...]
 
 
-Event = CallStateChanged | RosterChanged | OperationFinished | ContentSharingChanged
+Event = (
+    CallStateChanged
+    | RosterChanged
+    | OperationFinished
+    | InvitationsSettled
+    | ContentSharingChanged
+)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from callboard.domain import calls as c
 from callboard.domain.calls import Call, CallKind, CallState
+from callboard.domain.operations import CommsOperation, OperationKind
 from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
 from callboard.services import simulation
 from callboard.services.calls import (
@@ -23,7 +23,6 @@ from callboard.tokens import Principal
 # How long a simulated media operation runs before its completion is notified.
 PROMPT_SECONDS = 1.0
 TONE_SECONDS = 0.5
-CANCELLED = c.result_info(400, 8508, "Action failed, the operation was cancelled.")
 
 
 def _active_call(uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
@@ -36,37 +35,27 @@ def _active_call(uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
 
 
 def _require_service_media(call: Call, action: str) -> None:
-    media_type = (call.resource.get("mediaConfig") or {}).get("@odata.type", "")
-    if not media_type.endswith("serviceHostedMediaConfig"):
+    if not call.media_config_type.endswith("serviceHostedMediaConfig"):
         raise BadRequest(f"{action} is only supported for calls with serviceHostedMediaConfig.")
 
 
-def _new_operation(
-    rt: Runtime,
-    uow: UnitOfWork,
-    call: Call,
-    type_name: str,
-    client_context: str | None,
-    *,
-    runs_for: float | None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """Store an operation; one that runs gets a completion step and a ``deleted`` notice."""
-    operation = {
-        "@odata.type": f"#microsoft.graph.{type_name}",
-        "id": rt.ids.new(),
-        "status": "running" if runs_for is not None else "completed",
-        "clientContext": client_context,
-        "resultInfo": None
-        if runs_for is not None
-        else c.result_info(200, 0, "Action completed successfully."),
-        **extra,
-    }
+def _done(
+    rt: Runtime, uow: UnitOfWork, call: Call, kind: OperationKind, client_context: str | None
+) -> CommsOperation:
+    """Store an operation that completed at once."""
+    operation = CommsOperation.done(rt.ids.new(), kind, client_context)
     uow.operations.add(call.id, operation, uow.now)
-    if runs_for is not None:
-        simulation.schedule(
-            rt, uow, call, "completeOperation", delay=runs_for, operationId=operation["id"]
-        )
+    return operation
+
+
+def _started(
+    uow: UnitOfWork, call: Call, operation: CommsOperation, runs_for: float, rt: Runtime
+) -> CommsOperation:
+    """Store a running operation, and the step that completes it (a ``deleted`` notice)."""
+    uow.operations.add(call.id, operation, uow.now)
+    simulation.schedule(
+        rt, uow, call, "completeOperation", delay=runs_for, operationId=operation.id
+    )
     return operation
 
 
@@ -78,7 +67,7 @@ def keep_alive(rt: Runtime, principal: Principal, call_id: str) -> None:
 
 def mute_call(
     rt: Runtime, principal: Principal, call_id: str, client_context: str | None, *, muted: bool
-) -> dict[str, Any]:
+) -> CommsOperation:
     """Server-side mute of the bot's own participant; group calls only (roster notified)."""
     require_app(principal)
     with rt.uow() as uow:
@@ -86,8 +75,8 @@ def mute_call(
         if call.kind is CallKind.PEER_TO_PEER:
             raise BadRequest("mute and unmute are supported in group calls only.")
         call.set_muted(call.my_participant_id, muted)
-        type_name = "muteParticipantOperation" if muted else "unmuteParticipantOperation"
-        operation = _new_operation(rt, uow, call, type_name, client_context, runs_for=None)
+        kind = OperationKind.MUTE if muted else OperationKind.UNMUTE
+        operation = _done(rt, uow, call, kind, client_context)
         uow.save_call(call)
         uow.commit()
     return operation
@@ -95,7 +84,7 @@ def mute_call(
 
 def play_prompt(
     rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]
-) -> dict[str, Any]:
+) -> CommsOperation:
     require_app(principal)
     for index, prompt in enumerate(body["prompts"]):
         media_info = prompt.get("mediaInfo") if isinstance(prompt, dict) else None
@@ -105,20 +94,13 @@ def play_prompt(
         call = _active_call(uow, principal, call_id)
         _require_service_media(call, "playPrompt")
         # Media operations are queued: this one starts when the ones before it are done.
-        queue = call.resource.get(simulation.MEDIA_QUEUE) or {"operations": [], "endsAt": 0.0}
-        ends_at = max(queue["endsAt"], uow.now) + PROMPT_SECONDS * len(body["prompts"])
-        operation = _new_operation(
-            rt,
-            uow,
-            call,
-            "playPromptOperation",
-            body.get("clientContext"),
-            runs_for=ends_at - uow.now,
+        operation = CommsOperation.started(
+            rt.ids.new(), OperationKind.PLAY_PROMPT, body.get("clientContext")
         )
-        call.resource[simulation.MEDIA_QUEUE] = {
-            "operations": [*queue["operations"], operation["id"]],
-            "endsAt": ends_at,
-        }
+        runs_for = call.media_queue.enqueue(
+            operation.id, uow.now, PROMPT_SECONDS * len(body["prompts"])
+        )
+        _started(uow, call, operation, runs_for, rt)
         uow.save_call(call)
         uow.commit()
     return operation
@@ -126,16 +108,14 @@ def play_prompt(
 
 def subscribe_to_tone(
     rt: Runtime, principal: Principal, call_id: str, client_context: str | None
-) -> dict[str, Any]:
+) -> CommsOperation:
     require_app(principal)
     require_any(principal, ACCESS_MEDIA)
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
         _require_service_media(call, "subscribeToTone")
-        call.resource["toneSubscribed"] = True
-        operation = _new_operation(
-            rt, uow, call, "subscribeToToneOperation", client_context, runs_for=None
-        )
+        call.subscribe_to_tone()
+        operation = _done(rt, uow, call, OperationKind.SUBSCRIBE_TO_TONE, client_context)
         uow.save_call(call)
         uow.commit()
     return operation
@@ -143,23 +123,18 @@ def subscribe_to_tone(
 
 def cancel_media_processing(
     rt: Runtime, principal: Principal, call_id: str, client_context: str | None
-) -> dict[str, Any]:
+) -> CommsOperation:
     """Cancel the running and queued media operations (not subscribeToTone): each ends
     ``failed`` with 400/8508 and is notified; the cancel itself completes at once."""
     require_app(principal)
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
-        queue = call.resource.pop(simulation.MEDIA_QUEUE, None) or {"operations": []}
-        for operation_id in queue["operations"]:
-            queued = uow.operations.get(call.id, operation_id)
-            if queued is None or queued["status"] != "running":
-                continue
-            queued.update(status="failed", resultInfo=CANCELLED)
-            uow.operations.save(call.id, queued)
-            call.finish_operation(queued)
-        operation = _new_operation(
-            rt, uow, call, "cancelMediaProcessingOperation", client_context, runs_for=None
-        )
+        queued = [uow.operations.get(call.id, op_id) for op_id in call.media_queue.operations]
+        cancelled = [op for op in queued if op is not None and op.is_running]
+        call.cancel_media_processing(cancelled)
+        for operation in cancelled:
+            uow.operations.save(call.id, operation)
+        operation = _done(rt, uow, call, OperationKind.CANCEL_MEDIA_PROCESSING, client_context)
         uow.save_call(call)
         uow.commit()
     return operation
@@ -167,46 +142,29 @@ def cancel_media_processing(
 
 def send_dtmf_tones(
     rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]
-) -> dict[str, Any]:
+) -> CommsOperation:
     require_app(principal)
     require_any(principal, INITIATE, ACCESS_MEDIA)
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
-        operation = _new_operation(
-            rt,
-            uow,
-            call,
-            "sendDtmfTonesOperation",
-            body.get("clientContext"),
-            runs_for=TONE_SECONDS * len(body["tones"]),
-            completionReason=None,
+        operation = CommsOperation.started(
+            rt.ids.new(), OperationKind.SEND_DTMF_TONES, body.get("clientContext")
         )
+        _started(uow, call, operation, TONE_SECONDS * len(body["tones"]), rt)
         uow.commit()
     return operation
 
 
 def update_recording_status(
     rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]
-) -> dict[str, Any]:
+) -> CommsOperation:
     require_app(principal)
     require_any(principal, JOIN_GROUP, ACCESS_MEDIA)
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
-        bot = call.participant(call.my_participant_id)
-        if bot is not None:
-            # The application records: the initiator is its own identity (for an incoming
-            # call that is the callee, not the call's source).
-            bot["recordingInfo"] = {
-                "recordingStatus": body["status"],
-                "initiator": bot["info"]["identity"],
-            }
-        operation = _new_operation(
-            rt,
-            uow,
-            call,
-            "updateRecordingStatusOperation",
-            body.get("clientContext"),
-            runs_for=None,
+        call.update_recording_status(body["status"])
+        operation = _done(
+            rt, uow, call, OperationKind.UPDATE_RECORDING_STATUS, body.get("clientContext")
         )
         uow.save_call(call)
         uow.commit()
@@ -218,6 +176,6 @@ def change_screen_sharing_role(rt: Runtime, principal: Principal, call_id: str, 
     require_any(principal, ACCESS_MEDIA)
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
-        call.resource["screenSharingRole"] = role
+        call.change_screen_sharing_role(role)
         uow.save_call(call)
         uow.commit()

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import phonenumbers
 
-from callboard.domain.calls import Call, CallKind, CallState, target_key
+from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.directory import Directory
+from callboard.domain.invitations import target_key
 from callboard.domain.meetings import OnlineMeeting
+from callboard.domain.operations import CommsOperation
+from callboard.domain.participants import Participant
 from callboard.errors import AccessDenied, BadRequest, ItemNotFound
 from callboard.services import meeting_rosters, simulation
 from callboard.services.runtime import Runtime
@@ -24,6 +28,46 @@ ACCESS_MEDIA = "Calls.AccessMedia.All"
 JOIN_GROUP = "Calls.JoinGroupCall.All"
 JOIN_GROUP_GUEST = "Calls.JoinGroupCallAsGuest.All"
 ANY_CALLS_PERMISSION = (INITIATE, INITIATE_GROUP, JOIN_GROUP, JOIN_GROUP_GUEST, ACCESS_MEDIA)
+
+
+@dataclass(frozen=True)
+class NewCall:
+    """``POST /communications/calls`` as validated. Graph's complex values (identity sets,
+    mediaConfig, meetingInfo ...) stay as their JSON; ``echo`` holds the properties the
+    client sent that Graph's call type does not declare (an open type: echoed as sent)."""
+
+    callback_uri: str
+    media_config: dict[str, Any]
+    app_hosted_media: bool
+    requested_modalities: list[str]
+    source: dict[str, Any] | None = None
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    call_options: dict[str, Any] | None = None
+    chat_info: dict[str, Any] | None = None
+    meeting_info: dict[str, Any] | None = None
+    subject: str | None = None
+    tenant_id: str | None = None
+    ringing_timeout_in_seconds: int | None = None
+    routing_policies: list[str] = field(default_factory=list)
+    echo: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def joins_meeting(self) -> bool:
+        return self.meeting_info is not None or self.chat_info is not None
+
+    def graph_properties(self) -> dict[str, Any]:
+        """The call's Graph properties as sent (unset ones are rendered as null anyway)."""
+        sent = {
+            "subject": self.subject,
+            "callbackUri": self.callback_uri,
+            "requestedModalities": self.requested_modalities,
+            "mediaConfig": self.media_config,
+            "chatInfo": self.chat_info,
+            "meetingInfo": self.meeting_info,
+            "callOptions": self.call_options,
+            "ringingTimeoutInSeconds": self.ringing_timeout_in_seconds,
+        }
+        return {k: v for k, v in sent.items() if v is not None}
 
 
 def require_app(principal: Principal) -> None:
@@ -77,12 +121,11 @@ def check_e164(number: Any, where: str) -> str:
 
 
 def _resolve_source(
-    body: dict[str, Any], principal: Principal, directory: Directory
+    source: dict[str, Any] | None, principal: Principal, directory: Directory
 ) -> tuple[dict[str, Any], str | None]:
     """The call's source participantInfo, and the source application instance's phone."""
     app = directory.applications.get(principal.app_id)
     app_name = app.display_name if app else principal.app_id
-    source = body.get("source")
     if source is None:
         return {
             "@odata.type": "#microsoft.graph.participantInfo",
@@ -161,15 +204,14 @@ def _check_targets(targets: list[dict[str, Any]], source_phone: str | None) -> N
 def create_call(
     rt: Runtime,
     principal: Principal,
-    body: dict[str, Any],
+    new: NewCall,
     *,
     api_version: str,
-    app_hosted_media: bool,
 ) -> Call:
     """``POST /communications/calls``: peer-to-peer and group calls, and meeting joins."""
     require_app(principal)
-    targets = body.get("targets") or []
-    joining = body.get("meetingInfo") is not None or body.get("chatInfo") is not None
+    targets = new.targets
+    joining = new.joins_meeting
     if joining:
         kind = CallKind.MEETING
         require_any(principal, JOIN_GROUP, JOIN_GROUP_GUEST, INITIATE_GROUP)
@@ -185,22 +227,20 @@ def create_call(
             require_any(principal, INITIATE, INITIATE_GROUP)
         else:
             require_any(principal, INITIATE_GROUP)
-    if kind is not CallKind.PEER_TO_PEER and body.get("ringingTimeoutInSeconds") is not None:
+    if kind is not CallKind.PEER_TO_PEER and new.ringing_timeout_in_seconds is not None:
         raise BadRequest("ringingTimeoutInSeconds applies to peer-to-peer calls only.")
-    if app_hosted_media:
+    if new.app_hosted_media:
         require_any(principal, ACCESS_MEDIA)
-    if body.get("tenantId") not in (None, principal.tenant_id):
+    if new.tenant_id not in (None, principal.tenant_id):
         raise BadRequest("tenantId does not match the tenant of the access token.")
-    check_callback_uri(rt, body["callbackUri"])
+    check_callback_uri(rt, new.callback_uri)
 
     with rt.uow() as uow:
         directory = rt.directory(uow)
-        source, source_phone = _resolve_source(body, principal, directory)
+        source, source_phone = _resolve_source(new.source, principal, directory)
         _check_targets(targets, source_phone)
-        body.pop("@odata.type", None)
-        body.pop("direction", None)
         resource = {
-            **body,
+            **new.graph_properties(),
             "source": _padded(source, PARTICIPANT_INFO_DEFAULTS),
             "targets": [_padded(t, TARGET_DEFAULTS) for t in targets],
             "tenantId": principal.tenant_id,
@@ -208,9 +248,9 @@ def create_call(
             "myParticipantId": rt.ids.new(),
             "callRoutes": [],
             "activeModalities": [],
-            "routingPolicies": body.get("routingPolicies") or [],
+            "routingPolicies": new.routing_policies,
         }
-        meeting = _meeting_to_join(uow, principal, body) if joining else None
+        meeting = _meeting_to_join(uow, principal, new) if joining else None
         if meeting is not None:
             resource["chatInfo"] = meeting.resource["chatInfo"]
         call = Call.place_outgoing(
@@ -221,6 +261,7 @@ def create_call(
             kind=kind,
             resource=resource,
             now=uow.now,
+            echo=new.echo,
         )
         call.meeting_id = meeting.id if meeting is not None else None
         uow.add_call(call)
@@ -229,9 +270,9 @@ def create_call(
     return call
 
 
-def _meeting_to_join(uow: UnitOfWork, principal: Principal, body: dict[str, Any]) -> OnlineMeeting:
+def _meeting_to_join(uow: UnitOfWork, principal: Principal, new: NewCall) -> OnlineMeeting:
     """The meeting that chatInfo + organizerMeetingInfo, or joinMeetingIdMeetingInfo, names."""
-    info = body.get("meetingInfo") or {}
+    info = new.meeting_info or {}
     kind = str(info.get("@odata.type", "")).removeprefix("#microsoft.graph.")
     meeting: OnlineMeeting | None
     if kind == "joinMeetingIdMeetingInfo":
@@ -252,7 +293,7 @@ def _meeting_to_join(uow: UnitOfWork, principal: Principal, body: dict[str, Any]
             "tokenMeetingInfo is not supported by Callboard; join with chatInfo and "
             "organizerMeetingInfo, or joinMeetingIdMeetingInfo."
         )
-    thread_id = (body.get("chatInfo") or {}).get("threadId")
+    thread_id = (new.chat_info or {}).get("threadId")
     if kind != "organizerMeetingInfo" or not thread_id:
         raise BadRequest(
             "Joining a meeting needs chatInfo.threadId with organizerMeetingInfo, "
@@ -295,7 +336,7 @@ def delete_call(rt: Runtime, principal: Principal, call_id: str) -> None:
         uow.commit()
 
 
-def list_participants(rt: Runtime, principal: Principal, call_id: str) -> list[dict[str, Any]]:
+def list_participants(rt: Runtime, principal: Principal, call_id: str) -> list[Participant]:
     require_app(principal)
     with rt.uow() as uow:
         return load_call(uow, principal, call_id).participants
@@ -303,7 +344,7 @@ def list_participants(rt: Runtime, principal: Principal, call_id: str) -> list[d
 
 def get_participant(
     rt: Runtime, principal: Principal, call_id: str, participant_id: str
-) -> dict[str, Any]:
+) -> Participant:
     require_app(principal)
     with rt.uow() as uow:
         participant = load_call(uow, principal, call_id).participant(participant_id)
@@ -322,7 +363,7 @@ def get_content_sharing_sessions(
 
 def get_operation(
     rt: Runtime, principal: Principal, call_id: str, operation_id: str
-) -> dict[str, Any]:
+) -> CommsOperation:
     require_app(principal)
     with rt.uow() as uow:
         load_call(uow, principal, call_id)

@@ -100,9 +100,8 @@ def place_incoming_call(rt: Runtime, request: dict[str, Any]) -> Call:
             resource=resource,
             now=uow.now,
         )
-        # Bookkeeping, added after the ``created`` snapshot so that it never reaches the bot.
         if request.get("hangUpAfterSeconds") is not None:
-            call.resource["callerHangUpAfterSeconds"] = float(request["hangUpAfterSeconds"])
+            call.caller_hang_up_after_seconds = float(request["hangUpAfterSeconds"])
         uow.add_call(call)
         simulation.schedule(
             rt, uow, call, "incomingTimeout", delay=rt.settings.incoming_answer_timeout_seconds
@@ -142,20 +141,28 @@ def _load_incoming(rt: Runtime, uow: Any, principal: Principal, call_id: str) ->
 
 
 def answer_call(
-    rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any], *, app_hosted_media: bool
+    rt: Runtime,
+    principal: Principal,
+    call_id: str,
+    *,
+    callback_uri: str,
+    media_config: dict[str, Any],
+    app_hosted_media: bool,
+    accepted_modalities: list[str],
+    call_options: dict[str, Any] | None,
 ) -> None:
     require_app(principal)
     require_any(principal, *ANY_CALLS_PERMISSION)
     if app_hosted_media:
         require_any(principal, ACCESS_MEDIA)
-    check_callback_uri(rt, body["callbackUri"])
+    check_callback_uri(rt, callback_uri)
     with rt.uow() as uow:
         call = _load_incoming(rt, uow, principal, call_id)
         call.answer(
-            callback_uri=body["callbackUri"],
-            media_config=body["mediaConfig"],
-            accepted_modalities=body.get("acceptedModalities") or [],
-            call_options=body.get("callOptions"),
+            callback_uri=callback_uri,
+            media_config=media_config,
+            accepted_modalities=accepted_modalities,
+            call_options=call_options,
         )
         uow.save_call(call)
         simulation.schedule(rt, uow, call, "connect", delay=rt.settings.connect_delay_seconds)

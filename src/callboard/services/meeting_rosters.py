@@ -9,65 +9,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from callboard.domain import calls as c
+from callboard.domain import graph_json, meeting_calls
 from callboard.domain.calls import Call, CallState
 from callboard.domain.meetings import OnlineMeeting, public
-from callboard.domain.participants import new_participant
+from callboard.domain.participants import Participant
+from callboard.domain.results import MEETING_DELETED
 from callboard.errors import BadRequest, ItemNotFound
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
 
-MEETING_DELETED = c.result_info(200, 5003, "The meeting ended: it was deleted.")
-REMOVED = c.result_info(200, 5300, "The participant was removed from the meeting.")
-# Internal call key: the bot waits for the organizer (allowConversationWithoutHost false).
-WAITING_FOR_HOST = "waitingForHost"
-
-
-def roster(meeting: OnlineMeeting) -> list[dict[str, Any]]:
-    return [public(p) for p in meeting.participants]
-
 
 def _fan_out(uow: UnitOfWork, meeting: OnlineMeeting, *, except_call: str | None = None) -> None:
-    """Copy the roster to every established call; connect bots that waited for the host."""
-    current = roster(meeting)
+    """Every other call in the meeting follows the change (``meeting_calls.follow``)."""
     for call in uow.calls.in_meeting(meeting.id):
-        if call.id == except_call:
-            continue
-        if call.resource.get(WAITING_FOR_HOST) and meeting.organizer_present:
-            _enter(meeting, call)
-            call.join_meeting(roster(meeting))
-            current = roster(meeting)
-        else:
-            call.sync_roster(current)
-        uow.save_call(call)
-
-
-def _enter(meeting: OnlineMeeting, call: Call) -> None:
-    call.resource.pop(WAITING_FOR_HOST, None)
-    bot = call.bot_participant()
-    same_tenant = call.tenant_id == meeting.tenant_id
-    bot["isInLobby"] = meeting.must_wait_in_lobby("organization" if same_tenant else "federated")
-    bot["_callId"] = call.id
-    meeting.join(bot)
+        if call.id != except_call:
+            meeting_calls.follow(meeting, call)
+            uow.save_call(call)
 
 
 def join_call(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
-    """The bot's leg reached the meeting: it enters (maybe into the lobby), or waits for the
-    organizer when the call asked not to talk without the host."""
+    """The bot's leg reached the meeting (``meeting_calls.arrive``); the others hear of it."""
     if call.state is not CallState.ESTABLISHING or call.meeting_id is None:
         return
     meeting = uow.meetings.get(call.meeting_id)
     if meeting is None:
         call.meeting_ended(MEETING_DELETED)
         return
-    info = call.resource.get("meetingInfo") or {}
-    if info.get("allowConversationWithoutHost") is False and not meeting.organizer_present:
-        call.resource[WAITING_FOR_HOST] = True
-        return
-    _enter(meeting, call)
-    call.join_meeting(roster(meeting))
-    uow.meetings.save(meeting, uow.now)
-    _fan_out(uow, meeting, except_call=call.id)
+    if meeting_calls.arrive(meeting, call):
+        uow.meetings.save(meeting, uow.now)
+        _fan_out(uow, meeting, except_call=call.id)
 
 
 def leave_call(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
@@ -75,15 +45,9 @@ def leave_call(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
     if call.meeting_id is None:
         return
     meeting = uow.meetings.get(call.meeting_id)
-    if meeting is None:
-        return
-    bots = [p for p in meeting.participants if p.get("_callId") == call.id]
-    if not bots:
-        return
-    for bot in bots:
-        meeting.participants.remove(bot)
-    uow.meetings.save(meeting, uow.now)
-    _fan_out(uow, meeting, except_call=call.id)
+    if meeting is not None and meeting_calls.leave(meeting, call):
+        uow.meetings.save(meeting, uow.now)
+        _fan_out(uow, meeting, except_call=call.id)
 
 
 def meeting_deleted(rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting) -> None:
@@ -143,7 +107,7 @@ def person(
                 "displayName": name or "Guest",
             },
         }
-    participant = new_participant(
+    participant = Participant.new(
         rt.ids.new(),
         identity,
         modalities=spec.get("modalities") or ["audio", "video", "videoBasedScreenSharing"],
@@ -151,11 +115,8 @@ def person(
         muted=bool(spec.get("muted", False)),
         in_lobby=meeting.must_wait_in_lobby(kind),
     )
-    participant["_role"] = kind
-    for stream in participant["mediaStreams"]:
-        if stream["mediaType"] != "audio":
-            stream["direction"] = "receiveOnly"
-    return participant
+    participant.receive_only_except_audio()
+    return {**graph_json.participant(participant), "_role": kind}
 
 
 def add_people(
@@ -175,7 +136,7 @@ def describe(rt: Runtime, meeting_id: str) -> dict[str, Any]:
     return {
         **meeting.resource,
         "tenantId": meeting.tenant_id,
-        "roster": roster(meeting),
+        "roster": [public(p) for p in meeting.participants],
         "contentSharingSessions": [public(s) for s in meeting.sharing_sessions],
     }
 
@@ -288,19 +249,15 @@ def _commit_change(uow: UnitOfWork, meeting: OnlineMeeting, call: Call) -> None:
     _fan_out(uow, meeting, except_call=call.id)
 
 
-def invitee_joined(uow: UnitOfWork, call: Call, participant: dict[str, Any]) -> None:
+def invitee_joined(uow: UnitOfWork, call: Call, participant: Participant) -> None:
     """A participant the bot invited answered: they are in the meeting for everyone."""
     meeting = _meeting_of(uow, call)
-    meeting.join({**participant, "_role": "invited"})
+    meeting_calls.invitee_joined(meeting, participant)
     _commit_change(uow, meeting, call)
 
 
 def check_removable(uow: UnitOfWork, call: Call, participant_id: str) -> None:
-    found = next(
-        (p for p in _meeting_of(uow, call).participants if p["id"] == participant_id), None
-    )
-    if found is not None and found.get("_callId"):
-        raise BadRequest("A bot cannot be removed from a meeting; it leaves by hanging up.")
+    meeting_calls.check_removable(_meeting_of(uow, call), participant_id)
 
 
 def participant_removed(uow: UnitOfWork, call: Call, participant_id: str) -> None:
@@ -319,22 +276,9 @@ def participant_muted(uow: UnitOfWork, call: Call, participant_id: str) -> None:
 def check_move(
     uow: UnitOfWork, app_id: str, source: Call, target: Call, participant: dict[str, Any], key: str
 ) -> None:
-    """Moving someone between meetings: both created by the app, and the participant is in
-    the source meeting under ``participantId`` with the invited identity."""
-    from_meeting, to_meeting = _meeting_of(uow, source), _meeting_of(uow, target)
-    creators = {from_meeting.live.get("createdByAppId"), to_meeting.live.get("createdByAppId")}
-    if creators != {app_id}:
-        raise BadRequest(
-            "Participants can be moved only between meetings created by the same application."
-        )
-    participant_id = participant.get("participantId")
-    if not participant_id:
-        raise BadRequest("Moving a participant between meetings needs participantId.")
-    found = next((p for p in from_meeting.participants if p["id"] == participant_id), None)
-    if found is None or found.get("_callId"):
-        raise BadRequest(f"No participant {participant_id} in the meeting of call {source.id}.")
-    if c.target_key({"identity": found["info"]["identity"]}) != key:
-        raise BadRequest(f"The participant {participant_id} is not {key}.")
+    meeting_calls.check_move(
+        app_id, _meeting_of(uow, source), _meeting_of(uow, target), source.id, participant, key
+    )
 
 
 def take_from_meeting(uow: UnitOfWork, source: Call, participant_id: str) -> bool:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from callboard.config import Settings
+from callboard.domain import graph_json
 from callboard.domain.calls import Call, CallState
 from callboard.domain.events import (
     CallStateChanged,
     ContentSharingChanged,
     Event,
+    InvitationsSettled,
+    OperationFinished,
     RosterChanged,
 )
 from callboard.store.repositories import NewJob
@@ -21,9 +24,9 @@ def _notification(call: Call, event: Event) -> dict[str, Any] | None:
     base = f"/communications/calls/{call.id}"
     if isinstance(event, CallStateChanged):
         # The v1.0 schema has no "ringing" state: v1.0 bots never hear of it (beta ones do).
-        if event.resource_data.get("state") == CallState.RINGING and call.api_version == "v1.0":
+        if event.state == CallState.RINGING and call.api_version == "v1.0":
             return None
-        data = dict(event.resource_data)
+        data = graph_json.call_state(call, event)
         data.setdefault("@odata.id", base)
         data["@odata.etag"] = f'W/"{call.version}"'
         return {"changeType": event.change_type, "resourceUrl": base, "resourceData": data}
@@ -31,7 +34,7 @@ def _notification(call: Call, event: Event) -> dict[str, Any] | None:
         return {
             "changeType": "updated",
             "resourceUrl": f"{base}/participants",
-            "resourceData": list(event.participants),
+            "resourceData": [graph_json.participant(p) for p in event.participants],
         }
     if isinstance(event, ContentSharingChanged):
         return {
@@ -39,7 +42,10 @@ def _notification(call: Call, event: Event) -> dict[str, Any] | None:
             "resourceUrl": f"{base}/contentsharingsessions",
             "resourceData": list(event.sessions),
         }
-    operation = dict(event.operation)
+    if isinstance(event, InvitationsSettled):
+        return None  # replaced by its OperationFinished once the operation is stored
+    assert isinstance(event, OperationFinished)
+    operation = graph_json.operation(event.operation)
     url = f"{base}/operations/{operation['id']}"
     operation["@odata.id"] = url
     operation["@odata.etag"] = f'W/"{call.version}"'

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from callboard.domain import calls as c
-from callboard.domain.calls import Call, CallKind, CallState, Invitee, target_key
+from callboard.domain.calls import Call, CallKind, CallState
+from callboard.domain.invitations import Invitee, target_key
+from callboard.domain.operations import CommsOperation, OperationKind
 from callboard.errors import (
     BadRequest,
     Conflict,
@@ -32,8 +33,6 @@ from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import Principal
 
-INVITE_TYPE = "#microsoft.graph.inviteParticipantsOperation"
-MUTE_TYPE = "#microsoft.graph.muteParticipantOperation"
 # Graph: "Inviting up to 5 participants is supported" (seed 002, example 2).
 MAX_INVITEES = 5
 # How often a request is re-run after losing an optimistic-concurrency race. Each run has a
@@ -82,7 +81,7 @@ def _group_call(uow: UnitOfWork, principal: Principal, call_id: str, action: str
 
 def invite_participants(
     rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]
-) -> dict[str, Any]:
+) -> CommsOperation:
     """Ring the participants (or move the other party of a peer-to-peer call, with
     ``replacesCallId``); the operation runs until every invitee has joined or failed."""
     require_app(principal)
@@ -100,7 +99,7 @@ def _invite(
     call_id: str,
     participants: list[dict[str, Any]],
     client_context: str | None,
-) -> dict[str, Any]:
+) -> CommsOperation:
     with rt.uow() as uow:
         call = _group_call(uow, principal, call_id, INVITE)
         replaced = _replaced_call(uow, principal, call, participants)
@@ -134,16 +133,13 @@ def _invite(
                     replaces_call_id=replaced.id if replaced is not None else None,
                 )
             )
-        operation_id = rt.ids.new()
-        operation: dict[str, Any] = {
-            "@odata.type": INVITE_TYPE,
-            "id": operation_id,
-            "status": "running",
-            "clientContext": client_context,
-            "resultInfo": None,
-            "participants": [_as_invited(invitee) for invitee in invitees],
-        }
-        call.invite(operation_id, invitees)
+        operation = CommsOperation.started(
+            rt.ids.new(),
+            OperationKind.INVITE_PARTICIPANTS,
+            client_context,
+            participants=[_as_invited(invitee) for invitee in invitees],
+        )
+        call.invite(operation.id, invitees)
         uow.operations.add(call.id, operation, uow.now)
         delay = rt.settings.connect_delay_seconds
         step = "ring" if replaced is None else "moveParticipant"
@@ -254,11 +250,11 @@ def delete_participant(
 
 def mute_participant(
     rt: Runtime, principal: Principal, call_id: str, participant_id: str, client_context: str | None
-) -> dict[str, Any]:
+) -> CommsOperation:
     """Server-mute one participant: completes at once, with a roster notification."""
     require_app(principal)
 
-    def attempt() -> dict[str, Any]:
+    def attempt() -> CommsOperation:
         with rt.uow() as uow:
             call = _group_call(uow, principal, call_id, "mute participants")
             if call.participant(participant_id) is None:
@@ -266,13 +262,7 @@ def mute_participant(
             call.set_muted(participant_id, True)
             if call.kind is CallKind.MEETING:
                 meeting_rosters.participant_muted(uow, call, participant_id)
-            operation = {
-                "@odata.type": MUTE_TYPE,
-                "id": rt.ids.new(),
-                "status": "completed",
-                "clientContext": client_context,
-                "resultInfo": c.OPERATION_COMPLETED,
-            }
+            operation = CommsOperation.done(rt.ids.new(), OperationKind.MUTE, client_context)
             uow.operations.add(call.id, operation, uow.now)
             uow.save_call(call)
             uow.commit()

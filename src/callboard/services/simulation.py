@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from callboard.domain import calls as c
+from callboard.domain import results as r
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.directory import Response
-from callboard.domain.events import OperationFinished
-from callboard.domain.participants import new_participant
+from callboard.domain.events import InvitationsSettled, OperationFinished
+from callboard.domain.invitations import Invitation, InvitationStatus, target_key
+from callboard.domain.participants import Participant
 from callboard.services import meeting_rosters
 from callboard.services.directory import behaviour_for
 from callboard.services.runtime import Runtime
@@ -21,8 +22,6 @@ from callboard.store.repositories import NewJob
 from callboard.store.uow import UnitOfWork
 
 CALL_PROGRESS = "call.progress"
-# Internal call property: the queued media operations' ids and when the last one ends.
-MEDIA_QUEUE = "mediaQueue"
 
 
 def schedule(
@@ -30,9 +29,9 @@ def schedule(
 ) -> None:
     # A step for an invited participant names its invitation, so that it does nothing
     # once that identity has been invited again (see ``_apply``).
-    invitation = call.invitations.get(extra.get("target") or "") or {}
-    if invitation.get("operationId"):
-        extra.setdefault("invitation", invitation["operationId"])
+    invitation = call.invitations.get(extra.get("target") or "")
+    if invitation is not None and invitation.operation_id:
+        extra.setdefault("invitation", invitation.operation_id)
     uow.schedule(
         NewJob(
             kind=CALL_PROGRESS,
@@ -51,19 +50,17 @@ def start_outgoing(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
         schedule(rt, uow, call, "connect", delay=delay)
 
 
-def bot_participant(call: Call) -> dict[str, Any]:
+def bot_participant(call: Call) -> Participant:
     return call.bot_participant()
 
 
-def _target_participant(rt: Runtime, call: Call, key: str, index: int) -> dict[str, Any]:
-    invitation = call.invitations.get(key) or {}
-    target = invitation.get("target") or next(
-        t for t in call.resource["targets"] if c.target_key(t) == key
-    )
-    return new_participant(
-        invitation.get("participantId") or rt.ids.new(),
+def _target_participant(rt: Runtime, call: Call, key: str, index: int) -> Participant:
+    invitation = call.invitations.get(key) or Invitation(InvitationStatus.RINGING)
+    target = invitation.target or next(t for t in call.resource["targets"] if target_key(t) == key)
+    return Participant.new(
+        invitation.participant_id or rt.ids.new(),
         target["identity"],
-        modalities=call.resource.get("requestedModalities") or ["audio"],
+        modalities=call.modalities,
         source_id=1 + 20 * index,
     )
 
@@ -76,15 +73,15 @@ def _ring(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> None:
     kind, _, identity_id = key.partition(":")
     directory = rt.directory(uow)
     if kind == "user" and directory.user(call.tenant_id, identity_id) is None:
-        call.target_failed(key, c.UNREACHABLE)
+        call.target_failed(key, r.UNREACHABLE)
         return
     behaviour = behaviour_for(uow, directory, call.tenant_id, key)
     # A busy or unreachable callee answers the invitation without ringing.
     if behaviour.response is Response.BUSY:
-        call.target_failed(key, c.BUSY)
+        call.target_failed(key, r.BUSY)
         return
     if behaviour.response is Response.UNREACHABLE:
-        call.target_failed(key, c.UNREACHABLE)
+        call.target_failed(key, r.UNREACHABLE)
         return
     if call.kind is CallKind.PEER_TO_PEER:
         call.ring()
@@ -121,14 +118,14 @@ def _connect(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
         meeting_rosters.join_call(rt, uow, call)
         return
     if call.direction == "incoming":
-        caller = new_participant(
+        caller = Participant.new(
             rt.ids.new(),
             call.resource["source"]["identity"],
-            modalities=call.resource.get("requestedModalities") or ["audio"],
+            modalities=call.modalities,
             source_id=1,
         )
         call.connect_peer(bot_participant(call), caller)
-        hang_up_after = call.resource.get("callerHangUpAfterSeconds")
+        hang_up_after = call.caller_hang_up_after_seconds
         if hang_up_after is not None:
             schedule(rt, uow, call, "callerHangUp", delay=float(hang_up_after))
         return
@@ -155,7 +152,8 @@ def run_step(rt: Runtime, payload: dict[str, Any], job_id: int) -> None:
 def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: dict[str, Any]) -> None:
     action = payload["action"]
     key = payload.get("target", "")
-    if key and payload.get("invitation") != (call.invitations.get(key) or {}).get("operationId"):
+    invitation = call.invitations.get(key)
+    if key and payload.get("invitation") != (invitation.operation_id if invitation else None):
         return  # a step of an earlier invitation of an identity invited again since
     match action:
         case "ring":
@@ -165,11 +163,11 @@ def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: dict[str, Any]) ->
         case "answer":
             _answer(rt, uow, call, key)
         case "decline":
-            call.target_failed(key, c.DECLINED)
+            call.target_failed(key, r.DECLINED)
         case "timeout":
-            call.target_failed(key, c.NOT_ANSWERED)
+            call.target_failed(key, r.NOT_ANSWERED)
         case "hangUp":
-            left = (call.invitations.get(key) or {}).get("participantId")
+            left = invitation.participant_id if invitation else None
             call.remote_hung_up(key)
             if call.kind is CallKind.MEETING and left:
                 meeting_rosters.participant_removed(uow, call, left)
@@ -189,64 +187,47 @@ def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: dict[str, Any]) ->
 
 def _complete_operation(uow: UnitOfWork, call: Call, operation_id: str) -> None:
     operation = uow.operations.get(call.id, operation_id)
-    if operation is None or operation["status"] != "running":
+    if operation is None or not operation.is_running:
         return
-    queue = call.resource.get(MEDIA_QUEUE)
-    if queue is not None and operation_id in queue["operations"]:
-        queue["operations"].remove(operation_id)
-        if not queue["operations"]:
-            del call.resource[MEDIA_QUEUE]
-    if call.is_over:
-        operation.update(
-            status="failed", resultInfo=c.result_info(400, 8508, "The call ended first.")
-        )
-    else:
-        operation.update(
-            status="completed", resultInfo=c.result_info(200, 0, "Action completed successfully.")
-        )
-        if operation["@odata.type"].endswith("sendDtmfTonesOperation"):
-            operation["completionReason"] = "completedSuccessfully"
+    call.operation_ran(operation)
     uow.operations.save(call.id, operation)
-    call.finish_operation(operation)
 
 
 def _move_participant(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> None:
     """An invite with replacesCallId: the other party of that peer-to-peer call joins this
     call without ringing, and the peer-to-peer call ends, in one transaction."""
     invitation = call.invitations.get(key)
-    if call.is_over or invitation is None or invitation["status"] != c.InvitationStatus.RINGING:
+    if call.is_over or invitation is None or not invitation.is_ringing:
         return
     # Locks: this call first, then the replaced one (nothing locks them the other way).
-    replaced = uow.calls.get(invitation["replacesCallId"], for_update=True)
+    replaced = uow.calls.get(invitation.replaces_call_id or "", for_update=True)
     index = list(call.invitations).index(key)
     if call.kind is CallKind.MEETING:
         # Between meetings: the participant leaves the source meeting and joins this one.
-        moved = invitation["target"].get("participantId") or ""
+        moved = (invitation.target or {}).get("participantId") or ""
         if replaced is None or not meeting_rosters.take_from_meeting(uow, replaced, moved):
-            call.target_failed(key, c.MOVE_FAILED)
+            call.target_failed(key, r.MOVE_FAILED)
             return
         participant = _target_participant(rt, call, key, index)
         call.target_answered(key, participant, bot_participant(call))
         _mirror_into_meeting(uow, call, key, participant)
         return
     if replaced is None or replaced.peer_key() != key:
-        call.target_failed(key, c.MOVE_FAILED)
+        call.target_failed(key, r.MOVE_FAILED)
         return
     call.target_answered(key, _target_participant(rt, call, key, index), bot_participant(call))
     replaced.replaced()
     uow.save_call(replaced)
 
 
-def _mirror_into_meeting(
-    uow: UnitOfWork, call: Call, key: str, participant: dict[str, Any]
-) -> None:
+def _mirror_into_meeting(uow: UnitOfWork, call: Call, key: str, participant: Participant) -> None:
     """In a meeting call, whoever the bot brought in joins the meeting, for every bot."""
-    invitation = call.invitations.get(key) or {}
-    joined = invitation.get("status") == c.InvitationStatus.JOINED
+    invitation = call.invitations.get(key)
     if (
         call.kind is CallKind.MEETING
-        and joined
-        and invitation.get("participantId") == participant["id"]
+        and invitation is not None
+        and invitation.status is InvitationStatus.JOINED
+        and invitation.participant_id == participant.id
     ):
         meeting_rosters.invitee_joined(uow, call, participant)
 
@@ -256,10 +237,15 @@ def finish_invitations(uow: UnitOfWork, call: Call) -> None:
     the invite operations that finished are stored and notified in full."""
     call.abandon_invitations()
     for index, event in enumerate(call.events):
-        if not isinstance(event, OperationFinished) or "@odata.type" in event.operation:
+        if not isinstance(event, InvitationsSettled):
             continue
-        stored = uow.operations.get(call.id, event.operation["id"])
-        if stored is not None:
-            stored.update(event.operation)
-            uow.operations.save(call.id, stored)
-            call.events[index] = OperationFinished(stored)
+        stored = uow.operations.get(call.id, event.operation_id)
+        if stored is None or not stored.is_running:
+            continue
+        if event.failure is None:
+            stored.complete()
+        else:
+            stored.fail(event.failure)
+        uow.operations.save(call.id, stored)
+        # In the settlement's place: the bot hears of it in the order it happened.
+        call.events[index] = OperationFinished(stored)

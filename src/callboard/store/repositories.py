@@ -8,9 +8,12 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
+from callboard.domain import graph_json
 from callboard.domain.appointments import MessageType, SmsMessage, SmsStatus
-from callboard.domain.calls import Call, CallKind, CallState
+from callboard.domain.calls import GRAPH_PROPERTIES, Call, CallKind, CallState, MediaQueue
+from callboard.domain.invitations import Invitation, InvitationStatus
 from callboard.domain.meetings import OnlineMeeting
+from callboard.domain.operations import CommsOperation
 from callboard.errors import Conflict
 from callboard.store import tables as t
 
@@ -94,15 +97,55 @@ def _call_document(call: Call) -> dict[str, Any]:
         "kind": call.kind.value,
         "direction": call.direction,
         "resource": call.resource,
-        "participants": call.participants,
-        "invitations": call.invitations,
-        "resultInfo": call.result_info,
+        "echo": call.echo,
+        # Participants and operations are stored as Graph renders them (rows of every
+        # version read back); invitations and bookkeeping in Callboard's own shape.
+        "participants": [graph_json.participant(p) for p in call.participants],
+        "invitations": {key: _invitation_document(i) for key, i in call.invitations.items()},
+        "resultInfo": graph_json.result_info(call.result_info),
         "rosterSequence": call.roster_sequence,
+        "internal": {
+            "waitingForHost": call.waiting_for_host,
+            "callerHangUpAfterSeconds": call.caller_hang_up_after_seconds,
+            "redirectTargets": call.redirect_targets,
+            "toneSubscribed": call.tone_subscribed,
+            "screenSharingRole": call.screen_sharing_role,
+            "mediaQueue": {
+                "operations": call.media_queue.operations,
+                "endsAt": call.media_queue.ends_at,
+            },
+        },
     }
+
+
+# Bookkeeping that rows written before it had its own place kept inside ``resource``.
+_LEGACY_INTERNAL_KEYS = frozenset(
+    {
+        "waitingForHost",
+        "callerHangUpAfterSeconds",
+        "redirectTargets",
+        "toneSubscribed",
+        "screenSharingRole",
+        "mediaQueue",
+    }
+)
+
+
+def _split_document(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The Graph properties, the client's echo and the bookkeeping of a stored call."""
+    resource: dict[str, Any] = doc["resource"]
+    if "internal" in doc:
+        return resource, doc.get("echo") or {}, doc["internal"]
+    graph = {k: v for k, v in resource.items() if k in GRAPH_PROPERTIES}
+    internal = {k: v for k, v in resource.items() if k in _LEGACY_INTERNAL_KEYS}
+    echo = {k: v for k, v in resource.items() if k not in graph and k not in internal}
+    return graph, echo, internal
 
 
 def _call_from_row(row: Any) -> Call:
     doc = row["document"]
+    resource, echo, internal = _split_document(doc)
+    queue = internal.get("mediaQueue") or {}
     return Call(
         id=row["id"],
         tenant_id=row["tenant_id"],
@@ -111,46 +154,82 @@ def _call_from_row(row: Any) -> Call:
         kind=CallKind(doc["kind"]),
         direction=doc["direction"],
         state=CallState(row["state"]),
-        resource=doc["resource"],
-        participants=doc["participants"],
-        invitations=doc["invitations"],
-        result_info=doc["resultInfo"],
+        resource=resource,
+        echo=echo,
+        participants=[graph_json.parse_participant(p) for p in doc["participants"]],
+        invitations={key: _invitation_from_document(i) for key, i in doc["invitations"].items()},
+        result_info=graph_json.parse_result_info(doc["resultInfo"]),
         roster_sequence=doc["rosterSequence"],
         meeting_id=row["meeting_id"],
         created_at=row["created_at"],
         modified_at=row["modified_at"],
         version=row["version"],
+        waiting_for_host=bool(internal.get("waitingForHost")),
+        caller_hang_up_after_seconds=internal.get("callerHangUpAfterSeconds"),
+        redirect_targets=internal.get("redirectTargets") or [],
+        tone_subscribed=bool(internal.get("toneSubscribed")),
+        screen_sharing_role=internal.get("screenSharingRole"),
+        media_queue=MediaQueue(
+            operations=list(queue.get("operations") or []), ends_at=queue.get("endsAt") or 0.0
+        ),
+    )
+
+
+def _invitation_document(invitation: Invitation) -> dict[str, Any]:
+    return {
+        "status": invitation.status.value,
+        "participantId": invitation.participant_id,
+        "operationId": invitation.operation_id,
+        "target": invitation.target,
+        "replacesCallId": invitation.replaces_call_id,
+        "resultInfo": graph_json.result_info(invitation.result_info),
+        "operationResult": graph_json.result_info(invitation.operation_result),
+    }
+
+
+def _invitation_from_document(doc: dict[str, Any]) -> Invitation:
+    return Invitation(
+        status=InvitationStatus(doc["status"]),
+        participant_id=doc.get("participantId"),
+        operation_id=doc.get("operationId"),
+        target=doc.get("target"),
+        replaces_call_id=doc.get("replacesCallId"),
+        result_info=graph_json.parse_result_info(doc.get("resultInfo")),
+        operation_result=graph_json.parse_result_info(doc.get("operationResult")),
     )
 
 
 class OperationRepository:
+    """Operations are stored as Graph renders them; rows written before the status values
+    followed Graph's schema (lower case) read back too."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def add(self, call_id: str, operation: dict[str, Any], now: float) -> None:
+    def add(self, call_id: str, operation: CommsOperation, now: float) -> None:
         self._conn.execute(
             t.operations.insert().values(
-                id=operation["id"],
+                id=operation.id,
                 call_id=call_id,
-                status=operation["status"],
+                status=operation.status.value,
                 created_at=now,
-                document=operation,
+                document=graph_json.operation(operation),
             )
         )
 
-    def get(self, call_id: str, operation_id: str) -> dict[str, Any] | None:
+    def get(self, call_id: str, operation_id: str) -> CommsOperation | None:
         row = self._conn.execute(
             select(t.operations.c.document).where(
                 t.operations.c.id == operation_id, t.operations.c.call_id == call_id
             )
         ).first()
-        return None if row is None else dict(row[0])
+        return None if row is None else graph_json.parse_operation(row[0])
 
-    def save(self, call_id: str, operation: dict[str, Any]) -> None:
+    def save(self, call_id: str, operation: CommsOperation) -> None:
         self._conn.execute(
             update(t.operations)
-            .where(t.operations.c.id == operation["id"], t.operations.c.call_id == call_id)
-            .values(status=operation["status"], document=operation)
+            .where(t.operations.c.id == operation.id, t.operations.c.call_id == call_id)
+            .values(status=operation.status.value, document=graph_json.operation(operation))
         )
 
 

@@ -9,80 +9,33 @@ from fastapi import APIRouter, Query, Request, Response
 from callboard.api.deps import PrincipalDep, RuntimeDep, api_version, graph_root
 from callboard.api.graph import schemas as s
 from callboard.api.responses import json_response
+from callboard.domain import graph_json
 from callboard.domain.calls import Call, CallState
+from callboard.domain.operations import CommsOperation
 from callboard.odata import page
 from callboard.services import actions, calls, incoming
 
 router = APIRouter(prefix="/communications/calls", tags=["calls"])
 
-CALL_PROPERTIES = (
-    "subject",
-    "callbackUri",
-    "callChainId",
-    "callRoutes",
-    "source",
-    "targets",
-    "requestedModalities",
-    "activeModalities",
-    "mediaConfig",
-    "chatInfo",
-    "meetingInfo",
-    "callOptions",
-    "routingPolicies",
-    "tenantId",
-    "myParticipantId",
-    "terminationReason",
-    "ringingTimeoutInSeconds",
-    "mediaState",
-    "resultInfo",
-    "answeredBy",
-    "meetingCapability",
-    "toneInfo",
-    "transcription",
-    "incomingContext",
-)
-# Bookkeeping kept in the call document that is not part of Graph's resource.
-INTERNAL_KEYS = frozenset(
-    {
-        "callerHangUpAfterSeconds",
-        "redirectTargets",
-        "toneSubscribed",
-        "screenSharingRole",
-        "mediaQueue",
-    }
-)
-
 
 def render_call(request: Request, call: Call) -> dict[str, Any]:
-    root = graph_root(request)
     state = call.state
     if state is CallState.RINGING and api_version(request) == "v1.0":
         state = CallState.ESTABLISHING  # v1.0's callState has no "ringing"
-    body: dict[str, Any] = {
-        "@odata.context": f"{root}/$metadata#communications/calls/$entity",
-        "@odata.type": "#microsoft.graph.call",
-        "id": call.id,
-        "state": state.value,
-        "direction": call.direction,
+    return {
+        "@odata.context": f"{graph_root(request)}/$metadata#communications/calls/$entity",
+        **graph_json.call(call, state=state.value),
     }
-    resource = call.resource
-    for name in CALL_PROPERTIES:
-        body[name] = resource.get(name)
-    body["resultInfo"] = call.result_info
-    for name, value in resource.items():
-        if name not in body and name not in INTERNAL_KEYS:
-            body[name] = value
-    return body
 
 
-def operation_response(request: Request, call_id: str, operation: dict[str, Any]) -> Response:
+def operation_response(request: Request, call_id: str, operation: CommsOperation) -> Response:
     """200 with the operation and a Location header pointing at it."""
     root = graph_root(request)
     body = {
         "@odata.context": f"{root}/$metadata#communications/calls('{call_id}')/operations/$entity",
-        **operation,
+        **graph_json.operation(operation),
     }
-    location = f"{root}/communications/calls/{call_id}/operations/{operation['id']}"
+    location = f"{root}/communications/calls/{call_id}/operations/{operation.id}"
     return json_response(body, 200, {"Location": location})
 
 
@@ -90,13 +43,7 @@ def operation_response(request: Request, call_id: str, operation: dict[str, Any]
 async def create_call(
     request: Request, body: s.CallCreate, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
-    call = calls.create_call(
-        rt,
-        principal,
-        body.dump(),
-        api_version=api_version(request),
-        app_hosted_media=body.mediaConfig.app_hosted,
-    )
+    call = calls.create_call(rt, principal, body.new_call(), api_version=api_version(request))
     location = f"{graph_root(request)}/communications/calls/{call.id}"
     return json_response(render_call(request, call), 201, {"Location": location})
 
@@ -127,7 +74,7 @@ async def list_participants(
     root = graph_root(request)
     return json_response(
         page(
-            participants,
+            [graph_json.participant(p) for p in participants],
             url=f"{root}/communications/calls/{call_id}/participants",
             context=f"{root}/$metadata#communications/calls('{call_id}')/participants",
             top=top,
@@ -144,7 +91,7 @@ async def get_participant(
     context = (
         f"{graph_root(request)}/$metadata#communications/calls('{call_id}')/participants/$entity"
     )
-    return json_response({"@odata.context": context, **participant})
+    return json_response({"@odata.context": context, **graph_json.participant(participant)})
 
 
 @router.get("/{call_id}/operations/{operation_id}", summary="get operation")
@@ -155,7 +102,7 @@ async def get_operation(
     context = (
         f"{graph_root(request)}/$metadata#communications/calls('{call_id}')/operations/$entity"
     )
-    return json_response({"@odata.context": context, **operation})
+    return json_response({"@odata.context": context, **graph_json.operation(operation)})
 
 
 @router.post("/{call_id}/answer", status_code=202, summary="answer")
@@ -163,7 +110,14 @@ async def answer_call(
     call_id: str, body: s.AnswerBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     incoming.answer_call(
-        rt, principal, call_id, body.dump(), app_hosted_media=body.mediaConfig.app_hosted
+        rt,
+        principal,
+        call_id,
+        callback_uri=body.callbackUri,
+        media_config=body.mediaConfig.dump(),
+        app_hosted_media=body.mediaConfig.app_hosted,
+        accepted_modalities=list(body.acceptedModalities or []),
+        call_options=None if body.callOptions is None else body.callOptions.dump(),
     )
     return Response(status_code=202)
 

@@ -11,6 +11,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from callboard.services.calls import NewCall
+
 G = "#microsoft.graph."
 
 Modality = Literal[
@@ -141,6 +143,13 @@ class MediaConfig(GraphModel):
     def app_hosted(self) -> bool:
         return self.odata_type == G + "appHostedMediaConfig"
 
+    def dump(self) -> dict[str, Any]:
+        """As stored and echoed: without removeFromDefaultAudioGroup, which Graph v1.0's
+        serviceHostedMediaConfig and appHostedMediaConfig (closed types) do not declare."""
+        data = super().dump()
+        data.pop("removeFromDefaultAudioGroup", None)
+        return data
+
     @model_validator(mode="after")
     def _fields_match_type(self) -> MediaConfig:
         if self.app_hosted and self.preFetchMedia is not None:
@@ -211,6 +220,30 @@ class CallCreate(GraphModel):
     direction: Literal["outgoing"] | None = None
     ringingTimeoutInSeconds: Annotated[int, Field(ge=1, le=115)] | None = None
     routingPolicies: list[RoutingPolicy] | None = None
+
+    def new_call(self) -> NewCall:
+        """The typed request the service takes; unknown properties become the echo."""
+
+        def dumped(model: GraphModel | None) -> dict[str, Any] | None:
+            return None if model is None else model.dump()
+
+        extra = set(self.model_extra or {})
+        return NewCall(
+            callback_uri=self.callbackUri,
+            media_config=self.mediaConfig.dump(),
+            app_hosted_media=self.mediaConfig.app_hosted,
+            requested_modalities=list(self.requestedModalities),
+            source=dumped(self.source),
+            targets=[t.dump() for t in self.targets or []],
+            call_options=dumped(self.callOptions),
+            chat_info=dumped(self.chatInfo),
+            meeting_info=dumped(self.meetingInfo),
+            subject=self.subject,
+            tenant_id=self.tenantId,
+            ringing_timeout_in_seconds=self.ringingTimeoutInSeconds,
+            routing_policies=list(self.routingPolicies or []),
+            echo={k: v for k, v in self.dump().items() if k in extra},
+        )
 
 
 class AnswerBody(GraphModel):

@@ -1,0 +1,193 @@
+"""The call's state machine and the state every part of its behaviour shares.
+
+``Call`` (``domain/calls.py``) is this state with its behaviour; invitations are in
+``domain/call_invitations.py`` and meeting calls in ``domain/meeting_calls.py``.
+A call records events instead of performing side effects; the unit of work turns
+them into ``commsNotifications`` jobs in the same transaction as the state change.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from callboard.domain.events import CallStateChanged, Event, RosterChanged
+from callboard.domain.invitations import Invitation
+from callboard.domain.operations import MediaQueue
+from callboard.domain.participants import Participant
+from callboard.domain.results import ResultInfo
+from callboard.errors import InvalidStateTransition
+
+CALL_TYPE = "#microsoft.graph.call"
+
+# The properties of Graph's call resource (v1.0 and beta) Callboard keeps in ``Call.resource``
+# (id, state, direction and resultInfo are attributes of their own). Whatever else a client
+# sends is its open-type echo (``Call.echo``); Callboard's bookkeeping is never in either.
+GRAPH_PROPERTIES = (
+    "subject",
+    "callbackUri",
+    "callChainId",
+    "callRoutes",
+    "source",
+    "targets",
+    "requestedModalities",
+    "activeModalities",
+    "mediaConfig",
+    "chatInfo",
+    "meetingInfo",
+    "callOptions",
+    "routingPolicies",
+    "tenantId",
+    "myParticipantId",
+    "terminationReason",
+    "ringingTimeoutInSeconds",
+    "mediaState",
+    "answeredBy",
+    "meetingCapability",
+    "toneInfo",
+    "transcription",
+    "incomingContext",
+)
+
+
+class CallState(StrEnum):
+    INCOMING = "incoming"
+    ESTABLISHING = "establishing"
+    RINGING = "ringing"
+    ESTABLISHED = "established"
+    HOLD = "hold"
+    TRANSFERRING = "transferring"
+    TRANSFER_ACCEPTED = "transferAccepted"
+    REDIRECTING = "redirecting"
+    TERMINATING = "terminating"
+    TERMINATED = "terminated"
+
+
+S = CallState
+TRANSITIONS: dict[CallState, frozenset[CallState]] = {
+    S.INCOMING: frozenset({S.ESTABLISHING, S.TERMINATED}),
+    S.ESTABLISHING: frozenset({S.RINGING, S.ESTABLISHED, S.TERMINATING, S.TERMINATED}),
+    S.RINGING: frozenset({S.ESTABLISHED, S.TERMINATING, S.TERMINATED}),
+    S.ESTABLISHED: frozenset({S.HOLD, S.TRANSFERRING, S.TERMINATING, S.TERMINATED}),
+    S.HOLD: frozenset({S.ESTABLISHED, S.TERMINATING, S.TERMINATED}),
+    S.TRANSFERRING: frozenset({S.TRANSFER_ACCEPTED, S.ESTABLISHED, S.TERMINATING, S.TERMINATED}),
+    S.TRANSFER_ACCEPTED: frozenset({S.ESTABLISHED, S.TERMINATING, S.TERMINATED}),
+    S.REDIRECTING: frozenset({S.TERMINATED}),
+    S.TERMINATING: frozenset({S.TERMINATED}),
+    S.TERMINATED: frozenset(),
+}
+
+
+class CallKind(StrEnum):
+    PEER_TO_PEER = "peerToPeer"
+    GROUP = "group"
+    MEETING = "meeting"
+
+
+@dataclass
+class CallCore:
+    id: str
+    tenant_id: str
+    app_id: str
+    api_version: str
+    kind: CallKind
+    direction: str
+    state: CallState
+    # The Graph properties the client sent or Callboard derived (source, targets, ...): only
+    # names of GRAPH_PROPERTIES.
+    resource: dict[str, Any]
+    # Properties the client sent that Graph's call type does not declare: echoed back as sent.
+    echo: dict[str, Any] = field(default_factory=dict)
+    participants: list[Participant] = field(default_factory=list)
+    # Per target key (``target_key``): who the call rings or rang.
+    invitations: dict[str, Invitation] = field(default_factory=dict)
+    result_info: ResultInfo | None = None
+    roster_sequence: int = 0
+    # The online meeting this call joined (meeting calls only).
+    meeting_id: str | None = None
+    created_at: float = 0.0
+    modified_at: float = 0.0
+    version: int = 0
+    # Callboard's bookkeeping, never rendered: the meeting call waits for its organizer
+    # (allowConversationWithoutHost false), the simulated caller of an incoming call hangs
+    # up after so long, where a redirected call went, tone subscription, screen-sharing role
+    # and the media operation queue.
+    waiting_for_host: bool = False
+    caller_hang_up_after_seconds: float | None = None
+    redirect_targets: list[dict[str, Any]] = field(default_factory=list)
+    tone_subscribed: bool = False
+    screen_sharing_role: str | None = None
+    media_queue: MediaQueue = field(default_factory=MediaQueue)
+    events: list[Event] = field(default_factory=list)
+
+    # -- read helpers -----------------------------------------------------------------
+
+    @property
+    def callback_uri(self) -> str:
+        return str(self.resource["callbackUri"])
+
+    @property
+    def my_participant_id(self) -> str:
+        return str(self.resource["myParticipantId"])
+
+    @property
+    def is_over(self) -> bool:
+        return self.state in (CallState.TERMINATING, CallState.TERMINATED)
+
+    @property
+    def modalities(self) -> list[str]:
+        requested: list[str] = self.resource.get("requestedModalities") or ["audio"]
+        return requested
+
+    @property
+    def media_config_type(self) -> str:
+        return str((self.resource.get("mediaConfig") or {}).get("@odata.type", ""))
+
+    def bot_participant(self) -> Participant:
+        """The application's own leg: the source of an outgoing call, but the callee (the
+        application or its instance) of an incoming one, whose source is the caller."""
+        side = (
+            self.resource["targets"][0] if self.direction == "incoming" else self.resource["source"]
+        )
+        return Participant.new(
+            self.my_participant_id,
+            side["identity"],
+            modalities=self.resource.get("activeModalities")
+            or self.resource.get("requestedModalities")
+            or ["audio"],
+            source_id=10,
+            language_id=None,
+        )
+
+    def participant(self, participant_id: str) -> Participant | None:
+        return next((p for p in self.participants if p.id == participant_id), None)
+
+    # -- transitions and events ---------------------------------------------------------
+
+    def _transition(self, to: CallState) -> None:
+        if to not in TRANSITIONS[self.state]:
+            raise InvalidStateTransition(
+                f"The call is {self.state.value} and cannot become {to.value}."
+            )
+        self.state = to
+
+    def _state_event(self, change_type: str) -> None:
+        self.events.append(CallStateChanged(change_type, self.state.value, self.result_info))
+
+    def _roster_event(self) -> None:
+        self.roster_sequence += 1
+        for p in self.participants:
+            p.roster_sequence_number = self.roster_sequence
+        self.events.append(RosterChanged(tuple(copy.deepcopy(self.participants))))
+
+    def _require(self, *states: CallState, action: str) -> None:
+        if self.state not in states:
+            raise InvalidStateTransition(f"Cannot {action}: the call is {self.state.value}.")
+
+    def _terminate(self, reason: ResultInfo) -> None:
+        self._transition(CallState.TERMINATED)
+        self.result_info = reason
+        self.resource["terminationReason"] = reason.message
+        self._state_event("deleted")

@@ -1,0 +1,174 @@
+"""Graph JSON of the call resources: one function per resource, from an allow-list.
+
+Responses (``api/graph``) and notifications (``services/notifications``) both render here,
+so a resource looks the same wherever a client sees it. Only Graph's properties are
+written; the one free-form part is a call's echo of what its client sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callboard.domain.call_core import CALL_TYPE, GRAPH_PROPERTIES, CallCore
+from callboard.domain.events import CallStateChanged
+from callboard.domain.operations import CommsOperation, OperationKind, OperationStatus
+from callboard.domain.participants import MediaStream, Participant, RecordingInfo
+from callboard.domain.results import RESULT_INFO_TYPE, ResultInfo
+
+G = "#microsoft.graph."
+PARTICIPANT_TYPE = G + "participant"
+
+
+def result_info(info: ResultInfo | None) -> dict[str, Any] | None:
+    if info is None:
+        return None
+    return {
+        "@odata.type": RESULT_INFO_TYPE,
+        "code": info.code,
+        "subcode": info.subcode,
+        "message": info.message,
+    }
+
+
+def parse_result_info(data: dict[str, Any] | None) -> ResultInfo | None:
+    return None if data is None else ResultInfo.from_graph(data)
+
+
+# -- call -----------------------------------------------------------------------------
+
+
+def call(c: CallCore, *, state: str | None = None) -> dict[str, Any]:
+    """The call resource (``GET``, create and incoming-call responses): Graph's properties,
+    null where unset as Graph renders them, then the client's echo."""
+    body: dict[str, Any] = {
+        "@odata.type": CALL_TYPE,
+        "id": c.id,
+        "state": state or c.state.value,
+        "direction": c.direction,
+    }
+    for name in GRAPH_PROPERTIES:
+        body[name] = c.resource.get(name)
+    body["resultInfo"] = result_info(c.result_info)
+    for name, value in c.echo.items():
+        body.setdefault(name, value)
+    return body
+
+
+def call_state(c: CallCore, event: CallStateChanged) -> dict[str, Any]:
+    """A call-state notification's resource: ``created`` carries the whole call without
+    null padding; ``updated`` and ``deleted`` carry the state and how the call is joined."""
+    data: dict[str, Any] = {"@odata.type": CALL_TYPE}
+    if event.change_type == "created":
+        data.update({k: v for k, v in c.resource.items() if k in GRAPH_PROPERTIES})
+        data.update({k: v for k, v in c.echo.items() if k not in data})
+    data.update(state=event.state, direction=c.direction)
+    if event.change_type != "created":
+        for key in ("chatInfo", "meetingInfo", "callChainId"):
+            if c.resource.get(key) is not None:
+                data[key] = c.resource[key]
+    if event.result_info is not None:
+        data["resultInfo"] = result_info(event.result_info)
+    data["id"] = c.id
+    return data
+
+
+# -- participant ----------------------------------------------------------------------
+
+
+def participant(p: Participant) -> dict[str, Any]:
+    return {
+        "@odata.type": PARTICIPANT_TYPE,
+        "id": p.id,
+        "info": {
+            "@odata.type": G + "participantInfo",
+            "identity": p.identity,
+            "languageId": p.language_id,
+            "region": p.region,
+            "countryCode": p.country_code,
+            "endpointType": p.endpoint_type,
+            "participantId": p.id,
+        },
+        "mediaStreams": [
+            {
+                "@odata.type": G + "mediaStream",
+                "mediaType": s.media_type,
+                "label": s.label,
+                "sourceId": s.source_id,
+                "direction": s.direction,
+                "serverMuted": s.server_muted,
+            }
+            for s in p.media_streams
+        ],
+        "isMuted": p.is_muted,
+        "isInLobby": p.is_in_lobby,
+        "metadata": None,
+        "recordingInfo": None
+        if p.recording_info is None
+        else {
+            "recordingStatus": p.recording_info.status,
+            "initiator": p.recording_info.initiator,
+        },
+        "removedState": None,
+        "restrictedExperience": None,
+        "rosterSequenceNumber": p.roster_sequence_number,
+    }
+
+
+def parse_participant(data: dict[str, Any]) -> Participant:
+    """A participant rendered by ``participant`` (stored calls, a meeting's live roster)."""
+    info = data.get("info") or {}
+    recording = data.get("recordingInfo")
+    return Participant(
+        id=data["id"],
+        identity=info.get("identity") or {},
+        media_streams=[
+            MediaStream(
+                media_type=s["mediaType"],
+                label=s["label"],
+                source_id=s["sourceId"],
+                direction=s["direction"],
+                server_muted=bool(s.get("serverMuted")),
+            )
+            for s in data.get("mediaStreams") or []
+        ],
+        is_muted=bool(data.get("isMuted")),
+        is_in_lobby=bool(data.get("isInLobby")),
+        language_id=info.get("languageId"),
+        region=info.get("region"),
+        country_code=info.get("countryCode"),
+        endpoint_type=info.get("endpointType"),
+        recording_info=None
+        if not recording
+        else RecordingInfo(recording["recordingStatus"], recording["initiator"]),
+        roster_sequence_number=int(data.get("rosterSequenceNumber") or 0),
+    )
+
+
+# -- operation ------------------------------------------------------------------------
+
+
+def operation(op: CommsOperation) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "@odata.type": G + op.kind.value,
+        "id": op.id,
+        "status": op.status.value,
+        "clientContext": op.client_context,
+        "resultInfo": result_info(op.result_info),
+    }
+    if op.kind is OperationKind.SEND_DTMF_TONES:
+        data["completionReason"] = op.completion_reason
+    if op.kind is OperationKind.INVITE_PARTICIPANTS:
+        data["participants"] = op.participants
+    return data
+
+
+def parse_operation(data: dict[str, Any]) -> CommsOperation:
+    return CommsOperation(
+        id=data["id"],
+        kind=OperationKind(str(data["@odata.type"]).removeprefix(G)),
+        status=OperationStatus.parse(data["status"]),
+        client_context=data.get("clientContext"),
+        result_info=parse_result_info(data.get("resultInfo")),
+        completion_reason=data.get("completionReason"),
+        participants=list(data.get("participants") or []),
+    )
