@@ -91,7 +91,7 @@ def invited(
     response = invite(h, call_id, body, app=app)
     assert response.status_code == 200, response.text
     operation: dict[str, Any] = response.json()
-    assert operation["status"] == "running", operation
+    assert operation["status"] == "Running", operation
     return operation
 
 

@@ -82,7 +82,7 @@ class TestMute:
 
         response = h.action(call["id"], "mute", {"clientContext": "mute-ctx"}, app=TEST_BOT)
         operation = _operation(
-            h, call["id"], response, "muteParticipantOperation", "completed", app=TEST_BOT
+            h, call["id"], response, "muteParticipantOperation", "Completed", app=TEST_BOT
         )
         assert operation["clientContext"] == "mute-ctx"
         h.run_jobs()
@@ -104,7 +104,7 @@ class TestMute:
         assert h.operation_notes(call["id"]) == []
 
         response = h.action(call["id"], "unmute", {"clientContext": "unmute-ctx"}, app=TEST_BOT)
-        _operation(h, call["id"], response, "unmuteParticipantOperation", "completed", app=TEST_BOT)
+        _operation(h, call["id"], response, "unmuteParticipantOperation", "Completed", app=TEST_BOT)
         h.run_jobs()
         assert h.rosters(call["id"])[-1][0]["isMuted"] is False
 
@@ -125,7 +125,7 @@ class TestPlayPrompt:
     def test_running_then_completed(self, h: Harness) -> None:
         call = h.establish_p2p()
         response = h.action(call["id"], "playPrompt", _prompts(2))
-        operation = _operation(h, call["id"], response, "playPromptOperation", "running")
+        operation = _operation(h, call["id"], response, "playPromptOperation", "Running")
         assert operation["clientContext"] == "prompt-ctx"
         assert operation["resultInfo"] is None
         h.run_jobs()
@@ -143,11 +143,11 @@ class TestPlayPrompt:
         assert data["@odata.type"] == G + "playPromptOperation"
         assert data["@odata.id"] == url
         assert data["id"] == operation["id"]
-        assert data["status"] == "completed"
+        assert data["status"] == "Completed"
         assert data["clientContext"] == "prompt-ctx"
         assert (data["resultInfo"]["code"], data["resultInfo"]["subcode"]) == (200, 0)
         got = _get_operation(h, call["id"], operation["id"])
-        assert got["status"] == "completed"
+        assert got["status"] == "Completed"
         assert got["@odata.type"] == G + "playPromptOperation"
         assert got["resultInfo"]["code"] == 200
         assert "mediaQueue" not in h.call(call["id"])
@@ -161,13 +161,13 @@ class TestPlayPrompt:
         assert [n["resourceData"]["clientContext"] for n in h.operation_notes(call["id"])] == [
             "first"
         ]
-        assert _get_operation(h, call["id"], second["id"])["status"] == "running"
+        assert _get_operation(h, call["id"], second["id"])["status"] == "Running"
         h.advance(PROMPT_SECONDS)
         assert [n["resourceData"]["clientContext"] for n in h.operation_notes(call["id"])] == [
             "first",
             "second",
         ]
-        assert _get_operation(h, call["id"], first["id"])["status"] == "completed"
+        assert _get_operation(h, call["id"], first["id"])["status"] == "Completed"
         # The queue is empty again: a new prompt starts now.
         h.action(call["id"], "playPrompt", _prompts(1, "third"))
         h.advance(PROMPT_SECONDS)
@@ -179,9 +179,9 @@ class TestPlayPrompt:
         h.run_jobs()
         h.advance(h.connect_delay)
         response = h.action(call["id"], "playPrompt", _prompts())
-        _operation(h, call["id"], response, "playPromptOperation", "running")
+        _operation(h, call["id"], response, "playPromptOperation", "Running")
         h.advance(PROMPT_SECONDS)
-        assert h.operation_notes(call["id"])[-1]["resourceData"]["status"] == "completed"
+        assert h.operation_notes(call["id"])[-1]["resourceData"]["status"] == "Completed"
         assert h.received_for(call["id"])[-1] == "/answered"
 
     def test_app_hosted_media_is_400(self, h: Harness) -> None:
@@ -214,7 +214,7 @@ class TestPlayPrompt:
         assert h.delete(f"{CALLS}/{call['id']}").status_code == 204
         h.advance(5 * PROMPT_SECONDS)
         got = _get_operation(h, call["id"], operation["id"])
-        assert got["status"] == "failed"
+        assert got["status"] == "Failed"
         assert got["resultInfo"]["code"] == 400
 
 
@@ -227,7 +227,7 @@ class TestCancelMediaProcessing:
 
         response = h.action(call["id"], "cancelMediaProcessing", {"clientContext": "cancel"})
         operation = _operation(
-            h, call["id"], response, "cancelMediaProcessingOperation", "completed"
+            h, call["id"], response, "cancelMediaProcessingOperation", "Completed"
         )
         assert operation["clientContext"] == "cancel"
         h.run_jobs()
@@ -237,10 +237,10 @@ class TestCancelMediaProcessing:
         for note in notes:
             data = note["resourceData"]
             assert note["changeType"] == "deleted"
-            assert data["status"] == "failed"
+            assert data["status"] == "Failed"
             assert (data["resultInfo"]["code"], data["resultInfo"]["subcode"]) == (400, 8508)
-        assert _get_operation(h, call["id"], first["id"])["status"] == "failed"
-        assert _get_operation(h, call["id"], second["id"])["status"] == "failed"
+        assert _get_operation(h, call["id"], first["id"])["status"] == "Failed"
+        assert _get_operation(h, call["id"], second["id"])["status"] == "Failed"
         # The cancelled prompts never complete later.
         h.advance(10 * PROMPT_SECONDS)
         assert len(h.operation_notes(call["id"])) == 2
@@ -248,7 +248,7 @@ class TestCancelMediaProcessing:
     def test_nothing_to_cancel(self, h: Harness) -> None:
         call = h.establish_p2p()
         response = h.action(call["id"], "cancelMediaProcessing")
-        _operation(h, call["id"], response, "cancelMediaProcessingOperation", "completed")
+        _operation(h, call["id"], response, "cancelMediaProcessingOperation", "Completed")
         h.run_jobs()
         assert h.operation_notes(call["id"]) == []
 
@@ -258,7 +258,7 @@ class TestCancelMediaProcessing:
         h.advance(PROMPT_SECONDS)
         h.action(call["id"], "cancelMediaProcessing")
         h.run_jobs()
-        assert _get_operation(h, call["id"], done["id"])["status"] == "completed"
+        assert _get_operation(h, call["id"], done["id"])["status"] == "Completed"
         assert len(h.operation_notes(call["id"])) == 1
 
     def test_a_prompt_after_the_cancel_starts_at_once(self, h: Harness) -> None:
@@ -267,7 +267,7 @@ class TestCancelMediaProcessing:
         h.action(call["id"], "cancelMediaProcessing")
         after = h.action(call["id"], "playPrompt", _prompts(1, "after")).json()
         h.advance(PROMPT_SECONDS)
-        assert _get_operation(h, call["id"], after["id"])["status"] == "completed"
+        assert _get_operation(h, call["id"], after["id"])["status"] == "Completed"
 
 
 class TestKeepAlive:
@@ -295,7 +295,7 @@ class TestSubscribeToTone:
     def test_completed_at_once(self, h: Harness) -> None:
         call = h.establish_p2p()
         response = h.action(call["id"], "subscribeToTone", {"clientContext": "tones"})
-        operation = _operation(h, call["id"], response, "subscribeToToneOperation", "completed")
+        operation = _operation(h, call["id"], response, "subscribeToToneOperation", "Completed")
         assert operation["clientContext"] == "tones"
         h.run_jobs()
         assert h.operation_notes(call["id"]) == []
@@ -315,7 +315,7 @@ class TestSendDtmfTones:
             "clientContext": "dtmf",
         }
         response = h.action(call["id"], "sendDtmfTones", body)
-        operation = _operation(h, call["id"], response, "sendDtmfTonesOperation", "running")
+        operation = _operation(h, call["id"], response, "sendDtmfTonesOperation", "Running")
         assert operation["completionReason"] is None
 
         h.advance(3 * TONE_SECONDS - 0.1)
@@ -323,7 +323,7 @@ class TestSendDtmfTones:
         h.advance(0.1)
         [note] = h.operation_notes(call["id"])
         data = note["resourceData"]
-        assert data["status"] == "completed"
+        assert data["status"] == "Completed"
         assert data["completionReason"] == "completedSuccessfully"
         assert data["clientContext"] == "dtmf"
         got = _get_operation(h, call["id"], operation["id"])
@@ -342,7 +342,7 @@ class TestUpdateRecordingStatus:
         body = {"status": "recording", "clientContext": "rec"}
         response = h.action(call["id"], "updateRecordingStatus", body, app=TEST_BOT)
         operation = _operation(
-            h, call["id"], response, "updateRecordingStatusOperation", "completed", app=TEST_BOT
+            h, call["id"], response, "updateRecordingStatusOperation", "Completed", app=TEST_BOT
         )
         assert operation["clientContext"] == "rec"
         bot = h.participants(call["id"], app=TEST_BOT)[0]

@@ -80,7 +80,7 @@ def test_twenty_invites_of_different_people(h: Harness) -> None:
     for _, op in accepted:
         # Each participant joined under the id its operation announced.
         assert op["participants"][0]["participantId"] in {p["id"] for p in roster}
-        assert operation(h, call["id"], op["id"])["status"] == "completed"
+        assert operation(h, call["id"], op["id"])["status"] == "Completed"
     # The roster notifications tell the same story, in order.
     rosters = h.rosters(call["id"])
     assert [len(r) for r in rosters] == list(range(1, GROUP_CALL_CAPACITY + 1))
@@ -100,7 +100,7 @@ def test_twenty_invites_of_the_same_person(h: Harness) -> None:
 
     ring_and_answer(h)
     assert user_ids(h.participants(call["id"])) == [USER1, USER2, PARTICIPANT]
-    assert operation(h, call["id"], accepted[0]["id"])["status"] == "completed"
+    assert operation(h, call["id"], accepted[0]["id"])["status"] == "Completed"
 
 
 def test_a_lost_race_is_retried() -> None:

@@ -49,7 +49,7 @@ def _reply(
         f"{ROOT}/{version}/$metadata#communications/calls('{call_id}')/operations/$entity"
     )
     assert op["@odata.type"] == G + "inviteParticipantsOperation"
-    assert op["status"] == "running"
+    assert op["status"] == "Running"
     assert op["clientContext"] == CLIENT_CONTEXT
     assert op["resultInfo"] is None
     assert_shape(op, seed(name, "response")["body"])
@@ -60,7 +60,7 @@ def _reply(
         assert shown["endpointType"] is None
         assert shown["participantId"]  # the id the participant gets in the roster
     got = operation(h, call_id, op["id"])
-    assert (got["@odata.type"], got["status"]) == (G + "inviteParticipantsOperation", "running")
+    assert (got["@odata.type"], got["status"]) == (G + "inviteParticipantsOperation", "Running")
     return op
 
 
@@ -80,7 +80,7 @@ def _notified(
     assert data["@odata.type"] == G + "inviteParticipantsOperation"
     assert (data["id"], data["status"], data["clientContext"]) == (
         op["id"],
-        "completed",
+        "Completed",
         CLIENT_CONTEXT,
     )
     assert data["resultInfo"]["code"] == 200
@@ -104,7 +104,7 @@ def _notified(
 
     # The operation is readable in its final state; GET participants matches the roster.
     got = operation(h, call_id, op["id"])
-    assert got["status"] == "completed"
+    assert got["status"] == "Completed"
     assert got["@odata.type"] == G + "inviteParticipantsOperation"
     assert roster_ids(h.participants(call_id)) == roster_ids(roster)
     # Everything went to the call's callbackUri (https://bot.contoso.com/api/calls).

@@ -38,7 +38,7 @@ def _finished(h: Harness, call_id: str, op: dict[str, Any]) -> dict[str, Any]:
 
 def _failed_with(h: Harness, call_id: str, op: dict[str, Any], code: int, subcode: int) -> None:
     data = _finished(h, call_id, op)
-    assert data["status"] == "failed"
+    assert data["status"] == "Failed"
     assert (data["resultInfo"]["code"], data["resultInfo"]["subcode"]) == (code, subcode)
     assert data["resultInfo"]["message"]
 
@@ -51,7 +51,7 @@ class TestFailures:
         op = invited(h, call["id"], invite_body(PARTICIPANT))
         h.advance(h.connect_delay)
         h.advance(2.9)
-        assert operation(h, call["id"], op["id"])["status"] == "running"
+        assert operation(h, call["id"], op["id"])["status"] == "Running"
         h.advance(0.1)
         _failed_with(h, call["id"], op, 603, 0)
         # The roster did not change: no roster notification.
@@ -71,7 +71,7 @@ class TestFailures:
         op = invited(h, call["id"], invite_body(PARTICIPANT))
         h.advance(h.connect_delay)
         h.advance(h.rt.settings.ringing_timeout_seconds - 0.1)
-        assert operation(h, call["id"], op["id"])["status"] == "running"
+        assert operation(h, call["id"], op["id"])["status"] == "Running"
         h.advance(0.1)
         _failed_with(h, call["id"], op, 408, 10057)
 
@@ -88,7 +88,7 @@ class TestFailures:
         h.set_behaviour(PARTICIPANT_TWO, response="decline", answerAfterSeconds=5)
         op = invited(h, call["id"], invite_body(PARTICIPANT, PARTICIPANT_TWO))
         ring_and_answer(h)
-        assert operation(h, call["id"], op["id"])["status"] == "running"
+        assert operation(h, call["id"], op["id"])["status"] == "Running"
         assert user_ids(h.rosters(call["id"])[-1])[-1] == PARTICIPANT
         h.advance(5)
         _failed_with(h, call["id"], op, 603, 0)
@@ -100,7 +100,7 @@ class TestFailures:
         h.set_behaviour(PARTICIPANT, response="busy")
         op = invited(h, call["id"], invite_body(PARTICIPANT, PARTICIPANT_TWO))
         h.advance(h.connect_delay)
-        assert operation(h, call["id"], op["id"])["status"] == "running"
+        assert operation(h, call["id"], op["id"])["status"] == "Running"
         h.advance(h.answer_delay)
         _failed_with(h, call["id"], op, 486, 0)
         notes = [n["resourceUrl"].rsplit("/", 1)[-1] for n in h.receiver.notifications()]
@@ -165,7 +165,7 @@ class TestReplacing:
         op = invited(h, call["id"], body)
         h.advance(h.connect_delay)
 
-        assert _finished(h, call["id"], op)["status"] == "completed"
+        assert _finished(h, call["id"], op)["status"] == "Completed"
         assert user_ids(h.participants(call["id"]))[-1] == PARTICIPANT
         ended = h.call(incoming["id"])
         assert ended["state"] == "terminated"
@@ -184,7 +184,7 @@ class TestReplacing:
         lost = invited(h, second["id"], body)
         h.advance(h.connect_delay)
 
-        assert _finished(h, first["id"], won)["status"] == "completed"
+        assert _finished(h, first["id"], won)["status"] == "Completed"
         _failed_with(h, second["id"], lost, 480, 10076)
         assert PARTICIPANT in user_ids(h.participants(first["id"]))
         assert PARTICIPANT not in user_ids(h.participants(second["id"]))
@@ -220,9 +220,9 @@ class TestCancelledAndStale:
         h.advance(h.connect_delay)  # rings again; answers 5 s from now
         h.advance(3)  # the first invitation's answer fell due
         assert PARTICIPANT not in user_ids(h.participants(call["id"]))
-        assert operation(h, call["id"], second["id"])["status"] == "running"
+        assert operation(h, call["id"], second["id"])["status"] == "Running"
         h.advance(2)
-        assert operation(h, call["id"], second["id"])["status"] == "completed"
+        assert operation(h, call["id"], second["id"])["status"] == "Completed"
         joined = [
             p
             for p in h.participants(call["id"])
@@ -235,7 +235,7 @@ class TestCancelledAndStale:
         h.set_behaviour(PARTICIPANT, hangUpAfterSeconds=30)
         op = invited(h, call["id"], invite_body(PARTICIPANT))
         ring_and_answer(h)
-        assert _finished(h, call["id"], op)["status"] == "completed"
+        assert _finished(h, call["id"], op)["status"] == "Completed"
         assert PARTICIPANT in user_ids(h.participants(call["id"]))
         h.advance(30)
         assert PARTICIPANT not in user_ids(h.rosters(call["id"])[-1])

@@ -147,7 +147,7 @@ class TestBody:
         _rejected(h, call["id"], invite_body(*extra), 400, BAD_REQUEST, "At most 5")
         op = invited(h, call["id"], invite_body(*extra[:5]))
         ring_and_answer(h)
-        assert operation(h, call["id"], op["id"])["status"] == "completed"
+        assert operation(h, call["id"], op["id"])["status"] == "Completed"
         assert user_ids(h.participants(call["id"]))[-5:] == extra[:5]
 
     @pytest.mark.parametrize(
@@ -202,11 +202,11 @@ class TestWhoCanBeInvited:
         h.set_behaviour(PARTICIPANT, response="decline")
         op = invited(h, call["id"], invite_body(PARTICIPANT))
         ring_and_answer(h)
-        assert operation(h, call["id"], op["id"])["status"] == "failed"
+        assert operation(h, call["id"], op["id"])["status"] == "Failed"
         h.set_behaviour(PARTICIPANT, response="answer")
         op = invited(h, call["id"], invite_body(PARTICIPANT))
         ring_and_answer(h)
-        assert operation(h, call["id"], op["id"])["status"] == "completed"
+        assert operation(h, call["id"], op["id"])["status"] == "Completed"
         assert PARTICIPANT in user_ids(h.participants(call["id"]))
 
     def test_a_group_call_holds_at_most_twenty(self, h: Harness) -> None:
@@ -331,5 +331,5 @@ class TestReplacesCallId:
         op = invited(h, call["id"], self._replacing(theirs["id"], PARTICIPANT))
         assert op["participants"][0]["replacesCallId"] == theirs["id"]  # echoed as sent
         ring_and_answer(h)
-        assert operation(h, call["id"], op["id"])["status"] == "completed"
+        assert operation(h, call["id"], op["id"])["status"] == "Completed"
         assert h.call(theirs["id"], app=TEST_BOT)["state"] == "established"

@@ -83,7 +83,7 @@ class TestDelete:
         h.run_jobs()
         assert PARTICIPANT not in user_ids(h.rosters(call["id"])[-1])
         # The invitation had completed: removing the participant does not touch it.
-        assert operation(h, call["id"], op["id"])["status"] == "completed"
+        assert operation(h, call["id"], op["id"])["status"] == "Completed"
 
     def test_the_applications_own_participant_cannot_be_removed(self, h: Harness) -> None:
         call = group_call(h)
@@ -128,7 +128,7 @@ class TestMute:
         assert response.status_code == 200, response.text
         op = response.json()
         assert op["@odata.type"] == G + "muteParticipantOperation"
-        assert (op["status"], op["clientContext"]) == ("completed", "m-ctx")
+        assert (op["status"], op["clientContext"]) == ("Completed", "m-ctx")
         assert op["resultInfo"]["code"] == 200
         assert response.headers["location"] == (
             f"http://callboard.test/v1.0/communications/calls/{call['id']}/operations/{op['id']}"

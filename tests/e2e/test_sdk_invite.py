@@ -127,4 +127,4 @@ def test_sdk_invites_a_participant_and_reads_the_operation(shared: Shared) -> No
 
     notes = wait_for(operation_notes, what="the operation's notification")
     assert [(r.path, r.notification["changeType"]) for r in notes] == [("/callback", "deleted")]
-    assert notes[0].notification["resourceData"]["status"] == "completed"
+    assert notes[0].notification["resourceData"]["status"] == "Completed"

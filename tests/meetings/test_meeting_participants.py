@@ -109,7 +109,7 @@ def test_invited_person_joins_the_meeting_for_every_bot(bots: Bots) -> None:
     assert bots.users_in(first) == [BOB]
     assert bots.users_in(second) == [BOB]
     [operation] = bots.operations(first)
-    assert operation["status"] == "completed"
+    assert operation["status"] == "Completed"
     described = bots.client.get(f"/_callboard/meetings/{meeting['id']}").json()
     assert BOB in [p["info"]["identity"].get("user", {}).get("id") for p in described["roster"]]
 
@@ -159,7 +159,7 @@ def test_seed_002_example_5_moves_a_participant_between_meetings(bots: Bots) -> 
     operation = response.json()
     expected = seed("invite-5", "response")["body"]
     assert operation["@odata.type"] == expected["@odata.type"]
-    assert operation["status"].lower() == "running"
+    assert operation["status"] == "Running"
     assert operation["clientContext"] == expected["clientContext"]
     [invited] = operation["participants"]
     assert invited["replacesCallId"] == source["id"]
@@ -168,7 +168,7 @@ def test_seed_002_example_5_moves_a_participant_between_meetings(bots: Bots) -> 
 
     bots.advance(bots.rt.settings.connect_delay_seconds)
     [done] = bots.operations(target)
-    assert done["status"] == "completed"
+    assert done["status"] == "Completed"
     assert done["clientContext"] == expected["clientContext"]
     assert bots.users_in(target) == [NORTHWIND_USER]
     assert bots.users_in(source) == []

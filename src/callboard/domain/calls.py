@@ -507,7 +507,7 @@ class Call:
             OperationFinished(
                 {
                     "id": operation_id,
-                    "status": "failed" if failure else "completed",
+                    "status": "Failed" if failure else "Completed",
                     "resultInfo": failure or OPERATION_COMPLETED,
                 }
             )

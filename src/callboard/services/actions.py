@@ -55,7 +55,7 @@ def _new_operation(
     operation = {
         "@odata.type": f"#microsoft.graph.{type_name}",
         "id": rt.ids.new(),
-        "status": "running" if runs_for is not None else "completed",
+        "status": "Running" if runs_for is not None else "Completed",
         "clientContext": client_context,
         "resultInfo": None
         if runs_for is not None
@@ -152,9 +152,9 @@ def cancel_media_processing(
         queue = call.resource.pop(simulation.MEDIA_QUEUE, None) or {"operations": []}
         for operation_id in queue["operations"]:
             queued = uow.operations.get(call.id, operation_id)
-            if queued is None or queued["status"] != "running":
+            if queued is None or queued["status"] != "Running":
                 continue
-            queued.update(status="failed", resultInfo=CANCELLED)
+            queued.update(status="Failed", resultInfo=CANCELLED)
             uow.operations.save(call.id, queued)
             call.finish_operation(queued)
         operation = _new_operation(

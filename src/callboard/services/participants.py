@@ -138,7 +138,7 @@ def _invite(
         operation: dict[str, Any] = {
             "@odata.type": INVITE_TYPE,
             "id": operation_id,
-            "status": "running",
+            "status": "Running",
             "clientContext": client_context,
             "resultInfo": None,
             "participants": [_as_invited(invitee) for invitee in invitees],
@@ -269,7 +269,7 @@ def mute_participant(
             operation = {
                 "@odata.type": MUTE_TYPE,
                 "id": rt.ids.new(),
-                "status": "completed",
+                "status": "Completed",
                 "clientContext": client_context,
                 "resultInfo": c.OPERATION_COMPLETED,
             }

@@ -189,7 +189,7 @@ def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: dict[str, Any]) ->
 
 def _complete_operation(uow: UnitOfWork, call: Call, operation_id: str) -> None:
     operation = uow.operations.get(call.id, operation_id)
-    if operation is None or operation["status"] != "running":
+    if operation is None or operation["status"] != "Running":
         return
     queue = call.resource.get(MEDIA_QUEUE)
     if queue is not None and operation_id in queue["operations"]:
@@ -198,11 +198,11 @@ def _complete_operation(uow: UnitOfWork, call: Call, operation_id: str) -> None:
             del call.resource[MEDIA_QUEUE]
     if call.is_over:
         operation.update(
-            status="failed", resultInfo=c.result_info(400, 8508, "The call ended first.")
+            status="Failed", resultInfo=c.result_info(400, 8508, "The call ended first.")
         )
     else:
         operation.update(
-            status="completed", resultInfo=c.result_info(200, 0, "Action completed successfully.")
+            status="Completed", resultInfo=c.result_info(200, 0, "Action completed successfully.")
         )
         if operation["@odata.type"].endswith("sendDtmfTonesOperation"):
             operation["completionReason"] = "completedSuccessfully"

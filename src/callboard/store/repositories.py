@@ -146,6 +146,15 @@ class OperationRepository:
         ).first()
         return None if row is None else dict(row[0])
 
+    def list(self, call_id: str) -> list[dict[str, Any]]:
+        """The call's operations, oldest first (those of the same instant by id)."""
+        rows = self._conn.execute(
+            select(t.operations.c.document)
+            .where(t.operations.c.call_id == call_id)
+            .order_by(t.operations.c.created_at, t.operations.c.id)
+        )
+        return [dict(row[0]) for row in rows]
+
     def save(self, call_id: str, operation: dict[str, Any]) -> None:
         self._conn.execute(
             update(t.operations)

@@ -1,5 +1,6 @@
 """``…/onlineMeetings/{id}/sendVirtualAppointmentSms`` and ``…/sendVirtualAppointmentReminderSms``
-on ``/me`` and ``/users/{userId}``: 202 with ``{}`` once the messages are queued."""
+on ``/me`` and ``/users/{userId}``: 202 with no body once the messages are queued (the
+actions declare no return value; docs/decisions.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from fastapi import APIRouter, Body, Request, Response
 
 from callboard.api.deps import PrincipalDep, RuntimeDep, api_version
 from callboard.api.graph import owners
-from callboard.api.responses import json_response
 from callboard.errors import BadRequest
 from callboard.services import appointments
 
@@ -41,7 +41,7 @@ def _sms(kind: str) -> Any:
             api_version=api_version(request),
             accept_language=request.headers.get("accept-language"),
         )
-        return json_response({}, 202)
+        return Response(status_code=202)
 
     return send_virtual_appointment_sms
 
@@ -63,7 +63,7 @@ def _reminder(kind: str) -> Any:
             _dict(body),
             accept_language=request.headers.get("accept-language"),
         )
-        return json_response({}, 202)
+        return Response(status_code=202)
 
     return send_virtual_appointment_reminder_sms
 

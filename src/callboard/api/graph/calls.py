@@ -49,6 +49,7 @@ INTERNAL_KEYS = frozenset(
         "toneSubscribed",
         "screenSharingRole",
         "mediaQueue",
+        "waitingForHost",
     }
 )
 
@@ -145,6 +146,29 @@ async def get_participant(
         f"{graph_root(request)}/$metadata#communications/calls('{call_id}')/participants/$entity"
     )
     return json_response({"@odata.context": context, **participant})
+
+
+@router.get("/{call_id}/operations", summary="list operations")
+async def list_operations(
+    request: Request,
+    call_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    top: Annotated[str | None, Query(alias="$top")] = None,
+    skiptoken: Annotated[str | None, Query(alias="$skiptoken")] = None,
+) -> Response:
+    # The operations navigation of call is a contained collection (docs/decisions.md).
+    operations = calls.list_operations(rt, principal, call_id)
+    root = graph_root(request)
+    return json_response(
+        page(
+            operations,
+            url=f"{root}/communications/calls/{call_id}/operations",
+            context=f"{root}/$metadata#communications/calls('{call_id}')/operations",
+            top=top,
+            skiptoken=skiptoken,
+        )
+    )
 
 
 @router.get("/{call_id}/operations/{operation_id}", summary="get operation")

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 G = "#microsoft.graph."
 
@@ -140,6 +147,14 @@ class MediaConfig(GraphModel):
     @property
     def app_hosted(self) -> bool:
         return self.odata_type == G + "appHostedMediaConfig"
+
+    @model_serializer(mode="wrap")
+    def _closed(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Both media configs are closed types in v1.0: removeFromDefaultAudioGroup (beta)
+        # and unknown members are accepted but not echoed (docs/decisions.md).
+        declared = ("blob",) if self.app_hosted else ("preFetchMedia",)
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if k in declared or k.startswith("@")}
 
     @model_validator(mode="after")
     def _fields_match_type(self) -> MediaConfig:
