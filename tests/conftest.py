@@ -29,6 +29,12 @@ from callboard.services.tokens import issue_token
 from callboard.store.db import make_engine, reset_state, upgrade
 from callboard.store.repositories import KeyRepository
 from callboard.tokens import generate_private_pem
+from tests.schema.capture import Watch
+from tests.schema.summary import (  # noqa: F401 (pytest hooks)
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    pytest_testnodedown,
+)
 from tests.support import Receiver
 
 PG_URL = os.environ.get("CALLBOARD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -102,10 +108,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def graph_watch() -> Iterator[Watch]:
+    """The test's Graph v1.0 responses and notifications must conform to Graph's schema."""
+    watch = Watch()
+    yield watch
+    watch.verify()
+
+
+@pytest.fixture
+def receiver(graph_watch: Watch) -> Iterator[Receiver]:
     r = Receiver()
     yield r
     r.close()
+    graph_watch.notifications([attempt.body for attempt in r.attempts])
 
 
 @pytest.fixture
@@ -148,10 +163,15 @@ def shared_app() -> FastAPI:
 
 @pytest.fixture
 def app_client(
-    shared_app: FastAPI, settings: Settings, clock: FrozenClock, engine: Engine
+    shared_app: FastAPI,
+    settings: Settings,
+    clock: FrozenClock,
+    engine: Engine,
+    graph_watch: Watch,
 ) -> Iterator[TestClient]:
     attach(shared_app, build_services(settings, clock=clock, engine=engine))
     with TestClient(shared_app, base_url="http://callboard.test") as client:
+        client.event_hooks["response"].append(graph_watch.response_hook)
         yield client
 
 

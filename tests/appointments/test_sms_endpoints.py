@@ -45,6 +45,10 @@ def _post(
 ) -> dict[str, Any]:
     response = client.post(path, json=body, headers=headers)
     assert response.status_code == status, response.text
+    if status == 202:
+        # The actions declare no return value: 202 with no body (docs/decisions.md).
+        assert response.content == b""
+        return {}
     result: dict[str, Any] = response.json()
     return result
 

@@ -361,6 +361,14 @@ def get_content_sharing_sessions(
         return meeting_rosters.sharing_sessions(uow, load_call(uow, principal, call_id))
 
 
+def list_operations(rt: Runtime, principal: Principal, call_id: str) -> list[CommsOperation]:
+    """Every operation of the call, running or finished (the ``operations`` collection)."""
+    require_app(principal)
+    with rt.uow() as uow:
+        load_call(uow, principal, call_id)
+        return uow.operations.list(call_id)
+
+
 def get_operation(
     rt: Runtime, principal: Principal, call_id: str, operation_id: str
 ) -> CommsOperation:

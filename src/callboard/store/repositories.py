@@ -225,6 +225,15 @@ class OperationRepository:
         ).first()
         return None if row is None else graph_json.parse_operation(row[0])
 
+    def list(self, call_id: str) -> list[CommsOperation]:
+        """The call's operations, oldest first (those of the same instant by id)."""
+        rows = self._conn.execute(
+            select(t.operations.c.document)
+            .where(t.operations.c.call_id == call_id)
+            .order_by(t.operations.c.created_at, t.operations.c.id)
+        )
+        return [graph_json.parse_operation(row[0]) for row in rows]
+
     def save(self, call_id: str, operation: CommsOperation) -> None:
         self._conn.execute(
             update(t.operations)

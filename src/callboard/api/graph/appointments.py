@@ -1,5 +1,6 @@
 """``…/onlineMeetings/{id}/sendVirtualAppointmentSms`` and ``…/sendVirtualAppointmentReminderSms``
-on ``/me`` and ``/users/{userId}``: 202 with ``{}`` once the messages are queued."""
+on ``/me`` and ``/users/{userId}``: 202 with no body once the messages are queued (the
+actions declare no return value; docs/decisions.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from callboard.api.graph.appointment_schemas import (
     VirtualAppointmentReminderSmsBody,
     VirtualAppointmentSmsBody,
 )
-from callboard.api.responses import json_response
 from callboard.services import appointments
 
 router = APIRouter(tags=["virtual appointments"])
@@ -38,7 +38,7 @@ def _sms(kind: str) -> Any:
             api_version=api_version(request),
             accept_language=request.headers.get("accept-language"),
         )
-        return json_response({}, 202)
+        return Response(status_code=202)
 
     return send_virtual_appointment_sms
 
@@ -61,7 +61,7 @@ def _reminder(kind: str) -> Any:
             body.recipients(),
             accept_language=request.headers.get("accept-language"),
         )
-        return json_response({}, 202)
+        return Response(status_code=202)
 
     return send_virtual_appointment_reminder_sms
 

@@ -94,6 +94,29 @@ async def get_participant(
     return json_response({"@odata.context": context, **graph_json.participant(participant)})
 
 
+@router.get("/{call_id}/operations", summary="list operations")
+async def list_operations(
+    request: Request,
+    call_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    top: Annotated[str | None, Query(alias="$top")] = None,
+    skiptoken: Annotated[str | None, Query(alias="$skiptoken")] = None,
+) -> Response:
+    # The operations navigation of call is a contained collection (docs/decisions.md).
+    operations = calls.list_operations(rt, principal, call_id)
+    root = graph_root(request)
+    return json_response(
+        page(
+            [graph_json.operation(o) for o in operations],
+            url=f"{root}/communications/calls/{call_id}/operations",
+            context=f"{root}/$metadata#communications/calls('{call_id}')/operations",
+            top=top,
+            skiptoken=skiptoken,
+        )
+    )
+
+
 @router.get("/{call_id}/operations/{operation_id}", summary="get operation")
 async def get_operation(
     request: Request, call_id: str, operation_id: str, rt: RuntimeDep, principal: PrincipalDep

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from callboard.api.deps import PrincipalDep, RuntimeDep, graph_root
+from callboard.api.deps import PrincipalDep, RuntimeDep, api_version, graph_root
 from callboard.api.graph import owners
 from callboard.api.graph.meeting_schemas import READ_ONLY, OnlineMeetingBody, hide_evolvable
 from callboard.api.responses import json_response
@@ -47,6 +47,9 @@ def _context(request: Request, user_ref: str, entity: bool) -> str:
 
 def _render(request: Request, meeting: OnlineMeeting) -> dict[str, Any]:
     resource = dict(meeting.resource)
+    if api_version(request) == "v1.0":
+        # joinUrl is beta's deprecated alias of joinWebUrl; v1.0 does not declare it.
+        resource.pop("joinUrl", None)
     return resource if _opted_in(request) else dict(hide_evolvable(resource))
 
 

@@ -1,0 +1,102 @@
+"""Which Graph type a response body or a notification's resource has, by route.
+
+Only Graph v1.0 is checked against the v1.0 schema: beta bodies may carry beta-only members,
+and UCWA, the admin API (``/_callboard``) and the token and key endpoints are not Graph.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tests.schema.csdl import GRAPH, Schema
+
+CALL = f"{GRAPH}call"
+PARTICIPANT = f"{GRAPH}participant"
+OPERATION = f"{GRAPH}commsOperation"
+MEETING = f"{GRAPH}onlineMeeting"
+SHARING = f"{GRAPH}contentSharingSession"
+NOTIFICATIONS = f"{GRAPH}commsNotifications"
+
+_ID = r"[^/]+"
+_CALL = rf"/communications/calls/{_ID}"
+_OWNER = rf"/(?:me|users/{_ID})"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """``type`` of the body (None: no body); ``collection``: a ``{"value": [...]}`` page."""
+
+    type: str | None
+    collection: bool = False
+
+
+# (method, path pattern below /v1.0, what the 2xx body is); an action's return type comes
+# from the schema (``action:<binding>:<name>``, the name being the last path segment).
+ROUTES: tuple[tuple[str, str, str], ...] = (
+    ("POST", r"/communications/calls", CALL),
+    ("GET", _CALL, CALL),
+    ("DELETE", _CALL, ""),
+    ("GET", rf"{_CALL}/participants", f"[{PARTICIPANT}]"),
+    ("POST", rf"{_CALL}/participants/invite", f"action:Collection({PARTICIPANT})"),
+    ("GET", rf"{_CALL}/participants/{_ID}", PARTICIPANT),
+    ("DELETE", rf"{_CALL}/participants/{_ID}", ""),
+    ("POST", rf"{_CALL}/participants/{_ID}/mute", f"action:{PARTICIPANT}"),
+    ("GET", rf"{_CALL}/operations", f"[{OPERATION}]"),
+    ("GET", rf"{_CALL}/operations/{_ID}", OPERATION),
+    ("GET", rf"{_CALL}/contentSharingSessions", f"[{SHARING}]"),
+    ("GET", rf"{_CALL}/contentSharingSessions/{_ID}", SHARING),
+    ("POST", rf"{_CALL}/\w+", f"action:{CALL}"),
+    ("GET", r"/communications/onlineMeetings", f"[{MEETING}]"),
+    ("POST", rf"{_OWNER}/onlineMeetings", MEETING),
+    ("GET", rf"{_OWNER}/onlineMeetings", f"[{MEETING}]"),
+    ("POST", rf"{_OWNER}/onlineMeetings/createOrGet", f"action:Collection({MEETING})"),
+    ("GET", rf"{_OWNER}/onlineMeetings/{_ID}", MEETING),
+    ("PATCH", rf"{_OWNER}/onlineMeetings/{_ID}", MEETING),
+    ("DELETE", rf"{_OWNER}/onlineMeetings/{_ID}", ""),
+    ("POST", rf"{_OWNER}/onlineMeetings/{_ID}/\w+", f"action:{MEETING}"),
+)
+_COMPILED = tuple((method, re.compile(pattern), spec) for method, pattern, spec in ROUTES)
+
+
+def is_graph_v1(path: str) -> bool:
+    return path.startswith("/v1.0/")
+
+
+def response_type(schema: Schema, method: str, path: str) -> Expected:
+    """The type of a successful response to ``method path`` (a /v1.0 path).
+
+    KeyError when no route matches or the schema has no such action: every Graph route a
+    test calls must be known here, so a new route cannot escape the check.
+    """
+    local = path.removeprefix("/v1.0")
+    for route_method, pattern, spec in _COMPILED:
+        if route_method == method and pattern.fullmatch(local):
+            return _expected(schema, spec, local)
+    raise KeyError(f"no Graph type known for {method} {path}")
+
+
+def _expected(schema: Schema, spec: str, path: str) -> Expected:
+    if spec.startswith("action:"):
+        return Expected(schema.action(spec[len("action:") :], path.rsplit("/", 1)[1]))
+    if spec.startswith("["):
+        return Expected(spec[1:-1], collection=True)
+    return Expected(spec or None)
+
+
+_RESOURCES = (
+    (re.compile(rf"{_CALL}"), CALL, False),
+    (re.compile(rf"{_CALL}/participants"), PARTICIPANT, True),
+    (re.compile(rf"{_CALL}/participants/{_ID}"), PARTICIPANT, False),
+    (re.compile(rf"{_CALL}/operations/{_ID}"), OPERATION, False),
+    (re.compile(rf"{_CALL}/contentSharingSessions", re.IGNORECASE), SHARING, True),
+    (re.compile(rf"{_CALL}/contentSharingSessions/{_ID}", re.IGNORECASE), SHARING, False),
+)
+
+
+def resource_type(resource_url: str) -> Expected:
+    """The type of a notification's ``resourceData``, from its ``resourceUrl``."""
+    for pattern, type_name, collection in _RESOURCES:
+        if pattern.fullmatch(resource_url):
+            return Expected(type_name, collection)
+    raise KeyError(f"no Graph type known for the notified resource {resource_url}")
