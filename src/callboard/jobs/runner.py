@@ -3,9 +3,8 @@
 It runs inside ``callboard serve`` (an asyncio task) or alone as ``callboard worker``;
 several may run against one database. Each job kind has one handler in ``Runner.handlers``,
 which runs a batch of claimed jobs of that kind. Simulation steps are short synchronous
-transactions; webhook POSTs and SMS sends run in background tasks (``jobs/deliveries.py``),
-so a bot or gateway that hangs delays neither timers nor anybody else. Whatever goes wrong
-with one job is that job's failed attempt: never the batch's, never a retry forever.
+transactions; webhook POSTs and SMS sends run concurrently. Whatever goes wrong with one
+job is that job's failed attempt: never the batch's, never a silent retry forever.
 """
 
 from __future__ import annotations
@@ -14,12 +13,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+import traceback
+from collections.abc import Awaitable, Callable
 
 from callboard.gateways import sms as sms_gateways
-from callboard.jobs.deliveries import DeliveryPool, describe
-from callboard.jobs.webhooks import NotificationSigner, WebhookSender
+from callboard.jobs.webhooks import Attempt, NotificationSigner, WebhookSender, deliver
 from callboard.retry import retry_delay
 from callboard.services import appointments, simulation
 from callboard.services import clock as clock_service
@@ -42,16 +40,18 @@ STEP_SLICE_SECONDS = 0.005
 BatchHandler = Callable[[list[ClaimedJob]], Awaitable[None]]
 
 
+def _describe(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(exc)).strip()
+
+
 class Runner:
     def __init__(self, rt: Runtime, sender: WebhookSender) -> None:
         self.rt = rt
+        self.sender = sender
         self.signer = NotificationSigner(rt.keyring, rt.settings)
-        self.deliveries = DeliveryPool(rt, sender, self.signer, on_done=self.wake)
         self.sms_gateway = sms_gateways.build(rt.settings)
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        # SMS batches being sent.
-        self._sending: set[asyncio.Task[None]] = set()
         # Job kind -> the handler of a batch of that kind, run in this order: timers first,
         # so that the notifications they cause can join the next batch.
         self.handlers: dict[str, BatchHandler] = {
@@ -59,27 +59,6 @@ class Runner:
             WEBHOOK_DELIVER: self._deliver_all,
             appointments.SMS_SEND: self._send_sms,
         }
-
-    @property
-    def sender(self) -> WebhookSender:
-        return self.deliveries.sender
-
-    @sender.setter
-    def sender(self, sender: WebhookSender) -> None:
-        self.deliveries.sender = sender
-
-    @property
-    def busy(self) -> bool:
-        """Whether POSTs or SMS sends are still in flight."""
-        return self.deliveries.busy or bool(self._sending)
-
-    async def settle(self) -> None:
-        """Wait until nothing is in flight, and record what ended."""
-        while self.busy:
-            await self.deliveries.wait()
-            if self._sending:
-                await asyncio.wait(list(self._sending))
-        self.deliveries.record()
 
     def wake(self) -> None:
         """Thread-safe nudge after a commit that wrote jobs."""
@@ -105,8 +84,6 @@ class Runner:
     async def run_due(self) -> int:
         """Claim and run one batch of due jobs; returns how many were claimed."""
         s = self.rt.settings
-        # Attempts that ended since the last batch: their calls' next notifications may go.
-        self.deliveries.record()
         with self.rt.uow() as uow:
             jobs = uow.jobs.claim_due(uow.now, s.runner_batch_size, s.job_lock_seconds)
             uow.commit()
@@ -121,7 +98,7 @@ class Runner:
                 await handler(batch)
             except Exception as exc:  # noqa: BLE001 - a handler's failure is its jobs' attempt
                 log.exception("job handler for %s failed", kind)
-                self._fail(batch, describe(exc))
+                self._fail(batch, _describe(exc))
         return len(jobs)
 
     def _drop_unrunnable(self, jobs: list[ClaimedJob]) -> list[ClaimedJob]:
@@ -157,15 +134,12 @@ class Runner:
             uow.commit()
 
     async def run_until_idle(self, max_batches: int = 10_000) -> int:
-        """Run batches, and wait for what they sent, until nothing is due at the clock's
-        current time (tests, admin)."""
+        """Run batches until nothing is due at the clock's current time (tests, admin)."""
         total = 0
         for _ in range(max_batches):
             ran = await self.run_due()
             if not ran:
-                if not self.busy:
-                    break
-                await self.settle()
+                break
             total += ran
         return total
 
@@ -188,16 +162,11 @@ class Runner:
                 # A full batch: more is due now. A partial one: let more commits join the next.
                 await asyncio.sleep(0 if ran >= full else COALESCE_SECONDS)
                 continue
-            if self.deliveries.ended:
-                continue  # record them now: their calls' next notifications are waiting
-            # No await between the check above and this: an attempt that ends later wakes us.
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=poll)
             if self._wake.is_set() and not stop.is_set():
                 await asyncio.sleep(COALESCE_SECONDS)
-        # Let the POSTs in flight end (each within its timeout) and record them.
-        await self.settle()
         await self.sender.close()
 
     async def _run_steps(self, jobs: list[ClaimedJob]) -> None:
@@ -212,7 +181,7 @@ class Runner:
         try:
             simulation.run_step(self.rt, job.payload, job.id)
         except Exception as exc:
-            error = describe(exc)
+            error = _describe(exc)
             with self.rt.uow() as uow:
                 if job.attempts >= job.max_attempts:
                     log.error("job %s (%s) dead: %s", job.id, job.kind, error)
@@ -223,19 +192,56 @@ class Runner:
                 uow.commit()
 
     async def _send_sms(self, jobs: list[ClaimedJob]) -> None:
-        self._in_background(appointments.run_sends(self.rt, self.sms_gateway, jobs), jobs)
-
-    def _in_background(self, work: Coroutine[Any, Any, None], jobs: list[ClaimedJob]) -> None:
-        async def guarded() -> None:
-            try:
-                await work
-            except Exception as exc:  # noqa: BLE001 - a handler's failure is its jobs' attempt
-                log.exception("job handler for %s failed", jobs[0].kind)
-                self._fail(jobs, describe(exc))
-
-        task = asyncio.get_running_loop().create_task(guarded())
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
+        await appointments.run_sends(self.rt, self.sms_gateway, jobs)
 
     async def _deliver_all(self, jobs: list[ClaimedJob]) -> None:
-        self.deliveries.start(jobs)
+        now = self.rt.clock.now()
+        limit = asyncio.Semaphore(self.rt.settings.runner_concurrency)
+
+        async def one(job: ClaimedJob) -> Attempt:
+            async with limit:
+                try:
+                    return await deliver(
+                        job.id,
+                        job.payload,
+                        sender=self.sender,
+                        signer=self.signer,
+                        settings=self.rt.settings,
+                        now=now,
+                    )
+                except Exception as exc:  # noqa: BLE001 - one job's failure is its attempt
+                    log.exception("delivery job %s failed", job.id)
+                    return Attempt(
+                        str(job.payload.get("url", "")), None, 0.0, _describe(exc), "retry"
+                    )
+
+        attempts = await asyncio.gather(*(one(j) for j in jobs))
+        with self.rt.uow() as uow:
+            done, rows = [], []
+            for job, attempt in zip(jobs, attempts, strict=True):
+                outcome = attempt.outcome
+                if outcome == "retry" and job.attempts >= job.max_attempts or outcome == "failed":
+                    outcome = "dead"
+                rows.append(
+                    {
+                        "job_id": job.id,
+                        "call_id": job.payload.get("callId"),
+                        "attempt": job.attempts,
+                        "url": attempt.url,
+                        "status_code": attempt.status_code,
+                        "latency_ms": attempt.latency_ms,
+                        "error": attempt.error,
+                        "outcome": outcome,
+                        "created_at": uow.now,
+                    }
+                )
+                if outcome == "delivered":
+                    done.append(job.id)
+                elif outcome == "dead":
+                    uow.jobs.dead(job.id, uow.now, attempt.error or "failed")
+                else:
+                    delay = self.backoff(job.attempts, attempt.retry_after)
+                    uow.jobs.retry(job.id, uow.now + delay, attempt.error or "retry")
+            uow.jobs.finish(done, uow.now)
+            uow.deliveries.add_all(rows)
+            uow.commit()
