@@ -31,6 +31,8 @@ ROOTS = (
     "microsoft.graph.commsNotifications",
     "microsoft.graph.onlineMeeting",
     "microsoft.graph.contentSharingSession",
+    "microsoft.graph.subscription",
+    "microsoft.graph.presence",
 )
 # Entity types whose derived types a body may name in @odata.type (complex types always
 # bring their derived types; entity types would bring half of Graph through ``entity``).
@@ -62,6 +64,17 @@ ACTIONS = (
     ("Collection(microsoft.graph.onlineMeeting)", "createOrGet"),
     ("microsoft.graph.onlineMeeting", "sendVirtualAppointmentSms"),
     ("microsoft.graph.onlineMeeting", "sendVirtualAppointmentReminderSms"),
+    *(
+        ("microsoft.graph.presence", name)
+        for name in (
+            "setPresence",
+            "clearPresence",
+            "setUserPreferredPresence",
+            "clearUserPreferredPresence",
+            "setStatusMessage",
+        )
+    ),
+    ("microsoft.graph.cloudCommunications", "getPresencesByUserId"),
 )
 
 

@@ -49,3 +49,10 @@ def has_user_info(url: str) -> bool:
     except ValueError:
         return False
     return parts.username is not None or parts.password is not None
+
+
+def rewrite(url: str, rewrites: dict[str, str]) -> str:
+    for prefix, replacement in rewrites.items():
+        if url.startswith(prefix):
+            return replacement + url[len(prefix) :]
+    return url

@@ -17,6 +17,8 @@ OPERATION = f"{GRAPH}commsOperation"
 MEETING = f"{GRAPH}onlineMeeting"
 SHARING = f"{GRAPH}contentSharingSession"
 NOTIFICATIONS = f"{GRAPH}commsNotifications"
+SUBSCRIPTION = f"{GRAPH}subscription"
+PRESENCE = f"{GRAPH}presence"
 
 _ID = r"[^/]+"
 _CALL = rf"/communications/calls/{_ID}"
@@ -55,6 +57,16 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("PATCH", rf"{_OWNER}/onlineMeetings/{_ID}", MEETING),
     ("DELETE", rf"{_OWNER}/onlineMeetings/{_ID}", ""),
     ("POST", rf"{_OWNER}/onlineMeetings/{_ID}/\w+", f"action:{MEETING}"),
+    ("POST", r"/subscriptions", SUBSCRIPTION),
+    ("GET", r"/subscriptions", f"[{SUBSCRIPTION}]"),
+    ("GET", rf"/subscriptions/{_ID}", SUBSCRIPTION),
+    ("PATCH", rf"/subscriptions/{_ID}", SUBSCRIPTION),
+    ("DELETE", rf"/subscriptions/{_ID}", ""),
+    ("GET", rf"{_OWNER}/presence", PRESENCE),
+    ("GET", rf"/communications/presences/{_ID}", PRESENCE),
+    ("POST", rf"{_OWNER}/presence/\w+", f"action:{PRESENCE}"),
+    # Returns Collection(presence), sent as a collection response.
+    ("POST", r"/communications/getPresencesByUserId", f"[{PRESENCE}]"),
 )
 _COMPILED = tuple((method, re.compile(pattern), spec) for method, pattern, spec in ROUTES)
 

@@ -13,9 +13,9 @@ from callboard.api.deps import RuntimeDep, runtime
 from callboard.api.graph.calls import render_call
 from callboard.api.responses import json_response
 from callboard.clock import iso
+from callboard.domain.phone_numbers import require_e164
 from callboard.errors import UnknownRoute
 from callboard.services import admin, incoming, meeting_rosters, sms_records
-from callboard.services.calls import check_e164
 
 
 class _AdminRoute(APIRoute):
@@ -207,7 +207,7 @@ async def get_meeting(meeting_id: str, rt: RuntimeDep) -> Response:
 async def join_meeting(meeting_id: str, body: AttendeeBody, rt: RuntimeDep) -> Response:
     spec = body.model_dump(exclude_none=True)
     if "phone" in spec:
-        spec["phone"] = check_e164(spec["phone"], "phone")
+        spec["phone"] = require_e164(spec["phone"], "phone")
     return json_response(meeting_rosters.join_person(rt, meeting_id, spec), 201)
 
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import aiohttp
 
 from callboard.config import Settings
-from callboard.net import has_user_info, host_of, is_loopback
+from callboard.net import has_user_info, host_of, is_loopback, rewrite
 from callboard.retry import RETRY_AFTER_STATUSES, is_retryable, parse_retry_after
 from callboard.tokens import KeyRing
 
@@ -112,13 +112,6 @@ class Attempt:
     error: str | None
     outcome: str
     retry_after: float | None = None
-
-
-def rewrite(url: str, rewrites: dict[str, str]) -> str:
-    for prefix, replacement in rewrites.items():
-        if url.startswith(prefix):
-            return replacement + url[len(prefix) :]
-    return url
 
 
 async def deliver(

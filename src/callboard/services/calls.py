@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
-
-import phonenumbers
 
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.directory import Directory
@@ -15,7 +12,9 @@ from callboard.domain.invitations import target_key
 from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.operations import CommsOperation
 from callboard.domain.participants import Participant
+from callboard.domain.phone_numbers import require_e164
 from callboard.errors import AccessDenied, BadRequest, ItemNotFound
+from callboard.net import has_user_info, is_loopback
 from callboard.services import meeting_rosters, simulation
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
@@ -85,10 +84,17 @@ def require_any(principal: Principal, *permissions: str) -> None:
 
 
 def check_callback_uri(rt: Runtime, uri: str, name: str = "callbackUri") -> None:
-    parts = urlsplit(uri)
-    if parts.scheme == "https" and parts.hostname:
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+    except ValueError:  # e.g. unbalanced IPv6 brackets
+        raise BadRequest(f"{name} must be an absolute https URL (got {uri!r}).") from None
+    if has_user_info(uri):
+        # Notifications carry their own bearer token; credentials in the URL would leak.
+        raise BadRequest(f"{name} must not carry a user name or password.")
+    if parts.scheme == "https" and host:
         return
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+    if parts.scheme == "http" and host and is_loopback(host):
         if rt.settings.allow_http_loopback_callbacks:
             return
         raise BadRequest(
@@ -96,28 +102,6 @@ def check_callback_uri(rt: Runtime, uri: str, name: str = "callbackUri") -> None
             "CALLBOARD_ALLOW_HTTP_LOOPBACK_CALLBACKS."
         )
     raise BadRequest(f"{name} must be an absolute https URL (got {uri!r}).")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_e164(number: Any, where: str) -> str:
-    text = number if isinstance(number, str) else ""
-    if not (text.startswith("+") and text[1:].isdigit()):
-        raise BadRequest(f"{where} must be a phone number in E.164 format, like +14255550100.")
-    try:
-        parsed = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
-        raise BadRequest(f"{where} {text!r} is not a valid E.164 phone number.") from None
-    if not phonenumbers.is_possible_number(parsed):
-        raise BadRequest(f"{where} {text!r} is not a possible phone number.")
-    return text
 
 
 def _resolve_source(
@@ -187,7 +171,7 @@ def _check_targets(targets: list[dict[str, Any]], source_phone: str | None) -> N
     for index, target in enumerate(targets):
         identity = target["identity"]
         if "phone" in identity:
-            check_e164(identity["phone"].get("id"), f"targets[{index}].identity.phone.id")
+            require_e164(identity["phone"].get("id"), f"targets[{index}].identity.phone.id")
             if source_phone is None:
                 raise BadRequest(
                     "Calling a phone number needs a source applicationInstance with an "

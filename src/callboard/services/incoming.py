@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from callboard.domain.calls import Call
+from callboard.domain.identities import user_identity_set
+from callboard.domain.phone_numbers import require_e164
 from callboard.errors import BadRequest, ItemNotFound
 from callboard.services import simulation
 from callboard.services.calls import (
@@ -13,7 +15,6 @@ from callboard.services.calls import (
     ANY_CALLS_PERMISSION,
     INITIATE,
     check_callback_uri,
-    check_e164,
     load_call,
     require_any,
     require_app,
@@ -114,7 +115,7 @@ def _caller_identity(directory: Any, tenant_id: str, request: dict[str, Any]) ->
     if request.get("fromPhone") and request.get("fromUserId"):
         raise BadRequest("Give fromUserId or fromPhone, not both.")
     if request.get("fromPhone"):
-        number = check_e164(request["fromPhone"], "fromPhone")
+        number = require_e164(request["fromPhone"], "fromPhone")
         return {
             "@odata.type": "#microsoft.graph.identitySet",
             "phone": {"@odata.type": "#microsoft.graph.identity", "id": number},
@@ -122,15 +123,7 @@ def _caller_identity(directory: Any, tenant_id: str, request: dict[str, Any]) ->
     user = directory.user(tenant_id, request.get("fromUserId") or "")
     if user is None:
         raise BadRequest("fromUserId must name a user of the tenant (or give fromPhone).")
-    return {
-        "@odata.type": "#microsoft.graph.identitySet",
-        "user": {
-            "@odata.type": "#microsoft.graph.identity",
-            "id": user.id,
-            "displayName": user.display_name,
-            "tenantId": user.tenant_id,
-        },
-    }
+    return user_identity_set(user, identity_provider=None)
 
 
 def _load_incoming(rt: Runtime, uow: Any, principal: Principal, call_id: str) -> Call:
@@ -187,7 +180,9 @@ def redirect_call(rt: Runtime, principal: Principal, call_id: str, body: dict[st
         check_callback_uri(rt, body["callbackUri"])
     for index, target in enumerate(body["targets"]):
         if "phone" in target["identity"]:
-            check_e164(target["identity"]["phone"].get("id"), f"targets[{index}].identity.phone.id")
+            require_e164(
+                target["identity"]["phone"].get("id"), f"targets[{index}].identity.phone.id"
+            )
     with rt.uow() as uow:
         call = _load_incoming(rt, uow, principal, call_id)
         call.redirect(targets=body["targets"], callback_uri=body.get("callbackUri"))

@@ -11,6 +11,7 @@ from typing import Any
 
 from callboard.domain import graph_json, meeting_calls
 from callboard.domain.calls import Call, CallState
+from callboard.domain.identities import user_identity_set
 from callboard.domain.meetings import OnlineMeeting, public
 from callboard.domain.participants import Participant
 from callboard.domain.results import MEETING_DELETED
@@ -81,16 +82,7 @@ def person(
             kind = "invited"
         else:
             kind = "organization"
-        identity = {
-            "@odata.type": "#microsoft.graph.identitySet",
-            "user": {
-                "@odata.type": "#microsoft.graph.identity",
-                "id": user.id,
-                "displayName": user.display_name,
-                "tenantId": user.tenant_id,
-                "identityProvider": "AAD",
-            },
-        }
+        identity = user_identity_set(user)
     elif phone is not None:
         kind = "phone"
         identity = {

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.invitations import Invitee, target_key
 from callboard.domain.operations import CommsOperation, OperationKind
+from callboard.domain.phone_numbers import require_e164
 from callboard.errors import (
     BadRequest,
     Conflict,
@@ -25,7 +26,6 @@ from callboard.services.calls import (
     INITIATE_GROUP,
     JOIN_GROUP,
     JOIN_GROUP_GUEST,
-    check_e164,
     require_any,
     require_app,
 )
@@ -114,7 +114,7 @@ def _invite(
                 raise BadRequest(f"participants[{index}].identity needs an identity with an id.")
             phone = participant["identity"].get("phone")
             if phone is not None:
-                check_e164(phone.get("id"), f"participants[{index}].identity.phone.id")
+                require_e164(phone.get("id"), f"participants[{index}].identity.phone.id")
                 if source_phone is None:
                     raise BadRequest(
                         "Inviting a phone number needs a call whose source is an "

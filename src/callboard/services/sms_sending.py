@@ -14,6 +14,7 @@ import logging
 from callboard.config import Settings
 from callboard.domain.appointments import FINAL, SmsMessage, SmsStatus
 from callboard.gateways.sms import OutgoingSms, SendResult, SmsGateway
+from callboard.retry import backoff
 from callboard.services.runtime import Runtime
 from callboard.store.repositories import ClaimedJob, NewJob
 
@@ -72,11 +73,6 @@ def _begin(rt: Runtime, jobs: list[ClaimedJob]) -> list[tuple[ClaimedJob, SmsMes
     return claimed
 
 
-def _backoff(rt: Runtime, attempts: int) -> float:
-    s = rt.settings
-    return float(min(s.sms_backoff_base_seconds * 2 ** (attempts - 1), s.sms_backoff_max_seconds))
-
-
 def _finish(rt: Runtime, results: list[tuple[ClaimedJob, SmsMessage, SendResult]]) -> None:
     """Record every outcome of a batch in one transaction."""
     with rt.uow() as uow:
@@ -92,7 +88,13 @@ def _finish(rt: Runtime, results: list[tuple[ClaimedJob, SmsMessage, SendResult]
                 done.append(job.id)
             elif result.outcome == "retry" and job.attempts < job.max_attempts:
                 message.move(SmsStatus.QUEUED, now, result.error)
-                uow.jobs.retry(job.id, now + _backoff(rt, job.attempts), result.error or "retry")
+                settings = rt.settings
+                delay = backoff(
+                    job.attempts,
+                    settings.sms_backoff_base_seconds,
+                    settings.sms_backoff_max_seconds,
+                )
+                uow.jobs.retry(job.id, now + delay, result.error or "retry")
             else:
                 message.move(SmsStatus.FAILED, now, result.error or "failed")
                 uow.jobs.dead(job.id, now, result.error or "failed")

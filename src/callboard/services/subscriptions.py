@@ -7,7 +7,6 @@ other caller is told it does not exist (404), as for every other Graph resource 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
 
 from callboard.domain.subscriptions import (
     Subscription,
@@ -17,7 +16,8 @@ from callboard.domain.subscriptions import (
 )
 from callboard.errors import ItemNotFound, SubscriptionValidationFailed
 from callboard.gateways.endpoint_probe import ProbeAnswer, ProbeFailed, post_validation
-from callboard.services.calls import check_callback_uri, is_loopback
+from callboard.net import host_of, is_loopback, rewrite
+from callboard.services.calls import check_callback_uri
 from callboard.services.runtime import Runtime
 from callboard.tokens import Principal
 
@@ -118,12 +118,8 @@ async def _handshake(rt: Runtime, url: str, probe: Probe) -> None:
     """Graph POSTs ``?validationToken=<opaque text>`` and wants it back, as text/plain, with
     200, within 10 s; anything else fails the request with 400 ``ValidationError``."""
     settings = rt.settings
-    target = url
-    for prefix, replacement in settings.callback_rewrites.items():
-        if url.startswith(prefix):
-            target = replacement + url[len(prefix) :]
-            break
-    host = urlsplit(target).hostname or ""
+    target = rewrite(url, settings.callback_rewrites)
+    host = host_of(target)
     if settings.callback_loopback_only and not is_loopback(host):
         raise SubscriptionValidationFailed(
             "Subscription validation request failed: the notification endpoint is not a "
