@@ -23,7 +23,7 @@ from callboard.config import load_settings
 from callboard.services import calls, simulation
 from callboard.services.notifications import WEBHOOK_DELIVER
 from callboard.services.tokens import issue_token
-from callboard.store import tables as t
+from callboard.store import tables
 
 NOTIFICATIONS_PER_CALL = 2
 
@@ -47,7 +47,9 @@ def enqueue(database_url: str, app_id: str, body: dict[str, Any], notifications:
             simulation.run_step(rt, {"callId": call.id, "action": action, "target": target}, 0)
     with rt.engine.connect() as conn:
         pending = conn.execute(
-            t.jobs.select().where(t.jobs.c.kind == WEBHOOK_DELIVER, t.jobs.c.status == "pending")
+            tables.jobs.select().where(
+                tables.jobs.c.kind == WEBHOOK_DELIVER, tables.jobs.c.status == "pending"
+            )
         ).all()
     rt.engine.dispose()
     return len(pending)

@@ -26,7 +26,7 @@ from callboard.config import Settings
 from callboard.domain.appointments import Attendee
 from callboard.services import appointments, meetings
 from callboard.services.tokens import issue_token
-from callboard.store import tables as t
+from callboard.store import tables
 
 CALLING_BOT = "2891555a-92ff-42e6-80fa-6e1300c6b5c6"
 DANA = "dana@contoso.com"
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 with rt.engine.connect() as conn:
                     left = conn.execute(
                         select(func.count()).where(
-                            t.sms_messages.c.status.in_(("scheduled", "queued", "sending"))
+                            tables.sms_messages.c.status.in_(("scheduled", "queued", "sending"))
                         )
                     ).scalar_one()
                 if not left:
@@ -107,7 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         firing = asyncio.run(fire())
         with rt.engine.connect() as conn:
             rows = conn.execute(
-                select(t.sms_messages.c.due_at, t.sms_messages.c.document, t.sms_messages.c.status)
+                select(
+                    tables.sms_messages.c.due_at,
+                    tables.sms_messages.c.document,
+                    tables.sms_messages.c.status,
+                )
             ).all()
         late = sorted(r.document["sentAt"] - r.due_at for r in rows if r.status == "delivered")
         rt.engine.dispose()

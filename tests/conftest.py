@@ -27,7 +27,7 @@ from callboard.jobs.runner import Runner
 from callboard.services.runtime import Runtime
 from callboard.services.tokens import issue_token
 from callboard.store.db import make_engine, reset_state, upgrade
-from callboard.store.repositories import KeyRepository
+from callboard.store.directory import KeyRepository
 from callboard.tokens import generate_private_pem
 from tests.schema.capture import Watch
 from tests.schema.summary import (  # noqa: F401 (pytest hooks)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from callboard.domain import appointments as d
+from callboard.domain import appointments
 from callboard.domain.appointments import Attendee, MessageType, SmsStatus
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import BadRequest
@@ -30,12 +30,12 @@ def _meeting(start: str = "2030-01-15T17:00:00.000Z") -> OnlineMeeting:
 
 
 def test_reminder_due_is_start_minus_the_interval() -> None:
-    assert d.reminder_due(10_000.0, 15) == 10_000.0 - 900
-    assert d.reminder_due(10_000.0, 0) == 10_000.0
+    assert appointments.reminder_due(10_000.0, 15) == 10_000.0 - 900
+    assert appointments.reminder_due(10_000.0, 0) == 10_000.0
 
 
 def test_a_new_message_is_queued_with_its_rendered_text() -> None:
-    message = d.new_message("s1", _meeting(), MessageType.CONFIRMATION, US, "en", NOW)
+    message = appointments.new_message("s1", _meeting(), MessageType.CONFIRMATION, US, "en", NOW)
     assert (message.id, message.meeting_id, message.tenant_id) == ("s1", "m1", "t1")
     assert message.status is SmsStatus.QUEUED and message.to == "+13129224122"
     assert message.text == (
@@ -47,7 +47,7 @@ def test_a_new_message_is_queued_with_its_rendered_text() -> None:
 
 
 def test_a_number_outside_the_us_is_recorded_failed() -> None:
-    message = d.new_message(
+    message = appointments.new_message(
         "s1", _meeting(), MessageType.CANCELLATION, Attendee("+442079460000"), "en", NOW
     )
     assert message.status is SmsStatus.FAILED
@@ -56,7 +56,7 @@ def test_a_number_outside_the_us_is_recorded_failed() -> None:
 
 
 def test_a_new_reminder_is_scheduled_before_the_start() -> None:
-    message = d.new_reminder("s1", _meeting(), US, "en", NOW, 15)
+    message = appointments.new_reminder("s1", _meeting(), US, "en", NOW, 15)
     assert message.kind is MessageType.REMINDER and message.status is SmsStatus.SCHEDULED
     assert message.remind_before_minutes == 15
     assert message.due_at == START.timestamp() - 900
@@ -65,9 +65,9 @@ def test_a_new_reminder_is_scheduled_before_the_start() -> None:
 
 
 def test_a_reminder_follows_a_later_start_and_is_rerendered() -> None:
-    message = d.new_reminder("s1", _meeting(), US, "en", NOW, 15)
+    message = appointments.new_reminder("s1", _meeting(), US, "en", NOW, 15)
     later = _meeting("2030-01-16T17:00:00.000Z")
-    assert d.follow_start(message, later, NOW + 60) is True
+    assert appointments.follow_start(message, later, NOW + 60) is True
     assert message.due_at == START.timestamp() + 86_400 - 900
     assert "Wed, Jan 16, 2030" in message.text
     assert message.status is SmsStatus.SCHEDULED and message.updated_at == NOW + 60
@@ -75,24 +75,24 @@ def test_a_reminder_follows_a_later_start_and_is_rerendered() -> None:
 
 
 def test_an_unmoved_reminder_is_left_alone() -> None:
-    message = d.new_reminder("s1", _meeting(), US, "en", NOW, 15)
+    message = appointments.new_reminder("s1", _meeting(), US, "en", NOW, 15)
     before = (message.due_at, message.text, list(message.history))
-    assert d.follow_start(message, _meeting(), NOW + 60) is False
+    assert appointments.follow_start(message, _meeting(), NOW + 60) is False
     assert (message.due_at, message.text, message.history) == before
 
 
 def test_a_reminder_whose_meeting_moved_into_the_past_is_cancelled() -> None:
-    message = d.new_reminder("s1", _meeting(), US, "en", NOW, 15)
-    assert d.follow_start(message, _meeting("2030-01-10T11:00:00.000Z"), NOW) is False
+    message = appointments.new_reminder("s1", _meeting(), US, "en", NOW, 15)
+    assert appointments.follow_start(message, _meeting("2030-01-10T11:00:00.000Z"), NOW) is False
     assert message.status is SmsStatus.CANCELLED
     assert message.reason == "The meeting was moved into the past."
 
 
 def test_windows_and_iana_zones_and_unknown_ones() -> None:
-    assert d.zone("Pacific Standard Time").key == "America/Los_Angeles"
-    assert d.zone("Europe/Paris").key == "Europe/Paris"
+    assert appointments.zone("Pacific Standard Time").key == "America/Los_Angeles"
+    assert appointments.zone("Europe/Paris").key == "Europe/Paris"
     with pytest.raises(BadRequest, match="Unknown time zone 'Mars/Olympus'"):
-        d.zone("Mars/Olympus")
+        appointments.zone("Mars/Olympus")
 
 
 @pytest.mark.parametrize(
@@ -108,11 +108,11 @@ def test_windows_and_iana_zones_and_unknown_ones() -> None:
     ],
 )
 def test_language_negotiation(header: str | None, expected: str) -> None:
-    assert d.language(header) == expected
+    assert appointments.language(header) == expected
 
 
 def test_render_in_the_attendees_zone_and_language() -> None:
-    text = d.render(
+    text = appointments.render(
         MessageType.RESCHEDULE,
         subject=None,
         start=START,

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from callboard.domain import graph_json
-from callboard.domain import results as c
+from callboard.domain import graph_json, results
 from callboard.domain.calls import TRANSITIONS, Call, CallKind, CallState
 from callboard.domain.events import CallStateChanged, RosterChanged
 from callboard.domain.invitations import target_key
@@ -91,9 +90,9 @@ def test_peer_to_peer_answer() -> None:
 
 def test_peer_to_peer_failure_terminates_with_the_reason() -> None:
     call = _call()
-    call.target_failed("user:u0", c.BUSY)
+    call.target_failed("user:u0", results.BUSY)
     assert call.state is CallState.TERMINATED
-    assert call.result_info == c.BUSY
+    assert call.result_info == results.BUSY
     last = call.events[-1]
     assert isinstance(last, CallStateChanged) and last.change_type == "deleted"
     assert graph_json.call_state(call, last)["resultInfo"]["code"] == 486
@@ -101,7 +100,7 @@ def test_peer_to_peer_failure_terminates_with_the_reason() -> None:
 
 def test_steps_after_the_end_do_nothing() -> None:
     call = _call()
-    call.target_failed("user:u0", c.DECLINED)
+    call.target_failed("user:u0", results.DECLINED)
     events = len(call.events)
     call.target_answered("user:u0", _participant("p"), _participant("me"))
     call.remote_hung_up("user:u0")
@@ -113,11 +112,11 @@ def test_steps_after_the_end_do_nothing() -> None:
 def test_group_call_ends_when_nobody_can_join() -> None:
     call = _call(CallKind.GROUP, targets=2)
     call.connect(_participant("me"))
-    call.target_failed("user:u0", c.DECLINED)
+    call.target_failed("user:u0", results.DECLINED)
     assert call.state is CallState.ESTABLISHED
-    call.target_failed("user:u1", c.NOT_ANSWERED)
+    call.target_failed("user:u1", results.NOT_ANSWERED)
     assert call.state is CallState.TERMINATED
-    assert call.result_info == c.NO_ONE_JOINED
+    assert call.result_info == results.NO_ONE_JOINED
 
 
 def test_group_roster_grows_and_shrinks() -> None:
@@ -129,7 +128,7 @@ def test_group_roster_grows_and_shrinks() -> None:
     rosters = [[p.id for p in e.participants] for e in call.events if isinstance(e, RosterChanged)]
     assert rosters == [["me"], ["me", "p0"], ["me", "p0", "p1"], ["me", "p1"]]
     call.remote_hung_up("user:u1")
-    assert call.result_info == c.ALL_OTHERS_LEFT
+    assert call.result_info == results.ALL_OTHERS_LEFT
 
 
 def test_hang_up_goes_through_terminating() -> None:
@@ -138,7 +137,7 @@ def test_hang_up_goes_through_terminating() -> None:
     assert call.state is CallState.TERMINATING
     call.finish_termination()
     assert call.state is CallState.TERMINATED
-    assert call.result_info == c.ENDED_BY_APP
+    assert call.result_info == results.ENDED_BY_APP
     with pytest.raises(InvalidStateTransition):
         call.hang_up()
 
@@ -157,7 +156,7 @@ def test_incoming_call_cannot_be_hung_up_only_rejected() -> None:
     with pytest.raises(InvalidStateTransition):
         call.hang_up()
     call.reject(reason="busy", callback_uri=None)
-    assert call.result_info == c.REJECTED_BUSY
+    assert call.result_info == results.REJECTED_BUSY
     with pytest.raises(InvalidStateTransition):
         call.answer(
             callback_uri="https://x", media_config={}, accepted_modalities=[], call_options=None

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from callboard.domain import meeting_factory as f
+from callboard.domain import meeting_factory
 from callboard.domain.directory import Directory, User
 from callboard.domain.identities import user_identity_set
 from callboard.domain.meeting_filter import FilterProperty, MeetingFilter, parse_filter
@@ -26,7 +26,9 @@ def directory() -> Directory:
 
 
 def _new(directory: Directory, body: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-    return f.new_meeting(directory, ALICE, body or {}, now=NOW, seed_id=SEED, **kwargs)
+    return meeting_factory.new_meeting(
+        directory, ALICE, body or {}, now=NOW, seed_id=SEED, **kwargs
+    )
 
 
 def test_the_factory_derives_every_generated_value_from_the_seed(directory: Directory) -> None:
@@ -43,7 +45,7 @@ def test_the_factory_derives_every_generated_value_from_the_seed(directory: Dire
     assert settings["joinMeetingId"].isdigit() and len(settings["joinMeetingId"]) == 12
     assert len(settings["passcode"]) == 6 and settings["isPasscodeRequired"] is False
     assert len(resource["videoTeleconferenceId"]) == 10
-    assert resource["audioConferencing"]["tollNumber"] == f.DIAL_IN_NUMBER
+    assert resource["audioConferencing"]["tollNumber"] == meeting_factory.DIAL_IN_NUMBER
     assert one.tenant_id == TENANT and one.organizer_id == ALICE.id
     assert one.created_at == one.modified_at == NOW
     assert resource["allowRecording"] is True and resource["subject"] is None
@@ -103,14 +105,14 @@ def test_times_default_to_now_and_an_hour_and_parse_z(directory: Directory) -> N
 )
 def test_bad_times_are_bad_requests(body: dict[str, Any], fragment: str) -> None:
     with pytest.raises(BadRequest, match=fragment):
-        f.check_times(body, NOW, fill=True)
+        meeting_factory.check_times(body, NOW, fill=True)
 
 
 def test_an_end_without_a_start_is_filled_only_when_asked() -> None:
     with pytest.raises(BadRequest, match="endDateTime needs a startDateTime"):
-        f.check_times({"endDateTime": "2030-01-01T12:00:00Z"}, NOW, fill=False)
+        meeting_factory.check_times({"endDateTime": "2030-01-01T12:00:00Z"}, NOW, fill=False)
     body: dict[str, Any] = {"endDateTime": "2030-01-01T12:00:00Z"}
-    f.check_times(body, NOW, fill=True)
+    meeting_factory.check_times(body, NOW, fill=True)
     assert body == {
         "startDateTime": "2030-01-01T09:00:00.000Z",
         "endDateTime": "2030-01-01T12:00:00.000Z",
@@ -118,7 +120,7 @@ def test_an_end_without_a_start_is_filled_only_when_asked() -> None:
 
 
 def test_attendees_are_resolved_from_the_directory(directory: Directory) -> None:
-    resolved = f.resolve_attendees(
+    resolved = meeting_factory.resolve_attendees(
         directory,
         TENANT,
         [
@@ -131,9 +133,9 @@ def test_attendees_are_resolved_from_the_directory(directory: Directory) -> None
     assert resolved[0]["upn"] == "bob@example.com" and resolved[0]["role"] == "attendee"
     assert resolved[1]["identity"]["user"]["id"] == BOB.id and resolved[1]["role"] == "presenter"
     assert resolved[2]["identity"] == {"user": {"id": "stranger"}} and resolved[2]["upn"] is None
-    assert {a["@odata.type"] for a in resolved} == {f.PARTICIPANT_INFO}
+    assert {a["@odata.type"] for a in resolved} == {meeting_factory.PARTICIPANT_INFO}
     with pytest.raises(BadRequest, match=r"attendees\[0\] needs identity.user.id or upn"):
-        f.resolve_attendees(directory, TENANT, [{"role": "attendee"}])
+        meeting_factory.resolve_attendees(directory, TENANT, [{"role": "attendee"}])
 
 
 def test_user_identity_set_with_and_without_a_provider() -> None:
@@ -151,9 +153,11 @@ def test_user_identity_set_with_and_without_a_provider() -> None:
 
 
 def test_teams_escapes_and_passcodes() -> None:
-    assert f.teams_escapes("a%3A%2Fb%40") == "a%3a%2fb%40"
-    assert f.passcode(0) == "AAAAAA"
-    assert all(c in f.PASSCODE_ALPHABET for c in f.passcode(2**100 + 12345))
+    assert meeting_factory.teams_escapes("a%3A%2Fb%40") == "a%3a%2fb%40"
+    assert meeting_factory.passcode(0) == "AAAAAA"
+    assert all(
+        c in meeting_factory.PASSCODE_ALPHABET for c in meeting_factory.passcode(2**100 + 12345)
+    )
 
 
 @pytest.mark.parametrize(

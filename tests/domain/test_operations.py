@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callboard.domain import graph_json
-from callboard.domain import results as r
+from callboard.domain import graph_json, results
 from callboard.domain.calls import Call, CallKind
 from callboard.domain.events import OperationFinished
 from callboard.domain.operations import CommsOperation, MediaQueue, OperationKind, OperationStatus
@@ -26,17 +25,17 @@ def test_a_running_operation_completes_once() -> None:
     assert op.is_running and op.result_info is None and op.completion_reason is None
     op.complete()
     assert op.status is OperationStatus.COMPLETED
-    assert op.result_info == r.OPERATION_COMPLETED
+    assert op.result_info == results.OPERATION_COMPLETED
     assert op.completion_reason == "completedSuccessfully"
     with pytest.raises(InvalidStateTransition):
-        op.fail(r.CALL_ENDED_FIRST)
+        op.fail(results.CALL_ENDED_FIRST)
     assert op.status is OperationStatus.COMPLETED
 
 
 def test_a_running_operation_fails_with_its_reason() -> None:
     op = CommsOperation.started("o", OperationKind.PLAY_PROMPT, None)
-    op.fail(r.MEDIA_CANCELLED)
-    assert (op.status, op.result_info) == (OperationStatus.FAILED, r.MEDIA_CANCELLED)
+    op.fail(results.MEDIA_CANCELLED)
+    assert (op.status, op.result_info) == (OperationStatus.FAILED, results.MEDIA_CANCELLED)
     with pytest.raises(InvalidStateTransition):
         op.complete()
 
@@ -136,7 +135,7 @@ def test_media_operations_finish_on_the_call() -> None:
     assert first.status is OperationStatus.COMPLETED
     assert call.media_queue.operations == ["b"]
     call.cancel_media_processing([second])
-    assert (second.status, second.result_info) == (OperationStatus.FAILED, r.MEDIA_CANCELLED)
+    assert (second.status, second.result_info) == (OperationStatus.FAILED, results.MEDIA_CANCELLED)
     assert call.media_queue.operations == []
     finished = [e.operation.id for e in call.events if isinstance(e, OperationFinished)]
     assert finished == ["a", "b"]
@@ -149,6 +148,6 @@ def test_an_operation_running_when_the_call_ended_fails() -> None:
     call.operation_ran(operation)
     assert (operation.status, operation.result_info) == (
         OperationStatus.FAILED,
-        r.CALL_ENDED_FIRST,
+        results.CALL_ENDED_FIRST,
     )
     assert operation.completion_reason is None

@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from callboard.domain import phone_numbers as p
+from callboard.domain import phone_numbers
 from callboard.errors import BadRequest
 
 
 @pytest.mark.parametrize("number", ["+13129224122", "+1 312-922-4122", "+1 (312) 922 4122"])
 def test_us_numbers_can_get_an_sms(number: str) -> None:
-    assert p.sms_refusal(number) is None
-    assert p.normalized(number) == "+13129224122"
+    assert phone_numbers.sms_refusal(number) is None
+    assert phone_numbers.normalized(number) == "+13129224122"
 
 
 @pytest.mark.parametrize(
@@ -25,7 +25,7 @@ def test_us_numbers_can_get_an_sms(number: str) -> None:
     ],
 )
 def test_other_numbers_get_a_reason_not_an_error(number: str, fragment: str) -> None:
-    reason = p.sms_refusal(number)
+    reason = phone_numbers.sms_refusal(number)
     assert reason is not None and fragment in reason and "US numbers only" in reason
 
 
@@ -41,16 +41,16 @@ def test_other_numbers_get_a_reason_not_an_error(number: str, fragment: str) -> 
 )
 def test_non_numbers_are_bad_requests(number: Any, fragment: str) -> None:
     with pytest.raises(BadRequest, match=fragment):
-        p.sms_refusal(number)
+        phone_numbers.sms_refusal(number)
 
 
 def test_strict_e164() -> None:
-    assert p.require_e164("+14255550100", "source") == "+14255550100"
+    assert phone_numbers.require_e164("+14255550100", "source") == "+14255550100"
     with pytest.raises(BadRequest, match="source must be a phone number in E.164 format"):
-        p.require_e164("+1 425 555 0100", "source")
+        phone_numbers.require_e164("+1 425 555 0100", "source")
     with pytest.raises(BadRequest, match="must be a phone number in E.164 format"):
-        p.require_e164(None, "target")
+        phone_numbers.require_e164(None, "target")
     with pytest.raises(BadRequest, match="not a valid E.164 phone number"):
-        p.require_e164("+999123456", "target")
+        phone_numbers.require_e164("+999123456", "target")
     with pytest.raises(BadRequest, match="not a possible phone number"):
-        p.require_e164("+1425", "target")
+        phone_numbers.require_e164("+1425", "target")

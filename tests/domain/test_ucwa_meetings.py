@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from callboard.domain import ucwa_meetings as m
+from callboard.domain import ucwa_meetings
 from callboard.domain.directory import User
 from callboard.domain.meetings import OnlineMeeting
 
@@ -28,7 +28,7 @@ def graph_meeting(**resource: Any) -> OnlineMeeting:
 
 def test_a_graph_meeting_reads_as_ucwa_defaults() -> None:
     meeting = graph_meeting()
-    props = m.properties(meeting, ALICE)
+    props = ucwa_meetings.properties(meeting, ALICE)
     assert props["subject"] == "Stand-up"
     assert props["conferenceId"] == "1234567890"
     assert props["joinUrl"] == "https://teams.example/join"
@@ -39,7 +39,7 @@ def test_a_graph_meeting_reads_as_ucwa_defaults() -> None:
     assert props["entryExitAnnouncement"] == "Disabled"
     assert props["lobbyBypassForPhoneUsers"] == "Disabled"
     assert props["description"] == ""
-    assert props["expirationTime"] == m.Date(1000.0 + m.DEFAULT_LIFETIME)
+    assert props["expirationTime"] == ucwa_meetings.Date(1000.0 + ucwa_meetings.DEFAULT_LIFETIME)
     om_id = props["onlineMeetingId"]
     assert len(om_id) == 8
     assert props["onlineMeetingUri"] == (
@@ -47,21 +47,24 @@ def test_a_graph_meeting_reads_as_ucwa_defaults() -> None:
     )
     assert props["legacyOnlineMeetingUri"].startswith(f"conf:{props['onlineMeetingUri']}?")
     # Derived from the id, so stable across reads, and the PUT property with it.
-    again = m.properties(graph_meeting(), ALICE)
+    again = ucwa_meetings.properties(graph_meeting(), ALICE)
     assert again["onlineMeetingId"] == om_id
-    assert props[m.put_property(meeting)] == m.PUT_VALUE
-    assert m.put_property(meeting) == m.put_property(graph_meeting())
+    assert props[ucwa_meetings.put_property(meeting)] == ucwa_meetings.PUT_VALUE
+    assert ucwa_meetings.put_property(meeting) == ucwa_meetings.put_property(graph_meeting())
 
 
 def test_a_ucwa_meeting_has_its_own_random_ids() -> None:
     meeting = graph_meeting()
-    derived = m.online_meeting_id(meeting), m.put_property(meeting)
-    m.start_ucwa_meeting(meeting, "seed-1")
-    assert (m.online_meeting_id(meeting), m.put_property(meeting)) != derived
-    assert m.extensions(meeting) == []
+    derived = ucwa_meetings.online_meeting_id(meeting), ucwa_meetings.put_property(meeting)
+    ucwa_meetings.start_ucwa_meeting(meeting, "seed-1")
+    assert (
+        ucwa_meetings.online_meeting_id(meeting),
+        ucwa_meetings.put_property(meeting),
+    ) != derived
+    assert ucwa_meetings.extensions(meeting) == []
     other = graph_meeting()
-    m.start_ucwa_meeting(other, "seed-2")
-    assert m.online_meeting_id(other) != m.online_meeting_id(meeting)
+    ucwa_meetings.start_ucwa_meeting(other, "seed-2")
+    assert ucwa_meetings.online_meeting_id(other) != ucwa_meetings.online_meeting_id(meeting)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +81,7 @@ def test_a_ucwa_meeting_has_its_own_random_ids() -> None:
 )
 def test_access_level_from_the_lobby_scope(scope: str, access: str) -> None:
     meeting = graph_meeting(lobbyBypassSettings={"scope": scope})
-    assert m.properties(meeting, ALICE)["accessLevel"] == access
+    assert ucwa_meetings.properties(meeting, ALICE)["accessLevel"] == access
 
 
 @pytest.mark.parametrize(
@@ -93,16 +96,16 @@ def test_access_level_from_the_lobby_scope(scope: str, access: str) -> None:
 )
 def test_access_level_round_trip(access: str, scope: str) -> None:
     meeting = graph_meeting()
-    m.replace(meeting, m.MeetingProperties(access_level=access), 5000.0, [])
+    ucwa_meetings.replace(meeting, ucwa_meetings.MeetingProperties(access_level=access), 5000.0, [])
     assert meeting.resource["lobbyBypassSettings"]["scope"] == scope
-    assert m.properties(meeting, ALICE)["accessLevel"] == access
+    assert ucwa_meetings.properties(meeting, ALICE)["accessLevel"] == access
 
 
 def test_none_reads_back_only_while_the_scope_is_unchanged() -> None:
     meeting = graph_meeting()
-    m.replace(meeting, m.MeetingProperties(access_level="None"), 5000.0, [])
+    ucwa_meetings.replace(meeting, ucwa_meetings.MeetingProperties(access_level="None"), 5000.0, [])
     meeting.resource["lobbyBypassSettings"]["scope"] = "everyone"  # a Graph PATCH
-    assert m.properties(meeting, ALICE)["accessLevel"] == "Everyone"
+    assert ucwa_meetings.properties(meeting, ALICE)["accessLevel"] == "Everyone"
 
 
 def test_leaders_and_attendees_from_graph_roles() -> None:
@@ -115,7 +118,7 @@ def test_leaders_and_attendees_from_graph_roles() -> None:
         {"identity": {"phone": {"id": "+14255550100"}}},  # no upn: not shown
     ]
     meeting = graph_meeting(participants={"attendees": attendees})
-    props = m.properties(meeting, ALICE)
+    props = ucwa_meetings.properties(meeting, ALICE)
     assert props["attendees"] == ["sip:bob@callboard.dev", "sip:frank@callboard.dev"]
     assert props["leaders"] == [
         "sip:carol@callboard.dev",
@@ -125,7 +128,7 @@ def test_leaders_and_attendees_from_graph_roles() -> None:
 
 
 def test_roster_entries_list_each_person_once_and_never_the_organizer() -> None:
-    entries = m.roster_entries(ALICE, leaders=[CAROL, ALICE], attendees=[BOB, CAROL])
+    entries = ucwa_meetings.roster_entries(ALICE, leaders=[CAROL, ALICE], attendees=[BOB, CAROL])
     assert entries == [
         {"upn": "carol@callboard.dev", "role": "presenter"},
         {"upn": "bob@callboard.dev", "role": "attendee"},
@@ -137,7 +140,7 @@ def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
         startDateTime="2026-12-01T10:00:00Z",
         lobbyBypassSettings={"scope": "organization", "isDialInBypassEnabled": False},
     )
-    props = m.MeetingProperties(
+    props = ucwa_meetings.MeetingProperties(
         access_level="Everyone",
         automatic_leader_assignment="SameEnterprise",
         entry_exit_announcement="Enabled",
@@ -147,7 +150,7 @@ def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
         description="Quarterly",
     )
     resolved = [{"upn": "bob@callboard.dev", "role": "attendee"}]
-    m.replace(meeting, props, 1_800_000_000.0, resolved)
+    ucwa_meetings.replace(meeting, props, 1_800_000_000.0, resolved)
     resource = meeting.resource
     assert resource["subject"] == "Review"
     assert resource["expiryDateTime"] == "2027-01-15T08:00:00.000Z"
@@ -156,11 +159,11 @@ def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
     assert resource["participants"]["attendees"] == resolved
     assert resource["participants"]["organizer"] == {"upn": "alice@callboard.dev"}
     assert resource["startDateTime"] == "2026-12-01T10:00:00Z"  # not UCWA's
-    read = m.properties(meeting, ALICE)
+    read = ucwa_meetings.properties(meeting, ALICE)
     assert read["description"] == "Quarterly"
     assert read["automaticLeaderAssignment"] == "SameEnterprise"
     assert read["phoneUserAdmission"] == "Enabled"
-    assert read["expirationTime"] == m.Date(1_800_000_000.0)
+    assert read["expirationTime"] == ucwa_meetings.Date(1_800_000_000.0)
     # UCWA-only properties stay out of the Graph resource.
     assert "ucwa" not in resource
     assert "description" not in resource
@@ -169,24 +172,26 @@ def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
 
 def test_etag_follows_properties_not_extensions() -> None:
     meeting = graph_meeting()
-    tag = m.etag(meeting, ALICE)
-    assert m.etag(meeting, ALICE) == tag
-    m.extensions(meeting).append({"id": "1", "type": "Undefined"})
-    assert m.etag(meeting, ALICE) == tag
+    tag = ucwa_meetings.etag(meeting, ALICE)
+    assert ucwa_meetings.etag(meeting, ALICE) == tag
+    ucwa_meetings.extensions(meeting).append({"id": "1", "type": "Undefined"})
+    assert ucwa_meetings.etag(meeting, ALICE) == tag
     meeting.resource["subject"] = "changed through Graph"
-    assert m.etag(meeting, ALICE) != tag
+    assert ucwa_meetings.etag(meeting, ALICE) != tag
 
 
 def test_assigned_flag() -> None:
     meeting = graph_meeting()
-    assert not m.is_assigned(meeting)
-    m.mark_assigned(meeting)
-    assert m.is_assigned(meeting)
+    assert not ucwa_meetings.is_assigned(meeting)
+    ucwa_meetings.mark_assigned(meeting)
+    assert ucwa_meetings.is_assigned(meeting)
 
 
 def test_resource_etag_is_a_content_digest() -> None:
-    assert m.resource_etag({"a": 1, "b": 2}) == m.resource_etag({"b": 2, "a": 1})
-    assert m.resource_etag({"a": 1}) != m.resource_etag({"a": 2})
+    assert ucwa_meetings.resource_etag({"a": 1, "b": 2}) == ucwa_meetings.resource_etag(
+        {"b": 2, "a": 1}
+    )
+    assert ucwa_meetings.resource_etag({"a": 1}) != ucwa_meetings.resource_etag({"a": 2})
 
 
 @pytest.mark.parametrize(
@@ -202,23 +207,23 @@ def test_resource_etag_is_a_content_digest() -> None:
     ],
 )
 def test_sip_upn(uri: str, upn: str | None) -> None:
-    assert m.sip_upn(uri) == upn
+    assert ucwa_meetings.sip_upn(uri) == upn
 
 
 def test_parse_date() -> None:
-    assert m.parse_date("/Date(1700000000000)/") == 1_700_000_000.0
-    assert m.parse_date("\\/Date(-1000)\\/") == -1.0
-    assert m.parse_date("2023-11-14T22:13:20+00:00") == 1_700_000_000.0
-    assert m.parse_date("2023-11-14T22:13:20Z") == 1_700_000_000.0
+    assert ucwa_meetings.parse_date("/Date(1700000000000)/") == 1_700_000_000.0
+    assert ucwa_meetings.parse_date("\\/Date(-1000)\\/") == -1.0
+    assert ucwa_meetings.parse_date("2023-11-14T22:13:20+00:00") == 1_700_000_000.0
+    assert ucwa_meetings.parse_date("2023-11-14T22:13:20Z") == 1_700_000_000.0
     with pytest.raises(ValueError, match="not a date-time"):
-        m.parse_date("tomorrow")
+        ucwa_meetings.parse_date("tomorrow")
     with pytest.raises(ValueError, match="time zone offset"):
-        m.parse_date("2023-11-14T22:13:20")
+        ucwa_meetings.parse_date("2023-11-14T22:13:20")
 
 
 def test_expiration_window() -> None:
     now = 1_700_000_000.0
-    assert m.expiration_allowed(now - m.YEAR, now)
-    assert m.expiration_allowed(now + 10 * m.YEAR, now)
-    assert not m.expiration_allowed(now - m.YEAR - 1, now)
-    assert not m.expiration_allowed(now + 10 * m.YEAR + 1, now)
+    assert ucwa_meetings.expiration_allowed(now - ucwa_meetings.YEAR, now)
+    assert ucwa_meetings.expiration_allowed(now + 10 * ucwa_meetings.YEAR, now)
+    assert not ucwa_meetings.expiration_allowed(now - ucwa_meetings.YEAR - 1, now)
+    assert not ucwa_meetings.expiration_allowed(now + 10 * ucwa_meetings.YEAR + 1, now)

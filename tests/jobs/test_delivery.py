@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from callboard.clock import FrozenClock
 from callboard.config import Settings
 from callboard.jobs.webhooks import NotificationSigner, Reply, deliver
-from callboard.store.repositories import JobRepository, NewJob
+from callboard.store.jobs import JobRepository, NewJob
 from tests.support import Receiver, seed
 
 URL = "/v1.0/communications/calls"

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from callboard.jobs.runner import Runner
 from callboard.services.runtime import Runtime
-from callboard.store.repositories import NewJob
+from callboard.store.jobs import NewJob
 from tests.support import Receiver, seed
 
 URL = "/v1.0/communications/calls"

@@ -65,18 +65,32 @@ class CallState(StrEnum):
     TERMINATED = "terminated"
 
 
-S = CallState
 TRANSITIONS: dict[CallState, frozenset[CallState]] = {
-    S.INCOMING: frozenset({S.ESTABLISHING, S.TERMINATED}),
-    S.ESTABLISHING: frozenset({S.RINGING, S.ESTABLISHED, S.TERMINATING, S.TERMINATED}),
-    S.RINGING: frozenset({S.ESTABLISHED, S.TERMINATING, S.TERMINATED}),
-    S.ESTABLISHED: frozenset({S.HOLD, S.TRANSFERRING, S.TERMINATING, S.TERMINATED}),
-    S.HOLD: frozenset({S.ESTABLISHED, S.TERMINATING, S.TERMINATED}),
-    S.TRANSFERRING: frozenset({S.TRANSFER_ACCEPTED, S.ESTABLISHED, S.TERMINATING, S.TERMINATED}),
-    S.TRANSFER_ACCEPTED: frozenset({S.ESTABLISHED, S.TERMINATING, S.TERMINATED}),
-    S.REDIRECTING: frozenset({S.TERMINATED}),
-    S.TERMINATING: frozenset({S.TERMINATED}),
-    S.TERMINATED: frozenset(),
+    CallState.INCOMING: frozenset({CallState.ESTABLISHING, CallState.TERMINATED}),
+    CallState.ESTABLISHING: frozenset(
+        {CallState.RINGING, CallState.ESTABLISHED, CallState.TERMINATING, CallState.TERMINATED}
+    ),
+    CallState.RINGING: frozenset(
+        {CallState.ESTABLISHED, CallState.TERMINATING, CallState.TERMINATED}
+    ),
+    CallState.ESTABLISHED: frozenset(
+        {CallState.HOLD, CallState.TRANSFERRING, CallState.TERMINATING, CallState.TERMINATED}
+    ),
+    CallState.HOLD: frozenset({CallState.ESTABLISHED, CallState.TERMINATING, CallState.TERMINATED}),
+    CallState.TRANSFERRING: frozenset(
+        {
+            CallState.TRANSFER_ACCEPTED,
+            CallState.ESTABLISHED,
+            CallState.TERMINATING,
+            CallState.TERMINATED,
+        }
+    ),
+    CallState.TRANSFER_ACCEPTED: frozenset(
+        {CallState.ESTABLISHED, CallState.TERMINATING, CallState.TERMINATED}
+    ),
+    CallState.REDIRECTING: frozenset({CallState.TERMINATED}),
+    CallState.TERMINATING: frozenset({CallState.TERMINATED}),
+    CallState.TERMINATED: frozenset(),
 }
 
 

@@ -4,7 +4,7 @@ more of them (all or nothing), and an invite operation finishes once its invitat
 
 from __future__ import annotations
 
-from callboard.domain import results as r
+from callboard.domain import results
 from callboard.domain.call_core import CallCore, CallKind, CallState
 from callboard.domain.events import InvitationsSettled
 from callboard.domain.invitations import (
@@ -59,7 +59,7 @@ class InvitationRules(CallCore):
             someone_left = any(
                 inv.status is InvitationStatus.LEFT for inv in self.invitations.values()
             )
-            self._terminate(r.ALL_OTHERS_LEFT if someone_left else r.NO_ONE_JOINED)
+            self._terminate(results.ALL_OTHERS_LEFT if someone_left else results.NO_ONE_JOINED)
 
     def remote_hung_up(self, key: str) -> None:
         invitation = self.invitations.get(key)
@@ -67,12 +67,12 @@ class InvitationRules(CallCore):
             return
         invitation.status = InvitationStatus.LEFT
         if self.kind is CallKind.PEER_TO_PEER:
-            self._terminate(r.REMOTE_HUNG_UP)
+            self._terminate(results.REMOTE_HUNG_UP)
             return
         self.participants = [p for p in self.participants if p.id != invitation.participant_id]
         self._roster_event()
         if self._nobody_else_can_join():
-            self._terminate(r.ALL_OTHERS_LEFT)
+            self._terminate(results.ALL_OTHERS_LEFT)
 
     def _nobody_else_can_join(self) -> bool:
         """True when no invitee is ringing or present: the bot would be alone. A meeting goes
@@ -143,7 +143,7 @@ class InvitationRules(CallCore):
         for key, invitation in self.invitations.items():
             if invitation.is_ringing and invitation.operation_id:
                 invitation.status = InvitationStatus.FAILED
-                invitation.result_info = r.CALL_ENDED_FIRST
+                invitation.result_info = results.CALL_ENDED_FIRST
                 self._settle_invitation(key)
 
     def remove_participant(self, participant_id: str) -> None:
@@ -158,7 +158,7 @@ class InvitationRules(CallCore):
             if invitation.participant_id != participant_id:
                 continue
             if invitation.is_ringing:
-                self.target_failed(key, r.INVITE_CANCELLED)
+                self.target_failed(key, results.INVITE_CANCELLED)
                 return
             if invitation.status is InvitationStatus.JOINED:
                 self.remote_hung_up(key)
@@ -181,4 +181,4 @@ class InvitationRules(CallCore):
     def replaced(self) -> None:
         """Its other party was moved into another call (invite with replacesCallId)."""
         if self.state is CallState.ESTABLISHED:
-            self._terminate(r.REPLACED)
+            self._terminate(results.REPLACED)

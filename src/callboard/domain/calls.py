@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from callboard.domain import results as r
+from callboard.domain import results
 from callboard.domain.call_core import (
     CALL_TYPE,
     GRAPH_PROPERTIES,
@@ -132,7 +132,7 @@ class Call(InvitationRules, MeetingCallRules):
         self._transition(CallState.TERMINATING)
         self._state_event("updated")
         # Graph's terminating notification has no resultInfo; the terminated one has it.
-        self.result_info = r.ENDED_BY_APP
+        self.result_info = results.ENDED_BY_APP
 
     def finish_termination(self) -> None:
         if self.state is CallState.TERMINATING:
@@ -163,7 +163,9 @@ class Call(InvitationRules, MeetingCallRules):
         self._require(CallState.INCOMING, action="reject")
         if callback_uri:
             self.resource["callbackUri"] = callback_uri
-        end = {"busy": r.REJECTED_BUSY, "forbidden": r.REJECTED_FORBIDDEN}.get(reason, r.REJECTED)
+        end = {"busy": results.REJECTED_BUSY, "forbidden": results.REJECTED_FORBIDDEN}.get(
+            reason, results.REJECTED
+        )
         self._terminate(end)
 
     def redirect(self, *, targets: list[dict[str, Any]], callback_uri: str | None) -> None:
@@ -171,16 +173,16 @@ class Call(InvitationRules, MeetingCallRules):
         if callback_uri:
             self.resource["callbackUri"] = callback_uri
         self.redirect_targets = targets
-        self._terminate(r.REDIRECTED)
+        self._terminate(results.REDIRECTED)
 
     def incoming_timed_out(self) -> None:
         if self.state is CallState.INCOMING:
-            self._terminate(r.INCOMING_NOT_ANSWERED)
+            self._terminate(results.INCOMING_NOT_ANSWERED)
 
     def caller_hung_up(self) -> None:
         """The simulated caller of an answered incoming call leaves."""
         if self.state in (CallState.ESTABLISHING, CallState.ESTABLISHED):
-            self._terminate(r.REMOTE_HUNG_UP)
+            self._terminate(results.REMOTE_HUNG_UP)
 
     def set_muted(self, participant_id: str, muted: bool) -> None:
         participant = self.participant(participant_id)
@@ -211,7 +213,7 @@ class Call(InvitationRules, MeetingCallRules):
         the media queue moves on."""
         self.media_queue.done(operation.id)
         if self.is_over:
-            operation.fail(r.CALL_ENDED_FIRST)
+            operation.fail(results.CALL_ENDED_FIRST)
         else:
             operation.complete()
         self.finish_operation(operation)
@@ -222,5 +224,5 @@ class Call(InvitationRules, MeetingCallRules):
         self.media_queue.clear()
         for operation in queued:
             if operation.is_running:
-                operation.fail(r.MEDIA_CANCELLED)
+                operation.fail(results.MEDIA_CANCELLED)
                 self.finish_operation(operation)

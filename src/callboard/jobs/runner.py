@@ -23,7 +23,7 @@ from callboard.services import appointments, simulation
 from callboard.services import clock as clock_service
 from callboard.services.notifications import WEBHOOK_DELIVER
 from callboard.services.runtime import Runtime
-from callboard.store.repositories import ClaimedJob
+from callboard.store.jobs import ClaimedJob
 
 log = logging.getLogger("callboard.jobs")
 

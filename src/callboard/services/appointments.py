@@ -9,7 +9,7 @@ services/meeting_lifecycle.py.
 
 from __future__ import annotations
 
-from callboard.domain import appointments as d
+from callboard.domain import appointments
 from callboard.domain.appointments import Attendee, MessageType, SmsMessage, SmsStatus
 from callboard.domain.directory import User
 from callboard.domain.meetings import OnlineMeeting
@@ -72,13 +72,13 @@ def send_virtual_appointment_sms(
 ) -> list[SmsMessage]:
     """``POST …/sendVirtualAppointmentSms`` → 202 once every message and its job are stored."""
     _check(attendees)
-    lang = d.language(accept_language)
+    lang = appointments.language(accept_language)
     needs = SEND_BETA if api_version == "beta" else SEND
     with rt.uow() as uow:
         user = meeting_access.resolve_owner(rt, uow, principal, user_ref, needs)
         meeting = _meeting(uow, user, meeting_id)
         messages = [
-            d.new_message(rt.ids.new(), meeting, kind, attendee, lang, uow.now)
+            appointments.new_message(rt.ids.new(), meeting, kind, attendee, lang, uow.now)
             for attendee in attendees
         ]
         uow.sms.add_all(messages)
@@ -102,14 +102,16 @@ def send_virtual_appointment_reminder_sms(
     """``POST …/sendVirtualAppointmentReminderSms`` → 202: one timer per attendee at the
     meeting's start minus the interval (at once when that moment has passed)."""
     _check(attendees)
-    lang = d.language(accept_language)
+    lang = appointments.language(accept_language)
     with rt.uow() as uow:
         user = meeting_access.resolve_owner(rt, uow, principal, user_ref, SEND)
         meeting = _meeting(uow, user, meeting_id)
         if meeting.start.timestamp() <= uow.now:
             raise BadRequest("The meeting has already started: there is nothing to remind of.")
         messages = [
-            d.new_reminder(rt.ids.new(), meeting, attendee, lang, uow.now, remind_before_minutes)
+            appointments.new_reminder(
+                rt.ids.new(), meeting, attendee, lang, uow.now, remind_before_minutes
+            )
             for attendee in attendees
         ]
         uow.sms.add_all(messages)

@@ -15,7 +15,7 @@ from callboard.domain.events import (
     OperationFinished,
     RosterChanged,
 )
-from callboard.store.repositories import NewJob
+from callboard.store.jobs import NewJob
 
 WEBHOOK_DELIVER = "webhook.deliver"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from callboard.domain import results as r
+from callboard.domain import results
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.directory import Response
 from callboard.domain.events import InvitationsSettled, OperationFinished
@@ -18,7 +18,7 @@ from callboard.domain.participants import Participant
 from callboard.services import meeting_rosters
 from callboard.services.directory import behaviour_for
 from callboard.services.runtime import Runtime
-from callboard.store.repositories import NewJob
+from callboard.store.jobs import NewJob
 from callboard.store.uow import UnitOfWork
 
 CALL_PROGRESS = "call.progress"
@@ -73,15 +73,15 @@ def _ring(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> None:
     kind, _, identity_id = key.partition(":")
     directory = rt.directory(uow)
     if kind == "user" and directory.user(call.tenant_id, identity_id) is None:
-        call.target_failed(key, r.UNREACHABLE)
+        call.target_failed(key, results.UNREACHABLE)
         return
     behaviour = behaviour_for(uow, directory, call.tenant_id, key)
     # A busy or unreachable callee answers the invitation without ringing.
     if behaviour.response is Response.BUSY:
-        call.target_failed(key, r.BUSY)
+        call.target_failed(key, results.BUSY)
         return
     if behaviour.response is Response.UNREACHABLE:
-        call.target_failed(key, r.UNREACHABLE)
+        call.target_failed(key, results.UNREACHABLE)
         return
     if call.kind is CallKind.PEER_TO_PEER:
         call.ring()
@@ -163,9 +163,9 @@ def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: dict[str, Any]) ->
         case "answer":
             _answer(rt, uow, call, key)
         case "decline":
-            call.target_failed(key, r.DECLINED)
+            call.target_failed(key, results.DECLINED)
         case "timeout":
-            call.target_failed(key, r.NOT_ANSWERED)
+            call.target_failed(key, results.NOT_ANSWERED)
         case "hangUp":
             left = invitation.participant_id if invitation else None
             call.remote_hung_up(key)
@@ -206,14 +206,14 @@ def _move_participant(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> Non
         # Between meetings: the participant leaves the source meeting and joins this one.
         moved = (invitation.target or {}).get("participantId") or ""
         if replaced is None or not meeting_rosters.take_from_meeting(uow, replaced, moved):
-            call.target_failed(key, r.MOVE_FAILED)
+            call.target_failed(key, results.MOVE_FAILED)
             return
         participant = _target_participant(rt, call, key, index)
         call.target_answered(key, participant, bot_participant(call))
         _mirror_into_meeting(uow, call, key, participant)
         return
     if replaced is None or replaced.peer_key() != key:
-        call.target_failed(key, r.MOVE_FAILED)
+        call.target_failed(key, results.MOVE_FAILED)
         return
     call.target_answered(key, _target_participant(rt, call, key, index), bot_participant(call))
     replaced.replaced()

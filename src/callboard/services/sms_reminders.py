@@ -6,7 +6,7 @@ Called only through services/meeting_lifecycle.py, the one path every meeting ch
 
 from __future__ import annotations
 
-from callboard.domain import appointments as d
+from callboard.domain import appointments
 from callboard.domain.appointments import SmsStatus
 from callboard.domain.meetings import OnlineMeeting
 from callboard.services.runtime import Runtime
@@ -19,7 +19,7 @@ def follow_meeting(rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting) -> None
     A reminder whose new moment has passed goes out at once; one whose meeting now starts in
     the past is cancelled; one whose moment did not change is left alone."""
     for message in uow.sms.scheduled_reminders(meeting.id):
-        moved = d.follow_start(message, meeting, uow.now)
+        moved = appointments.follow_start(message, meeting, uow.now)
         if moved or message.status is SmsStatus.CANCELLED:
             uow.sms.save(message)
         if moved:

@@ -16,7 +16,7 @@ from callboard.domain.appointments import FINAL, SmsMessage, SmsStatus
 from callboard.gateways.sms import OutgoingSms, SendResult, SmsGateway
 from callboard.retry import backoff
 from callboard.services.runtime import Runtime
-from callboard.store.repositories import ClaimedJob, NewJob
+from callboard.store.jobs import ClaimedJob, NewJob
 
 log = logging.getLogger("callboard.sms")
 

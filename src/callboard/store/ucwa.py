@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from callboard.store import tables as t
+from callboard.store import tables
 
 
 class UcwaApplicationRepository:
@@ -17,7 +17,7 @@ class UcwaApplicationRepository:
         self, app_id: str, tenant_id: str, user_id: str, document: dict[str, Any], now: float
     ) -> None:
         self._conn.execute(
-            t.ucwa_applications.insert().values(
+            tables.ucwa_applications.insert().values(
                 id=app_id,
                 tenant_id=tenant_id,
                 user_id=user_id,
@@ -30,7 +30,7 @@ class UcwaApplicationRepository:
     def get(self, app_id: str) -> dict[str, Any] | None:
         row = (
             self._conn.execute(
-                select(t.ucwa_applications).where(t.ucwa_applications.c.id == app_id)
+                select(tables.ucwa_applications).where(tables.ucwa_applications.c.id == app_id)
             )
             .mappings()
             .first()
@@ -38,10 +38,10 @@ class UcwaApplicationRepository:
         return None if row is None else _doc(row)
 
     def find(self, tenant_id: str, user_id: str, endpoint_id: str) -> dict[str, Any] | None:
-        a = t.ucwa_applications.c
+        a = tables.ucwa_applications.c
         row = (
             self._conn.execute(
-                select(t.ucwa_applications).where(
+                select(tables.ucwa_applications).where(
                     a.tenant_id == tenant_id, a.user_id == user_id, a.endpoint_id == endpoint_id
                 )
             )

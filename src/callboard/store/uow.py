@@ -14,20 +14,13 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from callboard.domain.calls import Call
+from callboard.store.calls import CallRepository, OperationRepository
+from callboard.store.clock_state import ClockRepository
+from callboard.store.directory import BehaviourRepository, DirectoryRepository, KeyRepository
+from callboard.store.jobs import DeliveryRepository, JobRepository, NewJob
+from callboard.store.meetings import MeetingRepository
 from callboard.store.presences import PresenceRepository
-from callboard.store.repositories import (
-    BehaviourRepository,
-    CallRepository,
-    ClockRepository,
-    DeliveryRepository,
-    DirectoryRepository,
-    JobRepository,
-    KeyRepository,
-    MeetingRepository,
-    NewJob,
-    OperationRepository,
-    SmsRepository,
-)
+from callboard.store.sms import SmsRepository
 from callboard.store.subscriptions import SubscriptionRepository
 from callboard.store.ucwa import UcwaApplicationRepository
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from callboard.api.deps import PrincipalDep, RuntimeDep, api_version, graph_root
-from callboard.api.graph import schemas as s
+from callboard.api.graph import schemas
 from callboard.api.responses import json_response
 from callboard.domain import graph_json
 from callboard.domain.calls import Call, CallState
@@ -41,7 +41,7 @@ def operation_response(request: Request, call_id: str, operation: CommsOperation
 
 @router.post("", status_code=201, summary="create call")
 async def create_call(
-    request: Request, body: s.CallCreate, rt: RuntimeDep, principal: PrincipalDep
+    request: Request, body: schemas.CallCreate, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     call = calls.create_call(rt, principal, body.new_call(), api_version=api_version(request))
     location = f"{graph_root(request)}/communications/calls/{call.id}"
@@ -130,7 +130,7 @@ async def get_operation(
 
 @router.post("/{call_id}/answer", status_code=202, summary="answer")
 async def answer_call(
-    call_id: str, body: s.AnswerBody, rt: RuntimeDep, principal: PrincipalDep
+    call_id: str, body: schemas.AnswerBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     incoming.answer_call(
         rt,
@@ -147,7 +147,7 @@ async def answer_call(
 
 @router.post("/{call_id}/reject", status_code=202, summary="reject")
 async def reject_call(
-    call_id: str, body: s.RejectBody, rt: RuntimeDep, principal: PrincipalDep
+    call_id: str, body: schemas.RejectBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     incoming.reject_call(rt, principal, call_id, body.dump())
     return Response(status_code=202)
@@ -155,7 +155,7 @@ async def reject_call(
 
 @router.post("/{call_id}/redirect", status_code=202, summary="redirect")
 async def redirect_call(
-    call_id: str, body: s.RedirectBody, rt: RuntimeDep, principal: PrincipalDep
+    call_id: str, body: schemas.RedirectBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     incoming.redirect_call(rt, principal, call_id, body.dump())
     return Response(status_code=202)
@@ -169,7 +169,7 @@ async def keep_alive(call_id: str, rt: RuntimeDep, principal: PrincipalDep) -> R
 
 @router.post("/{call_id}/mute", summary="mute")
 async def mute(
-    request: Request, call_id: str, body: s.MuteBody, rt: RuntimeDep, principal: PrincipalDep
+    request: Request, call_id: str, body: schemas.MuteBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     operation = actions.mute_call(rt, principal, call_id, body.clientContext, muted=True)
     return operation_response(request, call_id, operation)
@@ -177,7 +177,7 @@ async def mute(
 
 @router.post("/{call_id}/unmute", summary="unmute")
 async def unmute(
-    request: Request, call_id: str, body: s.MuteBody, rt: RuntimeDep, principal: PrincipalDep
+    request: Request, call_id: str, body: schemas.MuteBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     operation = actions.mute_call(rt, principal, call_id, body.clientContext, muted=False)
     return operation_response(request, call_id, operation)
@@ -185,7 +185,11 @@ async def unmute(
 
 @router.post("/{call_id}/playPrompt", summary="playPrompt")
 async def play_prompt(
-    request: Request, call_id: str, body: s.PlayPromptBody, rt: RuntimeDep, principal: PrincipalDep
+    request: Request,
+    call_id: str,
+    body: schemas.PlayPromptBody,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
 ) -> Response:
     operation = actions.play_prompt(rt, principal, call_id, body.dump())
     return operation_response(request, call_id, operation)
@@ -195,7 +199,7 @@ async def play_prompt(
 async def subscribe_to_tone(
     request: Request,
     call_id: str,
-    body: s.ClientContextBody,
+    body: schemas.ClientContextBody,
     rt: RuntimeDep,
     principal: PrincipalDep,
 ) -> Response:
@@ -207,7 +211,7 @@ async def subscribe_to_tone(
 async def cancel_media_processing(
     request: Request,
     call_id: str,
-    body: s.ClientContextBody,
+    body: schemas.ClientContextBody,
     rt: RuntimeDep,
     principal: PrincipalDep,
 ) -> Response:
@@ -219,7 +223,7 @@ async def cancel_media_processing(
 async def send_dtmf_tones(
     request: Request,
     call_id: str,
-    body: s.SendDtmfTonesBody,
+    body: schemas.SendDtmfTonesBody,
     rt: RuntimeDep,
     principal: PrincipalDep,
 ) -> Response:
@@ -231,7 +235,7 @@ async def send_dtmf_tones(
 async def update_recording_status(
     request: Request,
     call_id: str,
-    body: s.UpdateRecordingStatusBody,
+    body: schemas.UpdateRecordingStatusBody,
     rt: RuntimeDep,
     principal: PrincipalDep,
 ) -> Response:
@@ -243,7 +247,7 @@ async def update_recording_status(
     "/{call_id}/changeScreenSharingRole", status_code=202, summary="changeScreenSharingRole"
 )
 async def change_screen_sharing_role(
-    call_id: str, body: s.ChangeScreenSharingRoleBody, rt: RuntimeDep, principal: PrincipalDep
+    call_id: str, body: schemas.ChangeScreenSharingRoleBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     actions.change_screen_sharing_role(rt, principal, call_id, body.role)
     return Response(status_code=202)

@@ -11,18 +11,18 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from callboard.api.deps import PrincipalDep, RuntimeDep
-from callboard.api.graph import schemas as s
+from callboard.api.graph import schemas
 from callboard.api.graph.calls import operation_response
 from callboard.services import participants
 
 router = APIRouter(prefix="/communications/calls", tags=["participants"])
 
 
-class InviteParticipantsBody(s.ClientContextBody):
+class InviteParticipantsBody(schemas.ClientContextBody):
     """``POST .../participants/invite``: at most 5 participants (checked by the service, with
     Graph's wording); clientContext at most 256 characters."""
 
-    participants: Annotated[list[s.InvitationParticipantInfo], Field(min_length=1)]
+    participants: Annotated[list[schemas.InvitationParticipantInfo], Field(min_length=1)]
 
 
 @router.post("/{call_id}/participants/invite", summary="invite participants")
@@ -52,7 +52,7 @@ async def mute_participant(
     request: Request,
     call_id: str,
     participant_id: str,
-    body: s.MuteBody,
+    body: schemas.MuteBody,
     rt: RuntimeDep,
     principal: PrincipalDep,
 ) -> Response:

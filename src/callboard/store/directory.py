@@ -1,0 +1,79 @@
+"""The directory, simulated-party behaviours and signing keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select
+
+from callboard.store import tables
+
+
+class DirectoryRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def entries(self) -> list[tuple[str, str, str, dict[str, Any]]]:
+        rows = self._conn.execute(
+            select(tables.directory_entries).order_by(tables.directory_entries.c.position)
+        ).all()
+        return [(r.kind, r.tenant_id, r.id, r.document) for r in rows]
+
+    def replace(self, entries: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+        self._conn.execute(tables.directory_entries.delete())
+        if entries:
+            self._conn.execute(
+                tables.directory_entries.insert(),
+                [
+                    {"kind": k, "tenant_id": tid, "id": i, "position": n, "document": d}
+                    for n, (k, tid, i, d) in enumerate(entries)
+                ],
+            )
+
+
+_GET_BEHAVIOUR = select(tables.behaviours.c.document).where(
+    tables.behaviours.c.identity_id == bindparam("identity_id")
+)
+
+
+class BehaviourRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, identity_id: str) -> dict[str, Any] | None:
+        row = self._conn.execute(_GET_BEHAVIOUR, {"identity_id": identity_id}).first()
+        return None if row is None else dict(row[0])
+
+    def put(self, identity_id: str, document: dict[str, Any]) -> None:
+        self.delete(identity_id)
+        self._conn.execute(
+            tables.behaviours.insert().values(identity_id=identity_id, document=document)
+        )
+
+    def delete(self, identity_id: str) -> bool:
+        result = self._conn.execute(
+            tables.behaviours.delete().where(tables.behaviours.c.identity_id == identity_id)
+        )
+        return result.rowcount > 0
+
+    def all(self) -> dict[str, dict[str, Any]]:
+        rows = self._conn.execute(select(tables.behaviours)).all()
+        return {r.identity_id: r.document for r in rows}
+
+
+class KeyRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def all(self) -> list[tuple[str, str]]:
+        rows = self._conn.execute(
+            select(tables.signing_keys.c.kid, tables.signing_keys.c.private_pem).order_by(
+                tables.signing_keys.c.created_at
+            )
+        ).all()
+        return [(r.kid, r.private_pem) for r in rows]
+
+    def add(self, kid: str, private_pem: str, now: float) -> None:
+        self._conn.execute(
+            tables.signing_keys.insert().values(kid=kid, private_pem=private_pem, created_at=now)
+        )

@@ -1,0 +1,200 @@
+"""The jobs table (outbox, timers) and the delivery attempts of notifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, union_all, update
+from sqlalchemy.orm import aliased
+
+from callboard.store import tables
+
+
+@dataclass(frozen=True)
+class NewJob:
+    kind: str
+    payload: dict[str, Any]
+    run_at: float
+    ordering_key: str | None = None
+    max_attempts: int = 1
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    run_at: float
+    attempts: int
+    max_attempts: int
+    ordering_key: str | None
+
+
+_INSERT_JOB = tables.jobs.insert()
+_FINISH_JOB = (
+    update(tables.jobs)
+    .where(tables.jobs.c.id == bindparam("job_id"))
+    .values(status="done", finished_at=bindparam("now"), locked_until=None)
+)
+
+
+class JobRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add_all(self, jobs: list[NewJob], now: float) -> None:
+        if not jobs:
+            return
+        self._conn.execute(
+            _INSERT_JOB,
+            [
+                {
+                    "kind": j.kind,
+                    "payload": j.payload,
+                    "run_at": j.run_at,
+                    "status": "pending",
+                    "attempts": 0,
+                    "max_attempts": j.max_attempts,
+                    "ordering_key": j.ordering_key,
+                    "created_at": now,
+                }
+                for j in jobs
+            ],
+        )
+
+    def claim_due(self, now: float, limit: int, lock_seconds: float) -> list[ClaimedJob]:
+        """Lock due jobs for this runner. A job with an ordering key waits until every
+        earlier job with that key is done or dead (FIFO per call)."""
+        j = tables.jobs
+        k = aliased(tables.jobs)
+        earlier_open = exists().where(
+            k.c.ordering_key == j.c.ordering_key,
+            k.c.id < j.c.id,
+            k.c.status.in_(("pending", "running")),
+        )
+        ready = or_(j.c.ordering_key.is_(None), ~earlier_open)
+        if self._conn.dialect.name == "postgresql":
+            due = (
+                select(j.c.id)
+                .where(
+                    or_(
+                        and_(j.c.status == "pending", j.c.run_at <= now),
+                        and_(j.c.status == "running", j.c.locked_until < now),
+                    ),
+                    ready,
+                )
+                .order_by(j.c.run_at, j.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        else:
+            # One OR over both states makes SQLite collect and sort every due job before
+            # the LIMIT: O(backlog) per batch (30-80 ms at 20,000 queued). Each state alone
+            # walks ix_jobs_status_run_at in order and stops after ``limit`` ready jobs; the
+            # first ``limit`` of the two tops together are the same jobs.
+            tops = [
+                select(j.c.id, j.c.run_at)
+                .where(state, ready)
+                .order_by(j.c.run_at, j.c.id)
+                .limit(limit)
+                .subquery()
+                for state in (
+                    and_(j.c.status == "pending", j.c.run_at <= now),
+                    and_(j.c.status == "running", j.c.locked_until < now),
+                )
+            ]
+            both = union_all(*(select(top) for top in tops)).subquery()
+            due = select(both.c.id).order_by(both.c.run_at, both.c.id).limit(limit)
+        rows = self._conn.execute(
+            update(j)
+            .where(j.c.id.in_(due.scalar_subquery()))
+            .values(status="running", locked_until=now + lock_seconds, attempts=j.c.attempts + 1)
+            .returning(
+                j.c.id,
+                j.c.kind,
+                j.c.payload,
+                j.c.run_at,
+                j.c.attempts,
+                j.c.max_attempts,
+                j.c.ordering_key,
+            )
+        ).all()
+        jobs = [
+            ClaimedJob(
+                r.id, r.kind, r.payload, r.run_at, r.attempts, r.max_attempts, r.ordering_key
+            )
+            for r in rows
+        ]
+        # RETURNING promises no order: run timers in the order they fell due.
+        return sorted(jobs, key=lambda job: (job.run_at, job.id))
+
+    def finish(self, job_ids: list[int], now: float) -> None:
+        if job_ids:
+            self._conn.execute(_FINISH_JOB, [{"job_id": i, "now": now} for i in job_ids])
+
+    def retry(self, job_id: int, run_at: float, error: str) -> None:
+        self._conn.execute(
+            update(tables.jobs)
+            .where(tables.jobs.c.id == job_id)
+            .values(status="pending", run_at=run_at, locked_until=None, last_error=error[:2000])
+        )
+
+    def dead(self, job_id: int, now: float, error: str) -> None:
+        self._conn.execute(
+            update(tables.jobs)
+            .where(tables.jobs.c.id == job_id)
+            .values(status="dead", finished_at=now, locked_until=None, last_error=error[:2000])
+        )
+
+    def next_run_at(self) -> float | None:
+        value = self._conn.execute(
+            select(func.min(tables.jobs.c.run_at)).where(tables.jobs.c.status == "pending")
+        ).scalar()
+        return None if value is None else float(value)
+
+    def list_page(
+        self, *, status: str | None, kind: str | None, skip: int, top: int
+    ) -> list[dict[str, Any]]:
+        query = select(tables.jobs).order_by(tables.jobs.c.id).offset(skip).limit(top)
+        if status:
+            query = query.where(tables.jobs.c.status == status)
+        if kind:
+            query = query.where(tables.jobs.c.kind == kind)
+        return [dict(r) for r in self._conn.execute(query).mappings()]
+
+    def fail_if_running(self, job_id: int, now: float, run_at: float | None, error: str) -> None:
+        """A failed attempt of a job the runner still holds: pending again at ``run_at``, or
+        dead when ``run_at`` is None. A job its handler already finished is left alone."""
+        values: dict[str, Any] = (
+            {"status": "dead", "finished_at": now}
+            if run_at is None
+            else {"status": "pending", "run_at": run_at}
+        )
+        self._conn.execute(
+            update(tables.jobs)
+            .where(tables.jobs.c.id == job_id, tables.jobs.c.status == "running")
+            .values(locked_until=None, last_error=error[:2000], **values)
+        )
+
+
+_INSERT_DELIVERY = tables.deliveries.insert()
+
+
+class DeliveryRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add_all(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self._conn.execute(_INSERT_DELIVERY, rows)
+
+    def list_page(
+        self, *, call_id: str | None, outcome: str | None, skip: int, top: int
+    ) -> list[dict[str, Any]]:
+        query = select(tables.deliveries).order_by(tables.deliveries.c.id).offset(skip).limit(top)
+        if call_id:
+            query = query.where(tables.deliveries.c.call_id == call_id)
+        if outcome:
+            query = query.where(tables.deliveries.c.outcome == outcome)
+        return [dict(r) for r in self._conn.execute(query).mappings()]

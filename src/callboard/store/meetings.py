@@ -1,0 +1,124 @@
+"""Online meetings: key columns plus the Graph document, mapped explicitly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from callboard.domain.meetings import OnlineMeeting
+from callboard.errors import Conflict
+from callboard.store import tables
+
+
+class MeetingRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, meeting: OnlineMeeting) -> None:
+        meeting.version = 1
+        self._conn.execute(tables.online_meetings.insert().values(**_meeting_row(meeting)))
+
+    def save(self, meeting: OnlineMeeting, now: float) -> None:
+        """Optimistic write: a concurrent writer makes this a Conflict."""
+        meeting.modified_at = now
+        values = _meeting_row(meeting)
+        values["version"] = meeting.version + 1
+        result = self._conn.execute(
+            update(tables.online_meetings)
+            .where(
+                tables.online_meetings.c.id == meeting.id,
+                tables.online_meetings.c.version == meeting.version,
+            )
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"The meeting {meeting.id} was modified concurrently.")
+        meeting.version += 1
+
+    def delete(self, meeting_id: str) -> None:
+        self._conn.execute(
+            tables.online_meetings.delete().where(tables.online_meetings.c.id == meeting_id)
+        )
+
+    def get(self, meeting_id: str) -> OnlineMeeting | None:
+        return self._one(tables.online_meetings.c.id == meeting_id)
+
+    def find_by_join_meeting_id(self, join_meeting_id: str) -> OnlineMeeting | None:
+        return self._one(tables.online_meetings.c.join_meeting_id == join_meeting_id)
+
+    def find_by_thread(self, tenant_id: str, thread_id: str) -> OnlineMeeting | None:
+        return self._one(
+            tables.online_meetings.c.tenant_id == tenant_id,
+            tables.online_meetings.c.thread_id == thread_id,
+        )
+
+    def find_by_external_id(
+        self, tenant_id: str, organizer_id: str, external_id: str
+    ) -> OnlineMeeting | None:
+        return self._one(
+            tables.online_meetings.c.tenant_id == tenant_id,
+            tables.online_meetings.c.organizer_id == organizer_id,
+            tables.online_meetings.c.external_id == external_id,
+        )
+
+    def find(
+        self,
+        tenant_id: str,
+        *,
+        join_web_url: str | None = None,
+        join_meeting_id: str | None = None,
+        video_teleconference_id: str | None = None,
+    ) -> list[OnlineMeeting]:
+        m = tables.online_meetings.c
+        query = (
+            select(tables.online_meetings).where(m.tenant_id == tenant_id).order_by(m.created_at)
+        )
+        if join_web_url is not None:
+            query = query.where(m.join_web_url == join_web_url)
+        if join_meeting_id is not None:
+            query = query.where(m.join_meeting_id == join_meeting_id)
+        if video_teleconference_id is not None:
+            query = query.where(m.video_teleconference_id == video_teleconference_id)
+        return [_meeting_from_row(r) for r in self._conn.execute(query).mappings()]
+
+    def _one(self, *conditions: Any) -> OnlineMeeting | None:
+        row = (
+            self._conn.execute(select(tables.online_meetings).where(*conditions)).mappings().first()
+        )
+        return None if row is None else _meeting_from_row(row)
+
+
+def _meeting_row(meeting: OnlineMeeting) -> dict[str, Any]:
+    resource = meeting.resource
+    return {
+        "id": meeting.id,
+        "tenant_id": meeting.tenant_id,
+        "organizer_id": meeting.organizer_id,
+        "join_meeting_id": meeting.join_meeting_id,
+        "thread_id": meeting.thread_id,
+        "join_web_url": resource["joinWebUrl"],
+        "external_id": resource.get("externalId"),
+        "video_teleconference_id": resource.get("videoTeleconferenceId"),
+        "created_at": meeting.created_at,
+        "modified_at": meeting.modified_at,
+        "version": meeting.version,
+        "document": {"resource": resource, "live": meeting.live},
+    }
+
+
+def _meeting_from_row(row: Any) -> OnlineMeeting:
+    doc = row["document"]
+    return OnlineMeeting(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        organizer_id=row["organizer_id"],
+        resource=doc["resource"],
+        live=doc["live"],
+        created_at=row["created_at"],
+        modified_at=row["modified_at"],
+        version=row["version"],
+    )
+
+
+# -- virtual-appointment SMS ------------------------------------------------------------
