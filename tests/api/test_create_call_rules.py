@@ -112,7 +112,7 @@ def test_invalid_json_is_a_400(app_client: TestClient, auth: Callable[..., dict[
 def test_odata_type_is_optional_and_position_free(
     app_client: TestClient, auth: Callable[..., dict[str, str]]
 ) -> None:
-    """The SDK omits base-type annotations and puts others last (CLIENT-WIRE.md)."""
+    """The SDKs omit base-type annotations and put the others last."""
     body = {
         "callbackUri": "https://bot.contoso.com/callback",
         "targets": [

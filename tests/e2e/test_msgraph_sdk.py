@@ -1,4 +1,4 @@
-"""The official msgraph-sdk against a live server, set up exactly as CLIENT-WIRE.md shows:
+"""The official msgraph-sdk against a live server, set up as a bot would point it at Callboard:
 a static token provider, ``adapter.base_url = http://127.0.0.1:PORT/v1.0``."""
 
 from __future__ import annotations

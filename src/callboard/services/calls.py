@@ -162,7 +162,7 @@ TARGET_DEFAULTS = {"endpointType": None, "region": None, "replacesCallId": None,
 
 
 def _padded(value: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
-    """Graph renders unset properties of these types as nulls (seed 003 responses)."""
+    """Graph renders unset properties of these types as nulls (*Create call* responses)."""
     return {**value, **{k: v for k, v in defaults.items() if k not in value}}
 
 

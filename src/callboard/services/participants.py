@@ -33,7 +33,7 @@ from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import Principal
 
-# Graph: "Inviting up to 5 participants is supported" (seed 002, example 2).
+# Graph: "Inviting up to 5 participants is supported" (*participant: invite*, example 2).
 MAX_INVITEES = 5
 # How often a request is re-run after losing an optimistic-concurrency race. Each run has a
 # winner, so this many simultaneous writers on one call all get through.
@@ -154,7 +154,7 @@ def _as_invited(invitee: Invitee) -> dict[str, Any]:
     """The invitationParticipantInfo as sent, with Graph's nulls and the participant id the
     invitee has in the roster (so that DELETE .../participants/{id} can cancel it)."""
     shown = dict(invitee.target)
-    shown.setdefault("id", None)  # as in seed 002's responses
+    shown.setdefault("id", None)  # as in the *participant: invite* page's responses
     shown.setdefault("endpointType", None)
     shown.setdefault("replacesCallId", None)
     shown.setdefault("participantId", invitee.participant_id)
@@ -166,8 +166,9 @@ def _replaced_call(
 ) -> Call | None:
     """The peer-to-peer call the first participant's replacesCallId names, checked.
 
-    A replacesCallId that names no call of this application is ignored (seed 002's
-    examples 1 and 2 send one in plain invites); only the first participant's counts."""
+    A replacesCallId that names no call of this application is ignored (examples 1 and 2
+    of the *participant: invite* page send one in plain invites); only the first
+    participant's counts."""
     first, *others = participants
     for index, participant in enumerate(others, start=1):
         if _own_call(uow, principal, participant.get("replacesCallId")) is not None:

@@ -15,7 +15,7 @@ from callboard.store import tables
 
 # Hot statements are built once. Building one per call (``.values(...)`` or ``== value``)
 # makes SQLAlchemy derive a cache key from every bound value each time: that cost more than
-# executing the statement (bench/README.md, proposals in the benchmark report).
+# executing the statement (bench/README.md).
 _INSERT_CALL = tables.calls.insert()
 _GET_CALL = select(tables.calls).where(tables.calls.c.id == bindparam("call_id"))
 _GET_CALL_FOR_UPDATE = _GET_CALL.with_for_update()

@@ -2,7 +2,8 @@
 
 Graph's communications types are open types, so unknown properties are kept and
 echoed back. ``@odata.type`` is optional and may stand anywhere; where it is missing
-the type is inferred from the properties, as the SDKs expect (CLIENT-WIRE.md).
+the type is inferred from the properties, as the official SDKs (which omit base-type
+annotations) expect.
 """
 
 from __future__ import annotations
