@@ -8,6 +8,7 @@ GraphError
  ├── BadRequest               400 invalidRequest
  │    └── InvalidStateTransition   400 invalidRequest (a call action in the wrong state)
  ├── Unauthenticated          401 InvalidAuthenticationToken
+ ├── InvalidClient            401 invalid_client (the token endpoint renders it as OAuth does)
  ├── AccessDenied             403 accessDenied
  ├── ItemNotFound             404 itemNotFound
  ├── UnknownRoute             404 UnknownError
@@ -25,6 +26,7 @@ __all__ = [
     "BadRequest",
     "Conflict",
     "GraphError",
+    "InvalidClient",
     "InvalidStateTransition",
     "ItemNotFound",
     "MethodNotAllowed",
@@ -77,6 +79,15 @@ class Unauthenticated(GraphError):
     status_code = 401
     code = "InvalidAuthenticationToken"
     message = "Access token is empty."
+
+
+class InvalidClient(GraphError):
+    """Unknown client id, wrong secret, or an app not registered in the tenant: the token
+    endpoint answers with OAuth's ``{"error": "invalid_client", "error_description"}``."""
+
+    status_code = 401
+    code = "invalid_client"
+    message = "Invalid client id or secret."
 
 
 class AccessDenied(GraphError):
