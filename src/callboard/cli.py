@@ -169,6 +169,10 @@ def token(
     from callboard.errors import GraphError
 
     if database_url is None and "CALLBOARD_DATABASE_URL" not in os.environ:
+        if directory is not None:
+            # The running server has its own directory; a file here would be ignored.
+            typer.echo("error: --directory applies only with --database-url", err=True)
+            raise typer.Exit(2)
         _print_token_from_server(url, app=app, user=user, tenant=tenant)
         return
     from callboard.app import build_services

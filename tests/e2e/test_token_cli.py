@@ -113,3 +113,13 @@ def test_token_from_the_running_server_is_accepted(shared: Shared, tmp_path: Pat
     claims = verified_claims(shared, out.strip())
     assert claims["oid"] == ALICE and claims["idtyp"] == "user"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_directory_file_without_a_database_is_refused(tmp_path: Path) -> None:
+    popen = run_cli(["token", "--directory", "dir.json"], callboard_env(None), tmp_path)
+    out, err = popen.communicate(timeout=120)
+
+    assert popen.returncode == 2
+    assert out == ""
+    assert "--directory applies only with --database-url" in err
+    assert list(tmp_path.iterdir()) == []
