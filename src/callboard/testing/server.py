@@ -119,6 +119,9 @@ class CallboardServer:
     def _spawn(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CALLBOARD_")}
         env["CALLBOARD_MODE"] = "development"
+        # --ephemeral's temporary directory inside ours: if the server has to be killed (it
+        # then cannot remove it), it goes with the work directory.
+        env["TMPDIR"] = str(self.workdir)
         env.update(_setting_env(self.settings))
         args = [sys.executable, "-m", "callboard", "serve", "--ephemeral"]
         args += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"]
