@@ -45,23 +45,82 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default 8765).")] = None,
     database_url: DatabaseUrl = None,
     directory: Directory = None,
+    tls: Annotated[
+        bool,
+        typer.Option(
+            "--tls",
+            help="Serve https with a development certificate (generated in the data directory); "
+            "clients trust its CA file (docs/auth.md).",
+        ),
+    ] = False,
+    data_dir: Annotated[
+        str | None,
+        typer.Option("--data-dir", help="Where the development CA lives (default .callboard)."),
+    ] = None,
+    ephemeral: Annotated[
+        bool,
+        typer.Option(
+            "--ephemeral",
+            help="A fresh SQLite database in a temporary directory, removed at exit.",
+        ),
+    ] = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Start the HTTP server (and, by default, the job runner in the same process)."""
+    import shutil
+    import tempfile
+
     import uvicorn
 
     from callboard.app import create_app
 
-    settings = _settings(host=host, port=port, database_url=database_url, directory_file=directory)
-    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=log_level,
-        access_log=log_level == "debug",
-    )
+    if ephemeral and database_url is not None:
+        typer.echo("error: --ephemeral makes its own database; drop --database-url", err=True)
+        raise typer.Exit(2)
+    scratch = tempfile.mkdtemp(prefix="callboard-ephemeral-") if ephemeral else None
+    if scratch is not None:
+        database_url = f"sqlite:///{scratch}/callboard.db"
+        # uvicorn shuts down on SIGTERM/SIGINT and then raises the signal again, which by
+        # default ends the process before ``finally`` could remove the directory.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, _exit_on_signal)
+    try:
+        settings = _settings(
+            host=host,
+            port=port,
+            database_url=database_url,
+            directory_file=directory,
+            data_dir=data_dir,
+            tls=tls or None,
+        )
+        logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        ssl: dict[str, str] = {}
+        if settings.tls:
+            from callboard import devtls
+
+            files = devtls.ensure(settings.data_dir, settings.host)
+            ssl = {"ssl_certfile": str(files.cert_file), "ssl_keyfile": str(files.key_file)}
+            typer.echo(
+                f"https with the development certificate; clients trust {files.ca_file.resolve()}"
+                " (e.g. REQUESTS_CA_BUNDLE / SSL_CERT_FILE)",
+                err=True,
+            )
+        app = create_app(settings)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=log_level,
+            access_log=log_level == "debug",
+            **ssl,  # type: ignore[arg-type]
+        )
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @cli.command()
@@ -90,12 +149,33 @@ def token(
         str | None, typer.Option("--user", help="User id or userPrincipalName: a delegated token.")
     ] = None,
     tenant: Annotated[str | None, typer.Option("--tenant", help="Tenant id.")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="The running server to ask (default: env CALLBOARD_URL, else the configured "
+            "host and port).",
+        ),
+    ] = None,
     database_url: DatabaseUrl = None,
     directory: Directory = None,
 ) -> None:
-    """Print an access token (default: the development directory's bot app)."""
-    from callboard.app import build_services
+    """Print an access token (default: the development directory's bot app).
+
+    Asks the running server, so that the token carries its keys and its clock; with
+    --database-url (or CALLBOARD_DATABASE_URL) it is signed from that database instead."""
+    import os
+
     from callboard.errors import GraphError
+
+    if database_url is None and "CALLBOARD_DATABASE_URL" not in os.environ:
+        if directory is not None:
+            # The running server has its own directory; a file here would be ignored.
+            typer.echo("error: --directory applies only with --database-url", err=True)
+            raise typer.Exit(2)
+        _print_token_from_server(url, app=app, user=user, tenant=tenant)
+        return
+    from callboard.app import build_services
     from callboard.services.tokens import issue_token
 
     settings = _settings(database_url=database_url, directory_file=directory)
@@ -105,6 +185,58 @@ def token(
     except GraphError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(2) from None
+    finally:
+        rt.engine.dispose()
+
+
+def _print_token_from_server(
+    url: str | None, *, app: str | None, user: str | None, tenant: str | None
+) -> None:
+    """``POST /_callboard/token`` on the running server: never a database of our own (which,
+    run in another directory, would be a new one with new keys)."""
+    import os
+    import ssl
+
+    import httpx
+
+    settings = _settings()
+    scheme = "https" if settings.tls else "http"
+    root = (
+        url
+        or os.environ.get("CALLBOARD_URL")
+        or settings.base_url
+        or f"{scheme}://{settings.host}:{settings.port}"
+    ).rstrip("/")
+    verify: bool | ssl.SSLContext = True
+    if root.startswith("https:"):
+        import ssl
+        from pathlib import Path
+
+        ca_file = Path(settings.data_dir) / "tls" / "dev-ca.pem"
+        if ca_file.exists():
+            verify = ssl.create_default_context(cafile=str(ca_file))
+    body = {"app": app, "user": user, "tenant": tenant}
+    try:
+        response = httpx.post(f"{root}/_callboard/token", json=body, verify=verify, timeout=30)
+    except httpx.HTTPError as exc:
+        typer.echo(
+            f"error: no Callboard server answers at {root} ({exc}). Start one with "
+            "`callboard serve`, name it with --url, or sign from a database with --database-url.",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    if response.status_code == 404:
+        typer.echo(f"error: {root} does not serve /_callboard/token (admin API off?)", err=True)
+        raise typer.Exit(2)
+    try:
+        document = response.json()
+    except ValueError:
+        document = {}
+    if response.status_code != 200 or "access_token" not in document:
+        message = (document.get("error") or {}).get("message") or response.text
+        typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(2)
+    typer.echo(document["access_token"])
 
 
 @db_cli.command("upgrade")

@@ -47,6 +47,11 @@ class VirtualClock:
     def offset(self) -> float:
         return self._offset
 
+    def reset(self) -> None:
+        """Back to real time: only a reset of the whole state may move the clock back."""
+        with self._lock:
+            self._offset = 0.0
+
     def catch_up(self, offset: float) -> None:
         """Adopt an offset another process stored, if it is ahead of ours."""
         with self._lock:

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     # Public base URL used in Location headers, @odata.context and OpenID documents.
     # Empty: derived from each request's Host header.
     base_url: str = ""
+    # Where Callboard keeps files of its own: the development CA and server certificate
+    # that ``serve --tls`` generates (relative paths are to the working directory).
+    data_dir: str = ".callboard"
+    # Serve https with the development certificate from data_dir (generated on first use).
+    tls: bool = False
 
     # None means "the mode decides": on in development, off in production.
     admin_enabled: bool | None = None

@@ -12,6 +12,7 @@ CallboardError
  │    │    ├── InvalidStateTransition   400 invalidRequest (a call action in the wrong state)
  │    │    └── SubscriptionValidationFailed  400 ValidationError (endpoint handshake failed)
  │    ├── Unauthenticated     401 InvalidAuthenticationToken
+ │    ├── InvalidClient       401 invalid_client (the token endpoint renders it as OAuth does)
  │    ├── AccessDenied        403 accessDenied
  │    ├── ItemNotFound        404 itemNotFound
  │    ├── UnknownRoute        404 UnknownError
@@ -31,6 +32,7 @@ __all__ = [
     "CallboardError",
     "Conflict",
     "GraphError",
+    "InvalidClient",
     "InvalidStateTransition",
     "ItemNotFound",
     "MethodNotAllowed",
@@ -102,6 +104,15 @@ class Unauthenticated(GraphError):
     status_code = 401
     code = "InvalidAuthenticationToken"
     message = "Access token is empty."
+
+
+class InvalidClient(GraphError):
+    """Unknown client id, wrong secret, or an app not registered in the tenant: the token
+    endpoint answers with OAuth's ``{"error": "invalid_client", "error_description"}``."""
+
+    status_code = 401
+    code = "invalid_client"
+    message = "Invalid client id or secret."
 
 
 class AccessDenied(GraphError):

@@ -16,6 +16,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from jwt.algorithms import RSAAlgorithm
 
+# The server's clock minus the wall clock when a token was issued (whole seconds). Times in a
+# token are wall-clock times, which any client accepts; Callboard judges expiry on its own
+# (possibly advanced) clock by adding this back.
+CLOCK_SKEW_CLAIM = "xms_cb_skew"
+
 GRAPH_AUDIENCES = ("https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000")
 GRAPH_AUDIENCE = GRAPH_AUDIENCES[0]
 
@@ -106,13 +111,18 @@ class KeyRing:
         user_id: str | None = None,
         upn: str | None = None,
         scopes: list[str] | None = None,
+        wall_now: float | None = None,
     ) -> str:
+        """``now`` is the server's clock, ``wall_now`` the real time (default: the same): the
+        token's times are real, its lifetime runs on the server's clock."""
+        wall = int(now if wall_now is None else wall_now)
         claims: dict[str, Any] = {
             "aud": GRAPH_AUDIENCE,
             "iss": token_issuer(tenant_id),
-            "iat": int(now),
-            "nbf": int(now),
-            "exp": int(now) + lifetime,
+            "iat": wall,
+            "nbf": wall,
+            "exp": wall + lifetime,
+            CLOCK_SKEW_CLAIM: int(now) - wall,
             "tid": tenant_id,
             "appid": app_id,
             "app_displayname": app_name,
@@ -130,7 +140,7 @@ class KeyRing:
     def verify_access_token(self, token: str, now: float) -> Principal:
         cached = self._verified.get(token)
         if cached is not None:
-            if cached.claims["exp"] <= now:
+            if _on_server_clock(cached.claims, "exp") <= now:
                 raise InvalidToken("Access token has expired or is not yet valid.")
             return cached
         try:
@@ -158,7 +168,7 @@ class KeyRing:
         except jwt.PyJWTError as exc:
             raise InvalidToken(f"Access token validation failure: {exc}.") from None
         # Expiry is checked against the injected clock, so the virtual clock applies too.
-        if claims["exp"] <= now or claims.get("nbf", 0) > now + 300:
+        if _on_server_clock(claims, "exp") <= now or _on_server_clock(claims, "nbf") > now + 300:
             raise InvalidToken("Access token has expired or is not yet valid.")
         principal = _principal(claims)
         with self._lock:
@@ -166,6 +176,14 @@ class KeyRing:
                 self._verified.clear()
             self._verified[token] = principal
         return principal
+
+
+def _on_server_clock(claims: dict[str, Any], name: str) -> float:
+    skew = claims.get(CLOCK_SKEW_CLAIM, 0)
+    value = claims.get(name, 0)
+    if not isinstance(skew, int | float) or not isinstance(value, int | float):
+        return 0.0
+    return float(value + skew)
 
 
 def _principal(claims: dict[str, Any]) -> Principal:

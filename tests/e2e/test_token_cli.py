@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -10,6 +11,7 @@ import pytest
 
 from tests.conftest import DEV_APP, DEV_TENANT
 from tests.e2e.conftest import Shared, token_of
+from tests.e2e.live import callboard_env, free_port, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -81,3 +83,43 @@ def test_unknown_app_fails_with_a_message_on_stderr(shared: Shared) -> None:
     assert "Unknown application" in result.stderr
     assert "00000000-0000-4000-8000-00000000dead" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_without_a_running_server_it_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    # Run outside any checkout, with no database named: it must not make a database (with
+    # keys of its own) where it runs, but ask the server, and say that none answers.
+    popen = run_cli(
+        ["token", "--url", f"http://127.0.0.1:{free_port()}"], callboard_env(None), tmp_path
+    )
+    out, err = popen.communicate(timeout=120)
+
+    assert popen.returncode == 2
+    assert out == ""
+    assert "no Callboard server answers at http://127.0.0.1:" in err
+    assert "--database-url" in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_token_from_the_running_server_is_accepted(shared: Shared, tmp_path: Path) -> None:
+    popen = run_cli(
+        ["token", "--url", shared.server.url, "--user", "alice@callboard.dev"],
+        callboard_env(None),
+        tmp_path,
+    )
+    out, err = popen.communicate(timeout=120)
+
+    assert popen.returncode == 0, err
+    claims = verified_claims(shared, out.strip())
+    assert claims["oid"] == ALICE and claims["idtyp"] == "user"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_directory_file_without_a_database_is_refused(tmp_path: Path) -> None:
+    popen = run_cli(["token", "--directory", "dir.json"], callboard_env(None), tmp_path)
+    out, err = popen.communicate(timeout=120)
+
+    assert popen.returncode == 2
+    assert out == ""
+    assert "--directory applies only with --database-url" in err
+    assert list(tmp_path.iterdir()) == []

@@ -15,7 +15,7 @@ from callboard.api.responses import json_response
 from callboard.clock import iso
 from callboard.domain.phone_numbers import require_e164
 from callboard.errors import UnknownRoute
-from callboard.services import admin, incoming, meeting_rosters, sms_records
+from callboard.services import admin, incoming, meeting_rosters, sms_records, tokens
 
 
 class _AdminRoute(APIRoute):
@@ -94,6 +94,20 @@ async def health() -> Response:
 async def reset(rt: RuntimeDep) -> Response:
     admin.reset(rt)
     return Response(status_code=204)
+
+
+class TokenBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    app: str | None = None
+    user: str | None = None
+    tenant: str | None = None
+
+
+@router.post("/token", summary="an access token, as `callboard token` prints it")
+async def issue_token(body: TokenBody, rt: RuntimeDep) -> Response:
+    """Signed with the running server's keys and clock (what ``callboard token`` asks for)."""
+    token = tokens.issue_token(rt, app_id=body.app, user=body.user, tenant_id=body.tenant)
+    return json_response({"token_type": "Bearer", "access_token": token})
 
 
 @router.get("/directory", summary="the directory")

@@ -6,6 +6,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -71,14 +72,21 @@ class AiohttpSender:
 
 class NotificationSigner:
     """Bearer tokens on notifications: iss (settings), aud = the bot's appId, tid.
-    One token per (app, tenant), reused until ten minutes before it expires."""
+    One token per (app, tenant), reused until ten minutes before it expires.
 
-    def __init__(self, keyring: KeyRing, settings: Settings) -> None:
+    Times come from the wall clock, not the (possibly advanced) virtual clock: the bot checks
+    iat, nbf and exp against its own real clock and rejects a token minted in its future."""
+
+    def __init__(
+        self, keyring: KeyRing, settings: Settings, wall_clock: Callable[[], float] = time.time
+    ) -> None:
         self._keyring = keyring
         self._settings = settings
+        self._wall_clock = wall_clock
         self._cache: dict[tuple[str, str], tuple[str, float]] = {}
 
-    def token(self, app_id: str, tenant_id: str, now: float) -> str:
+    def token(self, app_id: str, tenant_id: str) -> str:
+        now = self._wall_clock()
         cached = self._cache.get((app_id, tenant_id))
         if cached is not None and cached[1] - now > 600 and cached[1] - now <= self._lifetime:
             return cached[0]
@@ -138,7 +146,7 @@ async def deliver(
             "failed",
         )
     headers = {
-        "Authorization": "Bearer " + signer.token(payload["appId"], payload["tenantId"], now),
+        "Authorization": "Bearer " + signer.token(payload["appId"], payload["tenantId"]),
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "X-Microsoft-Skype-Message-ID": str(uuid.uuid5(MESSAGE_ID_NAMESPACE, str(job_id))),

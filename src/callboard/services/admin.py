@@ -14,9 +14,11 @@ from callboard.store.db import reset_state
 
 
 def reset(rt: Runtime) -> None:
-    """Forget every call, meeting, job, delivery and behaviour; reload the configured
-    directory (and its meeting fixtures)."""
+    """Forget every call, meeting, job, delivery and behaviour; put the virtual clock back to
+    real time; reload the configured directory (and its meeting fixtures). The signing keys
+    stay, so tokens issued before a reset stay valid."""
     reset_state(rt.engine)
+    clock_service.reset(rt)
     rt.directory_cache.invalidate()
     with rt.uow() as uow:
         directory_service.ensure_directory(uow, rt.settings.directory_file)

@@ -23,3 +23,11 @@ def advance(rt: Runtime, seconds: float) -> float:
             uow.commit()
     rt.wake_runner()
     return rt.clock.now()
+
+
+def reset(rt: Runtime) -> None:
+    """Back to real time. The stored offset is emptied with the rest of the state; this
+    process's own offset goes too, or its next catch-up would keep the old time (other
+    processes, such as a separate ``callboard worker``, keep theirs until restarted)."""
+    if isinstance(rt.clock, VirtualClock):
+        rt.clock.reset()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hmac
+import time
 
-from callboard.errors import BadRequest
+from callboard.errors import BadRequest, InvalidClient
 from callboard.services.runtime import Runtime
 
-
-class InvalidClient(Exception):
-    pass
+__all__ = ["InvalidClient", "client_credentials", "issue_token"]
 
 
 def issue_token(
@@ -40,6 +39,7 @@ def issue_token(
             app_id=app.app_id,
             app_name=app.display_name,
             now=now,
+            wall_now=time.time(),
             lifetime=lifetime,
             user_id=found.id,
             upn=found.user_principal_name,
@@ -53,6 +53,7 @@ def issue_token(
         app_id=app.app_id,
         app_name=app.display_name,
         now=now,
+        wall_now=time.time(),
         lifetime=lifetime,
         roles=sorted(app.application_permissions),
     )
