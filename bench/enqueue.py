@@ -22,7 +22,7 @@ from callboard.app import build_services
 from callboard.config import load_settings
 from callboard.services import calls, simulation
 from callboard.services.notifications import WEBHOOK_DELIVER
-from callboard.services.tokens import issue_token
+from callboard.services.token_issuing import issue_token
 from callboard.store import tables
 
 NOTIFICATIONS_PER_CALL = 2

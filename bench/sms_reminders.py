@@ -25,7 +25,7 @@ from callboard.clock import VirtualClock, iso
 from callboard.config import Settings
 from callboard.domain.appointments import Attendee
 from callboard.services import appointments, meetings
-from callboard.services.tokens import issue_token
+from callboard.services.token_issuing import issue_token
 from callboard.store import tables
 
 CALLING_BOT = "2891555a-92ff-42e6-80fa-6e1300c6b5c6"

@@ -25,7 +25,7 @@ from callboard.clock import FrozenClock
 from callboard.config import Settings
 from callboard.jobs.runner import Runner
 from callboard.services.runtime import Runtime
-from callboard.services.tokens import issue_token
+from callboard.services.token_issuing import issue_token
 from callboard.store.db import make_engine, reset_state, upgrade
 from callboard.store.directory import KeyRepository
 from callboard.tokens import generate_private_pem

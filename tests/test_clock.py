@@ -10,8 +10,7 @@ from callboard.app import build_services
 from callboard.clock import VirtualClock
 from callboard.config import Settings
 from callboard.errors import BadRequest
-from callboard.services import admin
-from callboard.services import clock as clock_service
+from callboard.services import clock_sync, control_plane
 from callboard.services.runtime import Runtime
 
 
@@ -37,9 +36,9 @@ def test_advance_reaches_another_process_and_survives_a_restart(
     worker = start(settings)
     assert isinstance(serve.clock, VirtualClock) and isinstance(worker.clock, VirtualClock)
 
-    admin.advance_clock(serve, 3600)
+    control_plane.advance_clock(serve, 3600)
     assert worker.clock.offset == 0
-    clock_service.load(worker)  # what the worker's runner does every poll
+    clock_sync.load(worker)  # what the worker's runner does every poll
     assert worker.clock.offset == pytest.approx(3600)
 
     restarted = start(settings)
@@ -47,10 +46,10 @@ def test_advance_reaches_another_process_and_survives_a_restart(
     assert restarted.clock.offset == pytest.approx(3600)
 
     # A process that is ahead never moves back, and never moves others back.
-    admin.advance_clock(worker, 60)
-    clock_service.load(worker)
+    control_plane.advance_clock(worker, 60)
+    clock_sync.load(worker)
     assert worker.clock.offset == pytest.approx(3660)
-    clock_service.load(serve)
+    clock_sync.load(serve)
     assert serve.clock.offset == pytest.approx(3660)
 
 
@@ -59,4 +58,4 @@ def test_production_clock_cannot_move(
 ) -> None:
     rt = start(Settings(database_url=database_url, mode="production"))
     with pytest.raises(BadRequest):
-        admin.advance_clock(rt, 1)
+        control_plane.advance_clock(rt, 1)

@@ -10,7 +10,7 @@ import pytest
 from callboard.app import build_services
 from callboard.config import Mode, Settings, load_settings
 from callboard.errors import BadRequest
-from callboard.services.directory import default_directory_document
+from callboard.services.directory_loading import default_directory_document
 
 
 def test_development_defaults() -> None:

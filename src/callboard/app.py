@@ -26,9 +26,8 @@ from callboard.config import Settings
 from callboard.ids import IdFactory, RandomIds
 from callboard.jobs.runner import Runner
 from callboard.jobs.webhooks import AiohttpSender, WebhookSender
-from callboard.services import clock as clock_service
-from callboard.services import meetings
-from callboard.services.directory import ensure_directory, load_keyring
+from callboard.services import clock_sync, meetings
+from callboard.services.directory_loading import ensure_directory, load_keyring
 from callboard.services.runtime import Runtime
 from callboard.store.db import make_engine, startup_lock, upgrade
 
@@ -69,7 +68,7 @@ def build_services(
                 ensure_directory(uow, settings.directory_file)
                 uow.commit()
             meetings.load_fixtures(rt)
-            clock_service.load(rt)
+            clock_sync.load(rt)
     except BaseException:
         # A failed start (say, an invalid directory file) must not leak pooled connections.
         if owns_engine:

@@ -176,7 +176,7 @@ def token(
         _print_token_from_server(url, app=app, user=user, tenant=tenant)
         return
     from callboard.app import build_services
-    from callboard.services.tokens import issue_token
+    from callboard.services.token_issuing import issue_token
 
     settings = _settings(database_url=database_url, directory_file=directory)
     rt = build_services(settings).runtime

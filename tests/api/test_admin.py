@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from callboard.clock import FrozenClock
-from callboard.services.directory import default_directory_document
+from callboard.services.directory_loading import default_directory_document
 from tests.api.calling import (
     BAD_REQUEST,
     CALLING_BOT,

@@ -17,7 +17,7 @@ from callboard.domain.invitations import GROUP_CALL_CAPACITY
 from callboard.errors import BadRequest, Conflict, GraphError
 from callboard.services import participants
 from callboard.services.runtime import Runtime
-from callboard.services.tokens import issue_token
+from callboard.services.token_issuing import issue_token
 from callboard.tokens import Principal
 from tests.api.calling import CALLING_BOT, CONTOSO, USER1, USER2, Harness, user_target
 from tests.api.inviting import (

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from callboard.services.directory import default_directory_document
+from callboard.services.directory_loading import default_directory_document
 from tests.api.calling import (
     BAD_REQUEST,
     CALLING_BOT,

@@ -14,8 +14,7 @@ from fastapi.testclient import TestClient
 from callboard.clock import FrozenClock, VirtualClock
 from callboard.errors import GraphError, InvalidClient
 from callboard.jobs.webhooks import NotificationSigner
-from callboard.services import admin
-from callboard.services import clock as clock_service
+from callboard.services import clock_sync, control_plane
 from callboard.services.runtime import Runtime
 from tests.conftest import CALLING_BOT, CONTOSO, DEV_APP, DEV_TENANT
 from tests.support import Receiver, seed
@@ -147,13 +146,13 @@ def test_admin_token_rejects_unknown_fields(app_client: TestClient) -> None:
 
 def test_reset_puts_the_virtual_clock_back_to_real_time(rt: Runtime) -> None:
     rt.clock = VirtualClock()
-    admin.advance_clock(rt, 7200)
+    control_plane.advance_clock(rt, 7200)
     assert rt.clock.now() - time.time() > 7000
 
-    admin.reset(rt)
+    control_plane.reset(rt)
 
     assert abs(rt.clock.now() - time.time()) < 60
-    clock_service.load(rt)  # what the runner does on each turn: the stored offset is gone too
+    clock_sync.load(rt)  # what the runner does on each turn: the stored offset is gone too
     assert abs(rt.clock.now() - time.time()) < 60
 
 

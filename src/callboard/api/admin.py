@@ -15,7 +15,7 @@ from callboard.api.responses import json_response
 from callboard.clock import iso
 from callboard.domain.phone_numbers import require_e164
 from callboard.errors import UnknownRoute
-from callboard.services import admin, incoming, meeting_rosters, sms_records, tokens
+from callboard.services import control_plane, incoming, meeting_rosters, sms_records, token_issuing
 
 
 class _AdminRoute(APIRoute):
@@ -92,7 +92,7 @@ async def health() -> Response:
 
 @router.post("/reset", status_code=204, summary="reset state")
 async def reset(rt: RuntimeDep) -> Response:
-    admin.reset(rt)
+    control_plane.reset(rt)
     return Response(status_code=204)
 
 
@@ -106,34 +106,36 @@ class TokenBody(BaseModel):
 @router.post("/token", summary="an access token, as `callboard token` prints it")
 async def issue_token(body: TokenBody, rt: RuntimeDep) -> Response:
     """Signed with the running server's keys and clock (what ``callboard token`` asks for)."""
-    token = tokens.issue_token(rt, app_id=body.app, user=body.user, tenant_id=body.tenant)
+    token = token_issuing.issue_token(rt, app_id=body.app, user=body.user, tenant_id=body.tenant)
     return json_response({"token_type": "Bearer", "access_token": token})
 
 
 @router.get("/directory", summary="the directory")
 async def get_directory(rt: RuntimeDep) -> Response:
-    return json_response(admin.get_directory(rt))
+    return json_response(control_plane.get_directory(rt))
 
 
 @router.put("/directory", status_code=204, summary="replace the directory")
 async def put_directory(rt: RuntimeDep, document: Annotated[dict[str, Any], Body()]) -> Response:
-    admin.load_directory(rt, document)
+    control_plane.load_directory(rt, document)
     return Response(status_code=204)
 
 
 @router.get("/behaviours", summary="simulated-party behaviours")
 async def list_behaviours(rt: RuntimeDep) -> Response:
-    return json_response({"value": admin.list_behaviours(rt)})
+    return json_response({"value": control_plane.list_behaviours(rt)})
 
 
 @router.put("/behaviours/{identity_id}", summary="set how an identity responds when called")
 async def put_behaviour(identity_id: str, body: BehaviourBody, rt: RuntimeDep) -> Response:
-    return json_response(admin.set_behaviour(rt, identity_id, body.model_dump(exclude_none=True)))
+    return json_response(
+        control_plane.set_behaviour(rt, identity_id, body.model_dump(exclude_none=True))
+    )
 
 
 @router.delete("/behaviours/{identity_id}", status_code=204, summary="back to the default")
 async def delete_behaviour(identity_id: str, rt: RuntimeDep) -> Response:
-    admin.delete_behaviour(rt, identity_id)
+    control_plane.delete_behaviour(rt, identity_id)
     return Response(status_code=204)
 
 
@@ -154,7 +156,9 @@ async def list_deliveries(
     skip: Annotated[int, Query(alias="$skip", ge=0)] = 0,
     top: Annotated[int, Query(alias="$top", ge=1, le=1000)] = 100,
 ) -> Response:
-    rows, more = admin.list_deliveries(rt, call_id=call_id, outcome=outcome, skip=skip, top=top)
+    rows, more = control_plane.list_deliveries(
+        rt, call_id=call_id, outcome=outcome, skip=skip, top=top
+    )
     for row in rows:
         row["created_at"] = iso(row["created_at"])
     return json_response(_page(request, rows, more, skip, top))
@@ -169,7 +173,7 @@ async def list_jobs(
     skip: Annotated[int, Query(alias="$skip", ge=0)] = 0,
     top: Annotated[int, Query(alias="$top", ge=1, le=1000)] = 100,
 ) -> Response:
-    rows, more = admin.list_jobs(rt, status=status, kind=kind, skip=skip, top=top)
+    rows, more = control_plane.list_jobs(rt, status=status, kind=kind, skip=skip, top=top)
     for row in rows:
         for key in ("run_at", "created_at", "finished_at", "locked_until"):
             if row.get(key) is not None:
@@ -184,7 +188,7 @@ async def get_clock(rt: RuntimeDep) -> Response:
 
 @router.post("/clock/advance", summary="move the virtual clock forward")
 async def advance_clock(body: AdvanceBody, rt: RuntimeDep) -> Response:
-    return json_response({"now": iso(admin.advance_clock(rt, body.seconds))})
+    return json_response({"now": iso(control_plane.advance_clock(rt, body.seconds))})
 
 
 class AttendeeBody(BaseModel):

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from callboard.api.deps import RuntimeDep, base_url
 from callboard.api.responses import json_response
 from callboard.errors import InvalidClient
-from callboard.services import tokens as token_service
+from callboard.services import token_issuing
 
 router = APIRouter(tags=["identity"])
 
@@ -132,7 +132,7 @@ async def issue_token(
             "unsupported_grant_type", "Only grant_type=client_credentials is supported.", 400
         )
     try:
-        token = token_service.client_credentials(rt, tenant_id, client_id, client_secret)
+        token = token_issuing.client_credentials(rt, tenant_id, client_id, client_secret)
     except InvalidClient as exc:
         return _oauth_error(exc.code, exc.detail, exc.status_code)
     return json_response(

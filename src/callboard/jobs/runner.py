@@ -19,8 +19,7 @@ from collections.abc import Awaitable, Callable
 from callboard.gateways import sms as sms_gateways
 from callboard.jobs.webhooks import Attempt, NotificationSigner, WebhookSender, deliver
 from callboard.retry import retry_delay
-from callboard.services import appointments, simulation
-from callboard.services import clock as clock_service
+from callboard.services import appointments, clock_sync, simulation
 from callboard.services.notifications import WEBHOOK_DELIVER
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import ClaimedJob
@@ -152,7 +151,7 @@ class Runner:
             if time.monotonic() - synced >= poll:
                 # Another process (serve, when this is a worker) may have moved the clock.
                 synced = time.monotonic()
-                clock_service.load(self.rt)
+                clock_sync.load(self.rt)
             try:
                 ran = await self.run_due()
             except Exception:

@@ -12,7 +12,7 @@ from callboard.config import Settings
 from callboard.domain.directory import Directory
 from callboard.ids import IdFactory
 from callboard.services import notifications
-from callboard.services.directory import DirectoryCache
+from callboard.services.directory_loading import DirectoryCache
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import KeyRing
 

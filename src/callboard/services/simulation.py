@@ -16,7 +16,7 @@ from callboard.domain.events import InvitationsSettled, OperationFinished
 from callboard.domain.invitations import Invitation, InvitationStatus, target_key
 from callboard.domain.participants import Participant
 from callboard.services import meeting_rosters
-from callboard.services.directory import behaviour_for
+from callboard.services.directory_loading import behaviour_for
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import NewJob
 from callboard.store.uow import UnitOfWork

@@ -6,9 +6,7 @@ from typing import Any
 
 from callboard.domain.directory import Behaviour
 from callboard.errors import BadRequest, ItemNotFound
-from callboard.services import clock as clock_service
-from callboard.services import directory as directory_service
-from callboard.services import meetings
+from callboard.services import clock_sync, directory_loading, meetings
 from callboard.services.runtime import Runtime
 from callboard.store.db import reset_state
 
@@ -18,10 +16,10 @@ def reset(rt: Runtime) -> None:
     real time; reload the configured directory (and its meeting fixtures). The signing keys
     stay, so tokens issued before a reset stay valid."""
     reset_state(rt.engine)
-    clock_service.reset(rt)
+    clock_sync.reset(rt)
     rt.directory_cache.invalidate()
     with rt.uow() as uow:
-        directory_service.ensure_directory(uow, rt.settings.directory_file)
+        directory_loading.ensure_directory(uow, rt.settings.directory_file)
         uow.commit()
     # Again: a request between the two transactions may have cached the empty directory.
     rt.directory_cache.invalidate()
@@ -30,13 +28,13 @@ def reset(rt: Runtime) -> None:
 
 def get_directory(rt: Runtime) -> dict[str, Any]:
     with rt.uow() as uow:
-        return directory_service.directory_document(uow)
+        return directory_loading.directory_document(uow)
 
 
 def load_directory(rt: Runtime, document: dict[str, Any]) -> None:
     """Validate and store a directory; an invalid one changes nothing."""
     with rt.uow() as uow:
-        directory_service.replace_directory(uow, document)
+        directory_loading.replace_directory(uow, document)
         uow.commit()
     rt.directory_cache.invalidate()
     meetings.load_fixtures(rt)
@@ -85,4 +83,4 @@ def advance_clock(rt: Runtime, seconds: float) -> float:
         raise BadRequest("The clock is the system clock here (production mode); it cannot move.")
     if seconds < 0:
         raise BadRequest("The clock only moves forward.")
-    return clock_service.advance(rt, seconds)
+    return clock_sync.advance(rt, seconds)
