@@ -8,8 +8,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-
 from callboard.domain.directory import (
     AccessPolicy,
     Application,
@@ -20,6 +18,7 @@ from callboard.domain.directory import (
     User,
 )
 from callboard.errors import BadRequest
+from callboard.store.db import Engine
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import KeyRing, generate_private_pem
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
-
 from callboard.clock import Clock
 from callboard.config import Settings
 from callboard.domain.directory import Directory
 from callboard.ids import IdFactory
 from callboard.services import notifications
 from callboard.services.directory_loading import DirectoryCache
+from callboard.store.db import Engine
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import KeyRing
 

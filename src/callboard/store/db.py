@@ -13,6 +13,19 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+# The engine is part of the store's interface: the runtime holds one and hands it to units
+# of work, so services name its type without speaking SQL.
+__all__ = [
+    "Engine",
+    "alembic_config",
+    "is_sqlite",
+    "make_engine",
+    "normalise_url",
+    "reset_state",
+    "startup_lock",
+    "upgrade",
+]
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: SQLite start-up is not serialised there
