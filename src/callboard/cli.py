@@ -1,4 +1,9 @@
-"""``callboard serve | worker | token | db upgrade``."""
+"""``callboard serve | worker | token | db upgrade | sms list``.
+
+Each command imports what it needs inside its function: ``callboard token`` and ``sms list``
+should not pay for importing the whole server (FastAPI, the routes) just to start. No import
+here dodges a cycle.
+"""
 
 from __future__ import annotations
 
@@ -265,7 +270,7 @@ def sms_list(
     """List SMS messages (newest last), filtered like GET /_callboard/sms."""
     import json
 
-    from callboard.services import appointments
+    from callboard.services import sms_records
     from callboard.store.db import make_engine
     from callboard.store.uow import UnitOfWork
 
@@ -276,7 +281,7 @@ def sms_list(
     finally:
         engine.dispose()
     for message in found:
-        row = appointments.render_message(message)
+        row = sms_records.render_message(message)
         if as_json:
             typer.echo(json.dumps(row))
         else:

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from callboard.gateways import sms as sms_gateways
 from callboard.jobs.webhooks import Attempt, NotificationSigner, WebhookSender, deliver
 from callboard.retry import retry_delay
-from callboard.services import appointments, clock_sync, simulation
+from callboard.services import clock_sync, simulation, sms_sending
 from callboard.services.notifications import WEBHOOK_DELIVER
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import ClaimedJob
@@ -56,7 +56,7 @@ class Runner:
         self.handlers: dict[str, BatchHandler] = {
             simulation.CALL_PROGRESS: self._run_steps,
             WEBHOOK_DELIVER: self._deliver_all,
-            appointments.SMS_SEND: self._send_sms,
+            sms_sending.SMS_SEND: self._send_sms,
         }
 
     def wake(self) -> None:
@@ -191,7 +191,7 @@ class Runner:
                 uow.commit()
 
     async def _send_sms(self, jobs: list[ClaimedJob]) -> None:
-        await appointments.run_sends(self.rt, self.sms_gateway, jobs)
+        await sms_sending.run_sends(self.rt, self.sms_gateway, jobs)
 
     async def _deliver_all(self, jobs: list[ClaimedJob]) -> None:
         now = self.rt.clock.now()

@@ -17,21 +17,9 @@ from callboard.errors import AccessDenied, BadRequest
 from callboard.services import meeting_access
 from callboard.services.meeting_access import Permissions
 from callboard.services.runtime import Runtime
-
-# Re-exported for the job runner and the CLI, which name them through this module.
-from callboard.services.sms_records import list_messages, render_message
-from callboard.services.sms_sending import SMS_SEND, run_sends, send_job
+from callboard.services.sms_sending import send_job
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import Principal
-
-__all__ = [
-    "SMS_SEND",
-    "list_messages",
-    "render_message",
-    "run_sends",
-    "send_virtual_appointment_reminder_sms",
-    "send_virtual_appointment_sms",
-]
 
 TEAMS_PREMIUM = "teamsPremium"
 DELEGATED = ("VirtualAppointmentNotification.Send", "VirtualAppointment.ReadWrite")
