@@ -118,12 +118,17 @@ class NotificationReceiver:
         return self.wait_until(match, timeout=timeout, what=what)
 
     def wait_for_operation(
-        self, call_id: str, operation_id: str, *, status: str = "completed", timeout: float = 10.0
+        self, call_id: str, operation_id: str, *, status: str = "Completed", timeout: float = 10.0
     ) -> Notification:
-        """The notification of a call's operation (playPrompt, …) reaching ``status``."""
+        """The notification of a call's operation (playPrompt, …) reaching ``status``
+        (``Completed`` or ``Failed``, as Graph's schema spells them; matched in any case)."""
         resource = f"/communications/calls/{call_id}/operations/{operation_id}"
+        wanted = status.lower()
         return self.wait_until(
-            lambda n: n.resource_url == resource and n.resource_data.get("status") == status,
+            lambda n: (
+                n.resource_url == resource
+                and str(n.resource_data.get("status", "")).lower() == wanted
+            ),
             timeout=timeout,
             what=f"operation {operation_id} {status}",
         )
