@@ -67,6 +67,7 @@ def test_json_media_types() -> None:
     assert is_json("application/json")
     assert is_json("Application/JSON; charset=utf-8")
     assert is_json("application/vnd.microsoft.com.ucwa+json")
+    assert is_json(" application/merge-patch+json ;charset=utf-8")
     assert not is_json("application/xml")
     assert not is_json("text/json-ish")
     assert not is_json(None)

@@ -6,6 +6,7 @@ exactly once, by the route that needs it (docs/decisions.md, "Request limits").
 
 from __future__ import annotations
 
+import email.message
 import re
 from itertools import accumulate
 from urllib.parse import unquote_to_bytes
@@ -15,7 +16,6 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 # Deeper than any Graph or UCWA resource; the .NET JSON readers behind Graph stop at 64 too.
 MAX_JSON_DEPTH = 64
 
-_JSON_SUBTYPE = re.compile(r"^application/(?:[\w.+-]*\+)?json$")
 # A JSON string (escapes included); what is left outside strings is structure and scalars.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 # An escaped backslash (skipped as a unit) or a \u escape of a UTF-16 surrogate.
@@ -33,9 +33,16 @@ _CONTROL_BYTES = re.compile(rb"[\x00-\x1f\x7f]")
 
 
 def is_json(content_type: str | None) -> bool:
-    """Whether a Content-Type names JSON (``application/json`` or ``application/*+json``)."""
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    return _JSON_SUBTYPE.match(media) is not None
+    """Whether a Content-Type names JSON (``application/json`` or ``application/*+json``),
+    read the way FastAPI reads it before parsing a body as JSON."""
+    if not content_type:
+        return False
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
 
 
 def json_problem(raw: bytes, max_depth: int = MAX_JSON_DEPTH) -> str | None:
