@@ -124,12 +124,46 @@ def operations(spec: Schema) -> list[tuple[str, str, Schema]]:
     return found
 
 
-def body_for(spec: Schema, operation: Schema) -> st.SearchStrategy[Any]:
+def _leaves(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _leaves(item, (*at, key))]
+    if isinstance(value, list):
+        return [leaf for i, item in enumerate(value) for leaf in _leaves(item, (*at, i))]
+    return [at]
+
+
+def _replaced(value: Any, at: tuple[Any, ...], new: Any) -> Any:
+    if not at:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[at[0]] = _replaced(value[at[0]], at[1:], new)
+    return copy
+
+
+def mutated(valid: Any) -> st.SearchStrategy[Any]:
+    """A valid body with one value swapped for a hostile one: reaches the services."""
+    return st.builds(_replaced, st.just(valid), st.sampled_from(_leaves(valid)), SCALARS)
+
+
+# Valid bodies to mutate, by the end of the operation's path.
+VALID_BODIES = {
+    "/communications/calls": p2p_body(),
+    "/onlineMeetings": {
+        "subject": "Fuzz",
+        "startDateTime": "2026-01-01T10:00:00Z",
+        "endDateTime": "2026-01-01T11:00:00Z",
+    },
+}
+
+
+def body_for(spec: Schema, path: str, operation: Schema) -> st.SearchStrategy[Any]:
     content = operation.get("requestBody", {}).get("content", {})
     schema = content.get("application/json", {}).get("schema")
     if schema is None:  # UCWA reads its own bodies; the admin routes take free JSON
         return ANY_JSON
-    return st.one_of(from_schema(spec, schema), ANY_JSON)
+    choices = [from_schema(spec, schema), ANY_JSON]
+    choices += [mutated(v) for end, v in VALID_BODIES.items() if path.endswith(end)]
+    return st.one_of(*choices)
 
 
 def id_values(known: list[str]) -> st.SearchStrategy[str]:
@@ -208,14 +242,14 @@ def test_no_operation_answers_5xx(
         headers = dict(draw(st.sampled_from(tokens)))
         body = None
         if method in ("POST", "PUT", "PATCH"):
-            body = draw(body_for(spec, operation))
+            body = draw(body_for(spec, template, operation))
             headers["Content-Type"] = draw(
                 st.sampled_from(["application/json", "application/vnd.microsoft.com.ucwa+json"])
             )
         return method, path, headers, body
 
     @settings(
-        max_examples=100,
+        max_examples=300,
         derandomize=True,
         database=None,
         deadline=None,
