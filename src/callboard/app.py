@@ -20,6 +20,7 @@ from callboard.api.graph import presence as graph_presence
 from callboard.api.graph import subscriptions as graph_subscriptions
 from callboard.api.graph import unimplemented
 from callboard.api.middleware import GraphRequestMiddleware
+from callboard.api.request_guard import RequestGuardMiddleware
 from callboard.api.ucwa import routes as ucwa_routes
 from callboard.clock import Clock, SystemClock, VirtualClock
 from callboard.config import Settings
@@ -129,5 +130,7 @@ def build_app() -> FastAPI:
     app.include_router(admin.router)
     app.include_router(wellknown.router)
     ucwa_routes.install(app)  # /ucwa/oauth/v1 and /ucwa/v1 (docs/ucwa.md)
+    # The guard runs inside the request-id middleware, so its refusals carry the ids too.
+    app.add_middleware(RequestGuardMiddleware)
     app.add_middleware(GraphRequestMiddleware)
     return app

@@ -1,11 +1,20 @@
 """Host and URL checks shared by callback validation, notification delivery and the SMS
-gateways: one definition of "loopback" for all of them."""
+gateways: one definition of "loopback" for all of them.
+
+Callback URLs read from clients are parsed without ever raising: ``urllib.parse`` raises
+``ValueError`` for malformed hosts and ports (``https://[::1/cb``, ``https://[zz]/cb``,
+``https://host:99999/cb``), and a client's typo must become Graph's 400, never a 500.
+"""
 
 from __future__ import annotations
 
 import functools
 import ipaddress
+import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from callboard.errors import BadRequest
 
 
 # Callback hosts are few and checked on every delivery: parsing each as an IP address
@@ -56,3 +65,57 @@ def rewrite(url: str, rewrites: dict[str, str]) -> str:
         if url.startswith(prefix):
             return replacement + url[len(prefix) :]
     return url
+
+
+# Whitespace or control characters anywhere make a URL unusable for a POST.
+_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
+
+
+@dataclass(frozen=True)
+class HttpUrl:
+    scheme: str  # "http" or "https", lower case
+    host: str  # lower case, IPv6 without brackets
+    port: int | None
+
+
+def parse_http_url(value: object) -> HttpUrl | None:
+    """An absolute http(s) URL with a host and a valid port, or None; never raises."""
+    if not isinstance(value, str) or _UNSAFE.search(value):
+        return None
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not host:
+        return None
+    if ":" in host:  # only a bracketed IPv6 literal gets a colon past urlsplit
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            return None
+    return HttpUrl(scheme, host, port)
+
+
+def check_callback_uri(
+    uri: object, *, allow_http_loopback: bool, name: str = "callbackUri"
+) -> HttpUrl:
+    """The parsed callback URL, or ``BadRequest``: https anywhere, http only to loopback and
+    only where ``allow_http_loopback`` (the ``CALLBOARD_ALLOW_HTTP_LOOPBACK_CALLBACKS``
+    setting) says so."""
+    url = parse_http_url(uri)
+    if url is not None and isinstance(uri, str) and has_user_info(uri):
+        # Notifications carry their own bearer token; credentials in the URL would leak.
+        raise BadRequest(f"{name} must not carry a user name or password.")
+    if url is not None and url.scheme == "https":
+        return url
+    if url is not None and is_loopback(url.host):
+        if allow_http_loopback:
+            return url
+        raise BadRequest(
+            f"{name} must use https; plain http to loopback is disabled by "
+            "CALLBOARD_ALLOW_HTTP_LOOPBACK_CALLBACKS."
+        )
+    raise BadRequest(f"{name} must be an absolute https URL (got {uri!r}).")

@@ -10,13 +10,17 @@ from callboard.errors import Unauthenticated
 from callboard.services.runtime import Runtime
 from callboard.tokens import InvalidToken, Principal
 
+# Graph paths: there a missing or bad token is answered before anything about the body.
+GRAPH_PREFIXES = ("/v1.0/", "/beta/")
+
 
 def runtime(request: Request) -> Runtime:
     rt: Runtime = request.app.state.runtime
     return rt
 
 
-async def principal(request: Request) -> Principal:
+def authenticate(request: Request) -> Principal:
+    """The caller of this request, from its bearer token, or ``Unauthenticated``."""
     header = request.headers.get("authorization") or ""
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -26,6 +30,21 @@ async def principal(request: Request) -> Principal:
         return rt.keyring.verify_access_token(token.strip(), rt.clock.now())
     except InvalidToken as exc:
         raise Unauthenticated(exc.message) from None
+
+
+async def principal(request: Request) -> Principal:
+    return authenticate(request)
+
+
+def unauthenticated(request: Request) -> Unauthenticated | None:
+    """Why a Graph request must get 401 before anything is said about its body, or None."""
+    if not request.url.path.startswith(GRAPH_PREFIXES):
+        return None
+    try:
+        authenticate(request)
+    except Unauthenticated as error:
+        return error
+    return None
 
 
 def api_version(request: Request) -> str:

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from callboard.api import deps
 from callboard.api.responses import json_response
 from callboard.errors import (
     BadRequest,
@@ -62,6 +63,12 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if any(err.get("type") == "json_invalid" for err in exc.errors()):
+        # FastAPI parses the body before it runs the token dependency; Graph checks the
+        # token first, so an unreadable body without a valid token is a 401.
+        missing = deps.unauthenticated(request)
+        if missing is not None:
+            return render(request, missing)
     details = []
     for err in exc.errors():
         target = _location(tuple(err.get("loc", ())))

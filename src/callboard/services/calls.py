@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
+from callboard import net
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.directory import Directory
 from callboard.domain.invitations import target_key
@@ -14,7 +14,6 @@ from callboard.domain.operations import CommsOperation
 from callboard.domain.participants import Participant
 from callboard.domain.phone_numbers import require_e164
 from callboard.errors import AccessDenied, BadRequest, ItemNotFound
-from callboard.net import has_user_info, is_loopback
 from callboard.services import meeting_rosters, simulation
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
@@ -84,24 +83,9 @@ def require_any(principal: Principal, *permissions: str) -> None:
 
 
 def check_callback_uri(rt: Runtime, uri: str, name: str = "callbackUri") -> None:
-    try:
-        parts = urlsplit(uri)
-        host = parts.hostname
-    except ValueError:  # e.g. unbalanced IPv6 brackets
-        raise BadRequest(f"{name} must be an absolute https URL (got {uri!r}).") from None
-    if has_user_info(uri):
-        # Notifications carry their own bearer token; credentials in the URL would leak.
-        raise BadRequest(f"{name} must not carry a user name or password.")
-    if parts.scheme == "https" and host:
-        return
-    if parts.scheme == "http" and host and is_loopback(host):
-        if rt.settings.allow_http_loopback_callbacks:
-            return
-        raise BadRequest(
-            f"{name} must use https; plain http to loopback is disabled by "
-            "CALLBOARD_ALLOW_HTTP_LOOPBACK_CALLBACKS."
-        )
-    raise BadRequest(f"{name} must be an absolute https URL (got {uri!r}).")
+    net.check_callback_uri(
+        uri, allow_http_loopback=bool(rt.settings.allow_http_loopback_callbacks), name=name
+    )
 
 
 def _resolve_source(
