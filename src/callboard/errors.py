@@ -18,6 +18,7 @@ CallboardError
  │    ├── UnknownRoute        404 UnknownError
  │    ├── MethodNotAllowed    405 methodNotAllowed
  │    ├── Conflict            409 conflict
+ │    ├── PayloadTooLarge     413 requestEntityTooLarge
  │    └── NotImplementedOperation  501 notImplemented
  └── UcwaError                any status; code from the status, plus subcode and parameters
 """
@@ -37,6 +38,7 @@ __all__ = [
     "ItemNotFound",
     "MethodNotAllowed",
     "NotImplementedOperation",
+    "PayloadTooLarge",
     "SubscriptionValidationFailed",
     "Unauthenticated",
     "UcwaError",
@@ -145,6 +147,14 @@ class MethodNotAllowed(GraphError):
     status_code = 405
     code = "methodNotAllowed"
     message = "The HTTP method is not allowed on this resource."
+
+
+class PayloadTooLarge(GraphError):
+    """A request body over the size limit."""
+
+    status_code = 413
+    code = "requestEntityTooLarge"
+    message = "The request body is too large."
 
 
 class Conflict(GraphError):

@@ -15,17 +15,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from callboard.api import deps, limits
 from callboard.api.errors import render
 from callboard.api.ucwa.errors import render_error as render_ucwa
-from callboard.errors import BadRequest, GraphError, UcwaError, Unauthenticated
+from callboard.errors import BadRequest, GraphError, PayloadTooLarge, UcwaError, Unauthenticated
 
 UCWA_PREFIX = "/ucwa/"
-
-
-class PayloadTooLarge(GraphError):
-    """A request body over the size limit."""
-
-    status_code = 413
-    code = "requestEntityTooLarge"
-    message = "The request body is too large."
 
 
 class _Refused(Exception):

@@ -60,28 +60,19 @@ class SubscriptionRepository:
 
     def of_app(self, tenant_id: str, app_id: str, now: float) -> list[Subscription]:
         """The app's live subscriptions in the tenant, oldest first."""
-        table = tables.subscriptions
-        rows = self._conn.execute(
-            select(table)
-            .where(
-                table.c.tenant_id == tenant_id,
-                table.c.app_id == app_id,
-                table.c.expiration > now,
-            )
-            .order_by(table.c.created_at, table.c.id)
-        )
-        return [_subscription(r) for r in rows.mappings()]
+        return self._live(now, tables.subscriptions.c.app_id == app_id, tenant_id=tenant_id)
 
     def watching(self, tenant_id: str, resource_key: str, now: float) -> list[Subscription]:
         """Live subscriptions of a tenant on one resource (who hears about a change)."""
+        return self._live(
+            now, tables.subscriptions.c.resource_key == resource_key, tenant_id=tenant_id
+        )
+
+    def _live(self, now: float, condition: Any, *, tenant_id: str) -> list[Subscription]:
         table = tables.subscriptions
         rows = self._conn.execute(
             select(table)
-            .where(
-                table.c.tenant_id == tenant_id,
-                table.c.resource_key == resource_key,
-                table.c.expiration > now,
-            )
+            .where(table.c.tenant_id == tenant_id, table.c.expiration > now, condition)
             .order_by(table.c.created_at, table.c.id)
         )
         return [_subscription(r) for r in rows.mappings()]

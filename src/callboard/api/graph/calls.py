@@ -39,6 +39,27 @@ def operation_response(request: Request, call_id: str, operation: CommsOperation
     return json_response(body, 200, {"Location": location})
 
 
+def _page(
+    request: Request,
+    call_id: str,
+    segment: str,
+    items: list[dict[str, Any]],
+    top: str | None,
+    skiptoken: str | None,
+) -> Response:
+    """A page of one of the call's collections, with its @odata.nextLink."""
+    root = graph_root(request)
+    return json_response(
+        page(
+            items,
+            url=f"{root}/communications/calls/{call_id}/{segment}",
+            context=f"{root}/$metadata#communications/calls('{call_id}')/{segment}",
+            top=top,
+            skiptoken=skiptoken,
+        )
+    )
+
+
 @router.post("", status_code=201, summary="create call")
 async def create_call(
     request: Request, body: schemas.CallCreate, rt: RuntimeDep, principal: PrincipalDep
@@ -71,16 +92,8 @@ async def list_participants(
     skiptoken: Annotated[str | None, Query(alias="$skiptoken")] = None,
 ) -> Response:
     participants = calls.list_participants(rt, principal, call_id)
-    root = graph_root(request)
-    return json_response(
-        page(
-            [graph_json.participant(p) for p in participants],
-            url=f"{root}/communications/calls/{call_id}/participants",
-            context=f"{root}/$metadata#communications/calls('{call_id}')/participants",
-            top=top,
-            skiptoken=skiptoken,
-        )
-    )
+    items = [graph_json.participant(p) for p in participants]
+    return _page(request, call_id, "participants", items, top, skiptoken)
 
 
 @router.get("/{call_id}/participants/{participant_id}", summary="get participant")
@@ -105,16 +118,8 @@ async def list_operations(
 ) -> Response:
     # The operations navigation of call is a contained collection (docs/decisions.md).
     operations = calls.list_operations(rt, principal, call_id)
-    root = graph_root(request)
-    return json_response(
-        page(
-            [graph_json.operation(o) for o in operations],
-            url=f"{root}/communications/calls/{call_id}/operations",
-            context=f"{root}/$metadata#communications/calls('{call_id}')/operations",
-            top=top,
-            skiptoken=skiptoken,
-        )
-    )
+    items = [graph_json.operation(o) for o in operations]
+    return _page(request, call_id, "operations", items, top, skiptoken)
 
 
 @router.get("/{call_id}/operations/{operation_id}", summary="get operation")
