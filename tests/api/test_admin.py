@@ -381,9 +381,14 @@ class TestJobs:
     def test_listing_filters_and_paging(self, h: Harness) -> None:
         call = h.create_call(p2p_body())
         jobs = h.client.get(f"{ADMIN}/jobs").json()["value"]
-        assert sorted(j["kind"] for j in jobs) == ["call.progress", "webhook.deliver"]
+        # The callee's ring, the call's keepAlive expiry, the establishing notification.
+        assert sorted(j["kind"] for j in jobs) == [
+            "call.progress",
+            "call.progress",
+            "webhook.deliver",
+        ]
         assert all(j["status"] == "pending" for j in jobs)
-        progress = next(j for j in jobs if j["kind"] == "call.progress")
+        progress = next(j for j in jobs if j["payload"].get("action") == "ring")
         assert progress["payload"] == {
             "callId": call["id"],
             "action": "ring",
@@ -391,13 +396,16 @@ class TestJobs:
         }
         assert _parse_iso(progress["run_at"]) > _parse_iso(progress["created_at"])
         assert progress["finished_at"] is None
+        expiry = next(j for j in jobs if j["payload"].get("action") == "keepAliveLapsed")
+        assert expiry["kind"] == "call.progress"
+        assert expiry["payload"]["callId"] == call["id"]
 
         h.run_jobs()
         done = h.client.get(f"{ADMIN}/jobs", params={"status": "done"}).json()["value"]
         assert [j["kind"] for j in done] == ["webhook.deliver"]
         _parse_iso(done[0]["finished_at"])
         pending = h.client.get(f"{ADMIN}/jobs", params={"status": "pending"}).json()["value"]
-        assert [j["kind"] for j in pending] == ["call.progress"]
+        assert [j["kind"] for j in pending] == ["call.progress", "call.progress"]
         webhooks = h.client.get(f"{ADMIN}/jobs", params={"kind": "webhook.deliver"}).json()
         assert [j["kind"] for j in webhooks["value"]] == ["webhook.deliver"]
 

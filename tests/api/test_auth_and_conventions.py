@@ -199,22 +199,6 @@ class TestConventions:
         assert response.status_code == 405
         assert response.json()["error"]["code"] == "methodNotAllowed"
 
-    @pytest.mark.parametrize(
-        ("method", "path"),
-        [
-            ("POST", f"{URL}/x/transfer"),
-            ("POST", "/beta/communications/calls/x/participants/y/startHoldMusic"),
-            ("POST", f"{URL}/x/recordResponse"),
-            ("GET", f"{URL}/x/audioRoutingGroups"),
-        ],
-    )
-    def test_unimplemented_operations_are_501(
-        self, app_client: TestClient, method: str, path: str
-    ) -> None:
-        response = app_client.request(method, path, json={})
-        assert response.status_code == 501
-        assert response.json()["error"]["code"] == "notImplemented"
-
     def test_beta_and_double_slashes(
         self, app_client: TestClient, auth: Callable[..., dict[str, str]]
     ) -> None:

@@ -126,14 +126,15 @@ class CallCore:
     version: int = 0
     # Callboard's bookkeeping, never rendered: the meeting call waits for its organizer
     # (allowConversationWithoutHost false), the simulated caller of an incoming call hangs
-    # up after so long, where a redirected call went, tone subscription, screen-sharing role
-    # and the media operation queue.
+    # up after so long, where a redirected call went, tone subscription, screen-sharing role,
+    # the media operation queue, and when the call ends unless a keepAlive comes first.
     waiting_for_host: bool = False
     caller_hang_up_after_seconds: float | None = None
     redirect_targets: list[dict[str, Any]] = field(default_factory=list)
     tone_subscribed: bool = False
     screen_sharing_role: str | None = None
     media_queue: MediaQueue = field(default_factory=MediaQueue)
+    keep_alive_expires_at: float | None = None
     events: list[Event] = field(default_factory=list)
 
     # -- read helpers -----------------------------------------------------------------

@@ -29,12 +29,21 @@ from callboard.errors import InvalidStateTransition
 __all__ = [
     "CALL_TYPE",
     "GRAPH_PROPERTIES",
+    "KEEP_ALIVE_SECONDS",
     "TRANSITIONS",
     "Call",
     "CallKind",
     "CallState",
     "MediaQueue",
 ]
+
+# Graph's call: keepAlive: a call that receives no keepAlive request within 45 minutes of the
+# previous one, or of its start, is inactive and ends.
+KEEP_ALIVE_SECONDS = 45 * 60.0
+# Graph documents no resultInfo for this end; Callboard's choice is in docs/decisions.md.
+KEEP_ALIVE_EXPIRED = results.result_info(
+    408, 0, "The call ended: no keepAlive request was received within 45 minutes."
+)
 
 
 class Call(InvitationRules, MeetingCallRules):
@@ -65,6 +74,7 @@ class Call(InvitationRules, MeetingCallRules):
             echo=dict(echo or {}),
             created_at=now,
             modified_at=now,
+            keep_alive_expires_at=now + KEEP_ALIVE_SECONDS,
         )
         call.invitations = {
             target_key(t): Invitation(InvitationStatus.RINGING)
@@ -95,6 +105,7 @@ class Call(InvitationRules, MeetingCallRules):
             resource=resource,
             created_at=now,
             modified_at=now,
+            keep_alive_expires_at=now + KEEP_ALIVE_SECONDS,
         )
         call.events.append(CallStateChanged("created", call.state.value, None))
         return call
@@ -183,6 +194,23 @@ class Call(InvitationRules, MeetingCallRules):
         """The simulated caller of an answered incoming call leaves."""
         if self.state in (CallState.ESTABLISHING, CallState.ESTABLISHED):
             self._terminate(results.REMOTE_HUNG_UP)
+
+    def keep_alive(self, now: float) -> float | None:
+        """A keepAlive request: the call lives another 45 minutes from now. Returns the new
+        expiry, or None when the call is already ending (nothing left to keep alive)."""
+        if self.is_over:
+            return None
+        self.keep_alive_expires_at = now + KEEP_ALIVE_SECONDS
+        return self.keep_alive_expires_at
+
+    def keep_alive_lapsed(self, expires_at: float) -> None:
+        """The expiry armed for ``expires_at`` fell due: the call ends, unless a later
+        keepAlive moved its expiry on (that keepAlive armed its own step)."""
+        if self.is_over or self.keep_alive_expires_at is None:
+            return
+        if self.keep_alive_expires_at > expires_at:
+            return
+        self._terminate(KEEP_ALIVE_EXPIRED)
 
     def set_muted(self, participant_id: str, muted: bool) -> None:
         participant = self.participant(participant_id)

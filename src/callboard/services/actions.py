@@ -25,10 +25,16 @@ PROMPT_SECONDS = 1.0
 TONE_SECONDS = 0.5
 
 
-def _active_call(uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
+def _existing_call(uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
+    """The call, in any state but terminated (Graph forgets ended calls: 404)."""
     call = load_call(uow, principal, call_id)
     if call.state is CallState.TERMINATED:
         raise ItemNotFound(f"The call {call_id} has already ended.")
+    return call
+
+
+def _active_call(uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
+    call = _existing_call(uow, principal, call_id)
     if call.state is not CallState.ESTABLISHED:
         raise InvalidStateTransition(f"The call is {call.state.value}, not established.")
     return call
@@ -60,9 +66,23 @@ def _started(
 
 
 def keep_alive(rt: Runtime, principal: Principal, call_id: str) -> None:
+    """Graph's call: keepAlive: accepted whenever the call exists (establishing included);
+    the call then lives 45 more minutes. An ended call is 404."""
     require_app(principal)
     with rt.uow() as uow:
-        _active_call(uow, principal, call_id)
+        call = _existing_call(uow, principal, call_id)
+        if call.keep_alive(uow.now) is not None:
+            simulation.arm_keep_alive(rt, uow, call)
+            uow.save_call(call)
+        uow.commit()
+
+
+def require_call(rt: Runtime, principal: Principal, call_id: str) -> None:
+    """The call exists for this app and has not ended (else 404): what an operation that is
+    not implemented checks before it answers 501."""
+    require_app(principal)
+    with rt.uow() as uow:
+        _existing_call(uow, principal, call_id)
 
 
 def mute_call(

@@ -107,6 +107,7 @@ def place_incoming_call(rt: Runtime, request: dict[str, Any]) -> Call:
         simulation.schedule(
             rt, uow, call, "incomingTimeout", delay=rt.settings.incoming_answer_timeout_seconds
         )
+        simulation.arm_keep_alive(rt, uow, call)
         uow.commit()
     return call
 

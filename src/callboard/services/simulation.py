@@ -1,5 +1,6 @@
 """Simulated remote parties: timers (``call.progress`` jobs) that ring, answer, decline,
-time out and hang up, following each identity's behaviour.
+time out and hang up, following each identity's behaviour; and the keepAlive expiry that
+ends a call the application stopped keeping alive.
 
 Every step is idempotent: a step whose moment has passed (the call ended, the
 invitation was already answered) does nothing, so a re-run after a crash is harmless.
@@ -42,7 +43,16 @@ def schedule(
     )
 
 
+def arm_keep_alive(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
+    """The step that ends the call at its keepAlive expiry. Each keepAlive arms a new one;
+    the earlier ones find the expiry moved on and do nothing (no scanning, no cancelling)."""
+    expires_at = call.keep_alive_expires_at
+    if expires_at is not None and not call.is_over:
+        schedule(rt, uow, call, "keepAliveLapsed", delay=expires_at - uow.now, expiresAt=expires_at)
+
+
 def start_outgoing(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
+    arm_keep_alive(rt, uow, call)
     delay = rt.settings.connect_delay_seconds
     if call.kind is CallKind.PEER_TO_PEER:
         schedule(rt, uow, call, "ring", delay=delay, target=next(iter(call.invitations)))
@@ -177,6 +187,8 @@ def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: dict[str, Any]) ->
             call.finish_termination()
         case "incomingTimeout":
             call.incoming_timed_out()
+        case "keepAliveLapsed":
+            call.keep_alive_lapsed(float(payload["expiresAt"]))
         case "completeOperation":
             _complete_operation(uow, call, payload["operationId"])
         case "moveParticipant":

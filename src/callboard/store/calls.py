@@ -110,6 +110,7 @@ def _call_document(call: Call) -> dict[str, Any]:
                 "operations": call.media_queue.operations,
                 "endsAt": call.media_queue.ends_at,
             },
+            "keepAliveExpiresAt": call.keep_alive_expires_at,
         },
     }
 
@@ -168,6 +169,7 @@ def _call_from_row(row: Any) -> Call:
         media_queue=MediaQueue(
             operations=list(queue.get("operations") or []), ends_at=queue.get("endsAt") or 0.0
         ),
+        keep_alive_expires_at=internal.get("keepAliveExpiresAt"),
     )
 
 
