@@ -142,6 +142,8 @@ def settings(database_url: str, receiver: Receiver, settings_overrides: dict[str
         "callback_rewrites": {"https://bot.contoso.com": receiver.url},
         "callback_loopback_only": True,
         "webhook_timeout_seconds": 5.0,
+        # The test client's host: the admin API answers only to loopback or the base URL's host.
+        "base_url": "http://callboard.test",
     }
     values.update(settings_overrides)
     return Settings(**values)

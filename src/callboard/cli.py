@@ -99,6 +99,7 @@ def serve(
             tls=tls or None,
         )
         logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        _refuse_unsafe_start(settings)
         ssl: dict[str, str] = {}
         if settings.tls:
             from callboard import devtls
@@ -111,6 +112,7 @@ def serve(
                 err=True,
             )
         app = create_app(settings)
+        _warn_unsafe_bind(settings)
         uvicorn.run(
             app,
             host=settings.host,
@@ -128,6 +130,28 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def _refuse_unsafe_start(settings: Settings, *, serving: bool = True) -> None:
+    """Production does not start with development secrets or an open admin API."""
+    from callboard.services.production_checks import GENERATE_HINT, production_problems
+
+    problems = production_problems(settings, serving=serving)
+    if problems:
+        for problem in problems:
+            typer.echo(f"error: production mode refuses to start: {problem}", err=True)
+        typer.echo(f"(secrets: at least 32 characters; {GENERATE_HINT})", err=True)
+        raise typer.Exit(2)
+
+
+def _warn_unsafe_bind(settings: Settings) -> None:
+    """Loud, last before uvicorn's own start-up lines, so that it is not scrolled away."""
+    from callboard.services.production_checks import unsafe_bind_warning
+
+    warning = unsafe_bind_warning(settings)
+    if warning is not None:
+        logging.getLogger("callboard").warning(warning)
+        typer.echo(f"\n{'!' * 78}\n{warning}\n{'!' * 78}\n", err=True)
+
+
 @cli.command()
 def worker(database_url: DatabaseUrl = None, directory: Directory = None) -> None:
     """Run the job runner alone (deliveries, simulated parties, timers)."""
@@ -135,6 +159,7 @@ def worker(database_url: DatabaseUrl = None, directory: Directory = None) -> Non
 
     settings = _settings(database_url=database_url, directory_file=directory)
     logging.basicConfig(level="INFO", format="%(levelname)s %(name)s: %(message)s")
+    _refuse_unsafe_start(settings, serving=False)
     services = build_services(settings)
 
     async def main() -> None:
@@ -221,8 +246,12 @@ def _print_token_from_server(
         if ca_file.exists():
             verify = ssl.create_default_context(cafile=str(ca_file))
     body = {"app": app, "user": user, "tenant": tenant}
+    # A server in production or beyond loopback asks for the admin token.
+    headers = {"Authorization": f"Bearer {settings.admin_token}"} if settings.admin_token else {}
     try:
-        response = httpx.post(f"{root}/_callboard/token", json=body, verify=verify, timeout=30)
+        response = httpx.post(
+            f"{root}/_callboard/token", json=body, headers=headers, verify=verify, timeout=30
+        )
     except httpx.HTTPError as exc:
         typer.echo(
             f"error: no Callboard server answers at {root} ({exc}). Start one with "

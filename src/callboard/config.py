@@ -14,6 +14,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from callboard.net import is_loopback
+
 DEFAULT_SQLITE_URL = "sqlite:///callboard.db"
 
 
@@ -41,6 +43,9 @@ class Settings(BaseSettings):
 
     # None means "the mode decides": on in development, off in production.
     admin_enabled: bool | None = None
+    # The bearer token the admin API asks for in production and whenever the server listens
+    # beyond loopback (docs/decisions.md, "The admin API's guard"). Empty: no credentials work.
+    admin_token: str = ""
     allow_http_loopback_callbacks: bool | None = None
     virtual_clock: bool | None = None
 
@@ -119,6 +124,18 @@ class Settings(BaseSettings):
     @property
     def admin(self) -> bool:
         return bool(self.admin_enabled)
+
+    @property
+    def listens_beyond_loopback(self) -> bool:
+        """Whether the bind address is reachable from other machines (``0.0.0.0``, ``::``,
+        a LAN address, a host name other than ``localhost``)."""
+        return not is_loopback(self.host)
+
+    @property
+    def admin_needs_credentials(self) -> bool:
+        """Production, or a server others can reach: the admin API asks for
+        ``CALLBOARD_ADMIN_TOKEN``. Development on loopback stays open (tests, the pytest plugin)."""
+        return self.mode is Mode.PRODUCTION or self.listens_beyond_loopback
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -167,6 +167,11 @@ class KeyRing:
             raise InvalidToken("Access token validation failure. Invalid audience.") from None
         except jwt.PyJWTError as exc:
             raise InvalidToken(f"Access token validation failure: {exc}.") from None
+        # Graph rejects a token from another issuer like a forged one: only Callboard's issuer
+        # for the token's own tenant is accepted (a token signed for one tenant cannot claim to
+        # come from another's authority).
+        if claims.get("iss") != token_issuer(str(claims["tid"])):
+            raise InvalidToken("Access token validation failure. Invalid issuer.")
         # Expiry is checked against the injected clock, so the virtual clock applies too.
         if _on_server_clock(claims, "exp") <= now or _on_server_clock(claims, "nbf") > now + 300:
             raise InvalidToken("Access token has expired or is not yet valid.")

@@ -167,6 +167,9 @@ class TestDirectory:
                 user["displayName"] = "Johnny"
         h.put_directory(document)
 
+        # Read back as sent, the new secret masked like every other (the token below proves
+        # it was stored).
+        document["applications"][-1]["clientSecret"] = "********"
         assert h.directory() == document
         # The new application gets tokens and places calls at once.
         source = {"identity": {"application": {"id": NEW_BOT}}}

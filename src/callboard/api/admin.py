@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
+from callboard.api.admin_guard import admin_guard
 from callboard.api.deps import RuntimeDep, runtime
 from callboard.api.graph.calls import render_call
 from callboard.api.responses import json_response
@@ -33,7 +34,13 @@ class _AdminRoute(APIRoute):
         return guarded
 
 
-router = APIRouter(prefix="/_callboard", tags=["admin"], route_class=_AdminRoute)
+# Host, Origin and credential checks on every admin route (not /health, which tells nothing).
+router = APIRouter(
+    prefix="/_callboard",
+    tags=["admin"],
+    route_class=_AdminRoute,
+    dependencies=[Depends(admin_guard)],
+)
 health_router = APIRouter(prefix="/_callboard", tags=["admin"])
 
 # Far enough for any test; bounded so that the clock stays a valid date.

@@ -26,14 +26,25 @@ def reset(rt: Runtime) -> None:
     meetings.load_fixtures(rt)
 
 
+# What the admin API shows instead of a client secret. Sent back in a PUT, it keeps the stored
+# secret of that application, so a GET-edit-PUT round trip changes no secret.
+MASKED_SECRET = "********"
+
+
 def get_directory(rt: Runtime) -> dict[str, Any]:
+    """The directory document, client secrets masked: the admin API never returns them."""
     with rt.uow() as uow:
-        return directory_loading.directory_document(uow)
+        document = directory_loading.directory_document(uow)
+    for app in document.get("applications", []):
+        if app.get("clientSecret"):
+            app["clientSecret"] = MASKED_SECRET
+    return document
 
 
 def load_directory(rt: Runtime, document: dict[str, Any]) -> None:
     """Validate and store a directory; an invalid one changes nothing."""
     with rt.uow() as uow:
+        document = _unmask_secrets(document, directory_loading.directory_document(uow))
         directory_loading.replace_directory(uow, document)
         uow.commit()
     rt.directory_cache.invalidate()
@@ -84,3 +95,24 @@ def advance_clock(rt: Runtime, seconds: float) -> float:
     if seconds < 0:
         raise BadRequest("The clock only moves forward.")
     return clock_sync.advance(rt, seconds)
+
+
+def _unmask_secrets(document: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """``document`` with each masked secret replaced by the stored one of the same app."""
+    apps = document.get("applications") if isinstance(document, dict) else None
+    if not isinstance(apps, list):
+        return document
+    secrets = {a["appId"]: a.get("clientSecret", "") for a in stored.get("applications", [])}
+    unmasked = []
+    for app in apps:
+        if isinstance(app, dict) and app.get("clientSecret") == MASKED_SECRET:
+            app_id = app.get("appId")
+            kept = secrets.get(app_id) if isinstance(app_id, str) else None
+            if not kept:
+                raise BadRequest(
+                    f"applications: {app_id} has the masked secret {MASKED_SECRET} "
+                    "but no stored secret to keep; give its clientSecret."
+                )
+            app = {**app, "clientSecret": kept}
+        unmasked.append(app)
+    return {**document, "applications": unmasked}
