@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from callboard import __version__
-from callboard.api import admin, errors, wellknown
+from callboard.api import admin, errors, metrics, wellknown
 from callboard.api.graph import appointments as graph_appointments
 from callboard.api.graph import calls as graph_calls
 from callboard.api.graph import meetings as graph_meetings
@@ -90,6 +90,7 @@ def attach(app: FastAPI, services: Services) -> None:
     request, which is costly) and attach fresh services for each test."""
     app.state.runtime = services.runtime
     app.state.runner = services.runner
+    services.runner.observe_delivery = app.state.metrics.observe_delivery
 
 
 @contextlib.asynccontextmanager
@@ -129,5 +130,10 @@ def build_app() -> FastAPI:
     app.include_router(admin.router)
     app.include_router(wellknown.router)
     ucwa_routes.install(app)  # /ucwa/oauth/v1 and /ucwa/v1 (docs/ucwa.md)
+    app.include_router(metrics.router)
+    app.state.metrics = metrics.Metrics(lambda: getattr(app.state, "runtime", None))
+    # Inside GraphRequestMiddleware, which may hand on a copy of the scope: this one must
+    # see the scope the router writes the matched route into.
+    app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(GraphRequestMiddleware)
     return app
