@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from callboard import __version__
-from callboard.api import admin, errors, wellknown
+from callboard.api import admin, errors, metrics, wellknown
 from callboard.api.graph import appointments as graph_appointments
 from callboard.api.graph import calls as graph_calls
 from callboard.api.graph import meetings as graph_meetings
@@ -91,6 +91,7 @@ def attach(app: FastAPI, services: Services) -> None:
     request, which is costly) and attach fresh services for each test."""
     app.state.runtime = services.runtime
     app.state.runner = services.runner
+    services.runner.observe_delivery = app.state.metrics.observe_delivery
 
 
 @contextlib.asynccontextmanager
@@ -130,6 +131,11 @@ def build_app() -> FastAPI:
     app.include_router(admin.router)
     app.include_router(wellknown.router)
     ucwa_routes.install(app)  # /ucwa/oauth/v1 and /ucwa/v1 (docs/ucwa.md)
+    app.include_router(metrics.router)
+    app.state.metrics = metrics.Metrics(lambda: getattr(app.state, "runtime", None))
+    # Innermost (added first): GraphRequestMiddleware and the guard may hand on a copy of
+    # the scope, and this one must see the scope the router writes the matched route into.
+    app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     # The guard runs inside the request-id middleware, so its refusals carry the ids too.
     app.add_middleware(RequestGuardMiddleware)
     app.add_middleware(GraphRequestMiddleware)

@@ -316,3 +316,37 @@ async def list_sms(
     )
     rows = [sms_records.render_message(m) for m in messages]
     return json_response(_page(request, rows, more, skip, top))
+
+
+@router.get("/calls", summary="calls (every application and tenant)")
+async def list_calls(
+    request: Request,
+    rt: RuntimeDep,
+    app_id: Annotated[str | None, Query(alias="appId")] = None,
+    tenant_id: Annotated[str | None, Query(alias="tenantId")] = None,
+    state: Annotated[
+        Literal[
+            "incoming",
+            "establishing",
+            "ringing",
+            "established",
+            "hold",
+            "transferring",
+            "transferAccepted",
+            "redirecting",
+            "terminating",
+            "terminated",
+        ]
+        | None,
+        Query(),
+    ] = None,
+    skip: Annotated[int, Query(alias="$skip", ge=0)] = 0,
+    top: Annotated[int, Query(alias="$top", ge=1, le=1000)] = 100,
+) -> Response:
+    # ``state`` filters on the stored state; each call is rendered as Graph v1.0's GET
+    # renders it (where a ringing call reads "establishing").
+    calls, more = control_plane.list_calls(
+        rt, app_id=app_id, tenant_id=tenant_id, state=state, skip=skip, top=top
+    )
+    rows = [render_call(request, call) for call in calls]
+    return json_response(_page(request, rows, more, skip, top))

@@ -37,6 +37,8 @@ COALESCE_SECONDS = 0.005
 STEP_SLICE_SECONDS = 0.005
 
 BatchHandler = Callable[[list[ClaimedJob]], Awaitable[None]]
+# Told of each notification attempt: its outcome (delivered, retry, dead) and latency in ms.
+DeliveryObserver = Callable[[str, float], None]
 
 
 def _describe(exc: BaseException) -> str:
@@ -49,6 +51,7 @@ class Runner:
         self.sender = sender
         self.signer = NotificationSigner(rt.keyring, rt.settings)
         self.sms_gateway = sms_gateways.build(rt.settings)
+        self.observe_delivery: DeliveryObserver | None = None
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         # Job kind -> the handler of a batch of that kind, run in this order: timers first,
@@ -216,11 +219,12 @@ class Runner:
 
         attempts = await asyncio.gather(*(one(j) for j in jobs))
         with self.rt.uow() as uow:
-            done, rows = [], []
+            done, rows, observed = [], [], []
             for job, attempt in zip(jobs, attempts, strict=True):
                 outcome = attempt.outcome
                 if outcome == "retry" and job.attempts >= job.max_attempts or outcome == "failed":
                     outcome = "dead"
+                observed.append((outcome, attempt.latency_ms))
                 rows.append(
                     {
                         "job_id": job.id,
@@ -244,3 +248,7 @@ class Runner:
             uow.jobs.finish(done, uow.now)
             uow.deliveries.add_all(rows)
             uow.commit()
+        if self.observe_delivery is not None:
+            # After the commit: an attempt counts once it is on record.
+            for outcome, latency_ms in observed:
+                self.observe_delivery(outcome, latency_ms)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from callboard.domain.calls import Call
 from callboard.domain.directory import Behaviour
 from callboard.errors import BadRequest, ItemNotFound
 from callboard.services import clock_sync, directory_loading, meetings
@@ -87,6 +88,23 @@ def list_jobs(
     with rt.uow() as uow:
         rows = uow.jobs.list_page(status=status, kind=kind, skip=skip, top=top + 1)
     return rows[:top], len(rows) > top
+
+
+def list_calls(
+    rt: Runtime,
+    *,
+    app_id: str | None,
+    tenant_id: str | None,
+    state: str | None,
+    skip: int,
+    top: int,
+) -> tuple[list[Call], bool]:
+    """One page of calls, oldest first, and whether more follow."""
+    with rt.uow() as uow:
+        calls = uow.calls.list_page(
+            app_id=app_id, tenant_id=tenant_id, state=state, skip=skip, top=top + 1
+        )
+    return calls[:top], len(calls) > top
 
 
 def advance_clock(rt: Runtime, seconds: float) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from callboard.domain import graph_json
 from callboard.domain.calls import GRAPH_PROPERTIES, Call, CallKind, CallState, MediaQueue
@@ -67,6 +67,26 @@ class CallRepository:
             .order_by(tables.calls.c.created_at, tables.calls.c.id)
         ).mappings()
         return [_call_from_row(r) for r in rows]
+
+    def count_by_state(self) -> dict[str, int]:
+        """How many calls are in each state (the metrics scrape)."""
+        c = tables.calls.c
+        rows = self._conn.execute(select(c.state, func.count()).group_by(c.state))
+        return {state: int(n) for state, n in rows}
+
+    def list_page(
+        self, *, app_id: str | None, tenant_id: str | None, state: str | None, skip: int, top: int
+    ) -> list[Call]:
+        """Calls oldest first (then by id, so pages are stable), filtered."""
+        c = tables.calls.c
+        query = select(tables.calls).order_by(c.created_at, c.id).offset(skip).limit(top)
+        if app_id:
+            query = query.where(c.app_id == app_id)
+        if tenant_id:
+            query = query.where(c.tenant_id == tenant_id)
+        if state:
+            query = query.where(c.state == state)
+        return [_call_from_row(r) for r in self._conn.execute(query).mappings()]
 
     def save(self, call: Call, now: float) -> None:
         """Write with an optimistic version check; a concurrent writer makes this a Conflict."""

@@ -153,6 +153,22 @@ class JobRepository:
         ).scalar()
         return None if value is None else float(value)
 
+    def count_by_kind_and_status(self) -> dict[tuple[str, str], int]:
+        """How many jobs of each kind are in each status (the metrics scrape)."""
+        c = tables.jobs.c
+        rows = self._conn.execute(select(c.kind, c.status, func.count()).group_by(c.kind, c.status))
+        return {(kind, status): int(n) for kind, status, n in rows}
+
+    def due_by_kind(self, now: float) -> dict[str, tuple[int, float]]:
+        """Per kind, the pending jobs due at ``now``: how many, and the earliest ``run_at``."""
+        c = tables.jobs.c
+        rows = self._conn.execute(
+            select(c.kind, func.count(), func.min(c.run_at))
+            .where(c.status == "pending", c.run_at <= now)
+            .group_by(c.kind)
+        )
+        return {kind: (int(n), float(first)) for kind, n, first in rows}
+
     def list_page(
         self, *, status: str | None, kind: str | None, skip: int, top: int
     ) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from callboard.domain.appointments import MessageType, SmsMessage, SmsStatus
 from callboard.store import tables
@@ -77,6 +77,12 @@ class SmsRepository:
             .order_by(tables.sms_messages.c.seq)
         ).mappings()
         return [_sms_from_row(r) for r in rows]
+
+    def count_by_status(self) -> dict[str, int]:
+        """How many messages are in each status (the metrics scrape)."""
+        c = tables.sms_messages.c
+        rows = self._conn.execute(select(c.status, func.count()).group_by(c.status))
+        return {status: int(n) for status, n in rows}
 
     def list_page(
         self,
