@@ -21,7 +21,7 @@ from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import Principal
 
-# ME and resolve_attendees are named through this module by services/ucwa.py.
+# ME and resolve_attendees are named through this module by the routes, UCWA and the bench.
 ME = meeting_access.ME
 __all__ = [
     "ME",
