@@ -26,6 +26,15 @@ def seed(name: str, kind: str = "request", index: int = 0) -> dict[str, Any]:
     return copy.deepcopy(matches[index])
 
 
+def error_message(response: Any, status: int, code: str) -> str:
+    """The message of a Graph error envelope, after checking its status and code."""
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code
+    message: str = error["message"]
+    return message
+
+
 @dataclass
 class Received:
     path: str

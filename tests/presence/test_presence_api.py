@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from callboard.clock import FrozenClock
 from tests.conftest import CALLING_BOT, CONTOSO, DEV_APP, DEV_TENANT, TEST_BOT
+from tests.support import error_message as _error
 
 ALICE = "a11ce000-0000-4000-8000-000000000001"
 BOB = "b0b00000-0000-4000-8000-000000000002"
@@ -40,14 +41,6 @@ def _set(client: TestClient, headers: dict[str, str], user: str = ALICE, **body:
     sent = {"sessionId": DEV_APP, "availability": "Available", "activity": "Available"}
     sent.update(body)
     return client.post(f"/v1.0/users/{user}/presence/setPresence", json=sent, headers=headers)
-
-
-def _error(response: Any, status: int, code: str) -> str:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code
-    message: str = error["message"]
-    return message
 
 
 class TestRead:

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from callboard.clock import FrozenClock, iso
 from tests.conftest import CALLING_BOT, CONTOSO, DEV_APP, DEV_TENANT, FABRIKAM, TEST_BOT
 from tests.support import LoopbackServer
+from tests.support import error_message as _error
 
 URL = "/v1.0/subscriptions"
 MINUTE = 60.0
@@ -100,14 +101,6 @@ def create(
         )
 
     return post
-
-
-def _error(response: Any, status: int, code: str) -> str:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code
-    message: str = error["message"]
-    return message
 
 
 class TestCreate:
