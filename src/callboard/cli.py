@@ -77,7 +77,7 @@ def serve(
 
     import uvicorn
 
-    from callboard.app import create_app
+    from callboard.app import create_app, settle_heap
 
     if ephemeral and database_url is not None:
         typer.echo("error: --ephemeral makes its own database; drop --database-url", err=True)
@@ -112,6 +112,7 @@ def serve(
                 err=True,
             )
         app = create_app(settings)
+        settle_heap()
         _warn_unsafe_bind(settings)
         uvicorn.run(
             app,
@@ -155,12 +156,13 @@ def _warn_unsafe_bind(settings: Settings) -> None:
 @cli.command()
 def worker(database_url: DatabaseUrl = None, directory: Directory = None) -> None:
     """Run the job runner alone (deliveries, simulated parties, timers)."""
-    from callboard.app import build_services
+    from callboard.app import build_services, settle_heap
 
     settings = _settings(database_url=database_url, directory_file=directory)
     logging.basicConfig(level="INFO", format="%(levelname)s %(name)s: %(message)s")
     _refuse_unsafe_start(settings, serving=False)
     services = build_services(settings)
+    settle_heap()
 
     async def main() -> None:
         stop = asyncio.Event()
