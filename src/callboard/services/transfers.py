@@ -22,7 +22,7 @@ from callboard.domain.phone_numbers import require_e164
 from callboard.domain.results import ResultInfo
 from callboard.errors import BadRequest
 from callboard.services import simulation
-from callboard.services.calls import INITIATE, live_call, load_call, require_any, require_app
+from callboard.services.calls import INITIATE, live_call, require_any, require_app
 from callboard.services.directory_loading import behaviour_for
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import NewJob
@@ -55,8 +55,13 @@ def transfer_call(rt: Runtime, principal: Principal, call_id: str, body: dict[st
                 "an assigned phone number."
             )
         if replaces is not None:
-            replaced = load_call(uow, principal, replaces) if replaces != call_id else None
-            if replaced is None or replaced.state is CallState.TERMINATED:
+            replaced = uow.calls.get(replaces) if replaces != call_id else None
+            if (
+                replaced is None
+                or replaced.app_id != principal.app_id
+                or replaced.tenant_id != principal.tenant_id
+                or replaced.state is CallState.TERMINATED
+            ):
                 raise BadRequest(
                     "replacesCallId must name another active call of this application."
                 )
