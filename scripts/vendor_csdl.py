@@ -33,6 +33,7 @@ ROOTS = (
     "microsoft.graph.contentSharingSession",
     "microsoft.graph.subscription",
     "microsoft.graph.presence",
+    "microsoft.graph.audioRoutingGroup",
 )
 # Entity types whose derived types a body may name in @odata.type (complex types always
 # bring their derived types; entity types would bring half of Graph through ``entity``).
@@ -61,6 +62,9 @@ ACTIONS = (
     ),
     ("Collection(microsoft.graph.participant)", "invite"),
     ("microsoft.graph.participant", "mute"),
+    ("microsoft.graph.participant", "startHoldMusic"),
+    ("microsoft.graph.participant", "stopHoldMusic"),
+    ("Collection(microsoft.graph.call)", "logTeleconferenceDeviceQuality"),
     ("Collection(microsoft.graph.onlineMeeting)", "createOrGet"),
     ("microsoft.graph.onlineMeeting", "sendVirtualAppointmentSms"),
     ("microsoft.graph.onlineMeeting", "sendVirtualAppointmentReminderSms"),

@@ -12,8 +12,9 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from callboard import __version__
-from callboard.api import admin, errors, metrics, wellknown
+from callboard.api import admin, admin_calls, errors, metrics, wellknown
 from callboard.api.graph import appointments as graph_appointments
+from callboard.api.graph import call_control as graph_call_control
 from callboard.api.graph import calls as graph_calls
 from callboard.api.graph import meetings as graph_meetings
 from callboard.api.graph import participants as graph_participants
@@ -140,6 +141,7 @@ def build_app() -> FastAPI:
     for version in GRAPH_VERSIONS:
         app.include_router(graph_calls.router, prefix=f"/{version}")
         app.include_router(graph_participants.router, prefix=f"/{version}")
+        app.include_router(graph_call_control.router, prefix=f"/{version}")
         app.include_router(graph_meetings.router, prefix=f"/{version}")
         app.include_router(graph_appointments.router, prefix=f"/{version}")
         app.include_router(graph_subscriptions.router, prefix=f"/{version}")
@@ -147,6 +149,7 @@ def build_app() -> FastAPI:
         app.include_router(unimplemented.build_router(), prefix=f"/{version}")
     app.include_router(admin.health_router)
     app.include_router(admin.router)
+    app.include_router(admin_calls.router)
     app.include_router(wellknown.router)
     ucwa_routes.install(app)  # /ucwa/oauth/v1 and /ucwa/v1 (docs/ucwa.md)
     app.include_router(metrics.router)

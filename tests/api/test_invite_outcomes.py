@@ -115,7 +115,7 @@ class TestEndedCalls:
         h.advance(h.connect_delay)
         assert h.delete(f"{CALLS}/{call['id']}").status_code == 204
         h.advance(h.rt.settings.terminate_delay_seconds)
-        assert h.call(call["id"])["state"] == "terminated"
+        assert h.ended(call["id"])["state"] == "terminated"
         _failed_with(h, call["id"], op, 400, 8508)
         # The invitee's answer comes too late to change anything.
         h.advance(h.answer_delay)
@@ -135,7 +135,7 @@ class TestEndedCalls:
         assert h.call(call["id"])["state"] == "established"
         h.advance(10)
         _failed_with(h, call["id"], op, 603, 0)
-        ended = h.call(call["id"])
+        ended = h.ended(call["id"])
         assert ended["state"] == "terminated"
         assert (ended["resultInfo"]["code"], ended["resultInfo"]["subcode"]) == (200, 5002)
 
@@ -167,7 +167,7 @@ class TestReplacing:
 
         assert _finished(h, call["id"], op)["status"] == "Completed"
         assert user_ids(h.participants(call["id"]))[-1] == PARTICIPANT
-        ended = h.call(incoming["id"])
+        ended = h.ended(incoming["id"])
         assert ended["state"] == "terminated"
         assert (ended["resultInfo"]["code"], ended["resultInfo"]["subcode"]) == (200, 7015)
         assert h.changes(incoming["id"])[-1] == ("deleted", "terminated")

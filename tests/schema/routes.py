@@ -19,6 +19,7 @@ SHARING = f"{GRAPH}contentSharingSession"
 NOTIFICATIONS = f"{GRAPH}commsNotifications"
 SUBSCRIPTION = f"{GRAPH}subscription"
 PRESENCE = f"{GRAPH}presence"
+AUDIO_ROUTING_GROUP = f"{GRAPH}audioRoutingGroup"
 
 _ID = r"[^/]+"
 _CALL = rf"/communications/calls/{_ID}"
@@ -48,6 +49,13 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", rf"{_CALL}/operations/{_ID}", OPERATION),
     ("GET", rf"{_CALL}/contentSharingSessions", f"[{SHARING}]"),
     ("GET", rf"{_CALL}/contentSharingSessions/{_ID}", SHARING),
+    ("POST", rf"{_CALL}/participants/{_ID}/(?:start|stop)HoldMusic", f"action:{PARTICIPANT}"),
+    ("POST", r"/communications/calls/logTeleconferenceDeviceQuality", ""),
+    ("POST", rf"{_CALL}/audioRoutingGroups", AUDIO_ROUTING_GROUP),
+    ("GET", rf"{_CALL}/audioRoutingGroups", f"[{AUDIO_ROUTING_GROUP}]"),
+    ("GET", rf"{_CALL}/audioRoutingGroups/{_ID}", AUDIO_ROUTING_GROUP),
+    ("PATCH", rf"{_CALL}/audioRoutingGroups/{_ID}", AUDIO_ROUTING_GROUP),
+    ("DELETE", rf"{_CALL}/audioRoutingGroups/{_ID}", ""),
     ("POST", rf"{_CALL}/\w+", f"action:{CALL}"),
     ("GET", r"/communications/onlineMeetings", f"[{MEETING}]"),
     ("POST", rf"{_OWNER}/onlineMeetings", MEETING),

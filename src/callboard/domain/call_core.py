@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from callboard.domain.call_control import AudioRoutingGroup, Transfer, TransferSource
 from callboard.domain.events import CallStateChanged, Event, RosterChanged
 from callboard.domain.invitations import Invitation
 from callboard.domain.operations import MediaQueue
@@ -135,6 +136,12 @@ class CallCore:
     screen_sharing_role: str | None = None
     media_queue: MediaQueue = field(default_factory=MediaQueue)
     keep_alive_expires_at: float | None = None
+    # Call control (domain/call_control.py): the pending transfer, the transfer a call offered
+    # to a transferred-to application completes, who is on hold, the audio routing groups.
+    transfer: Transfer | None = None
+    transfer_source: TransferSource | None = None
+    held_participant_id: str | None = None
+    audio_routing_groups: list[AudioRoutingGroup] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
 
     # -- read helpers -----------------------------------------------------------------

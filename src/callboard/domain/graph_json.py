@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from callboard.domain.call_control import AudioRoutingGroup
 from callboard.domain.call_core import CALL_TYPE, GRAPH_PROPERTIES, CallCore
 from callboard.domain.events import CallStateChanged
 from callboard.domain.operations import CommsOperation, OperationKind, OperationStatus
@@ -172,3 +173,16 @@ def parse_operation(data: dict[str, Any]) -> CommsOperation:
         completion_reason=data.get("completionReason"),
         participants=list(data.get("participants") or []),
     )
+
+
+# -- audioRoutingGroup ----------------------------------------------------------------
+
+
+def audio_routing_group(group: AudioRoutingGroup) -> dict[str, Any]:
+    return {
+        "@odata.type": G + "audioRoutingGroup",
+        "id": group.id,
+        "routingMode": group.routing_mode.value,
+        "sources": list(group.sources),
+        "receivers": list(group.receivers),
+    }

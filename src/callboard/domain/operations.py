@@ -42,6 +42,9 @@ class OperationKind(StrEnum):
     SEND_DTMF_TONES = "sendDtmfTonesOperation"
     UPDATE_RECORDING_STATUS = "updateRecordingStatusOperation"
     INVITE_PARTICIPANTS = "inviteParticipantsOperation"
+    START_HOLD_MUSIC = "startHoldMusicOperation"
+    STOP_HOLD_MUSIC = "stopHoldMusicOperation"
+    ADD_LARGE_GALLERY_VIEW = "addLargeGalleryViewOperation"
 
 
 @dataclass

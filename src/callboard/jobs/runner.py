@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from callboard.gateways import sms as sms_gateways
 from callboard.jobs.webhooks import Attempt, NotificationSigner, WebhookSender, deliver
 from callboard.retry import retry_delay
-from callboard.services import clock_sync, simulation, sms_sending
+from callboard.services import clock_sync, simulation, sms_sending, transfers
 from callboard.services.notifications import WEBHOOK_DELIVER
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import ClaimedJob
@@ -58,6 +58,7 @@ class Runner:
         # so that the notifications they cause can join the next batch.
         self.handlers: dict[str, BatchHandler] = {
             simulation.CALL_PROGRESS: self._run_steps,
+            transfers.CALL_TRANSFER: self._run_steps,
             WEBHOOK_DELIVER: self._deliver_all,
             sms_sending.SMS_SEND: self._send_sms,
         }
@@ -181,7 +182,10 @@ class Runner:
 
     def _run_step(self, job: ClaimedJob) -> None:
         try:
-            simulation.run_step(self.rt, job.payload, job.id)
+            step = (
+                transfers.run_step if job.kind == transfers.CALL_TRANSFER else simulation.run_step
+            )
+            step(self.rt, job.payload, job.id)
         except Exception as exc:
             error = _describe(exc)
             with self.rt.uow() as uow:

@@ -285,10 +285,19 @@ def load_call(uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
     return call
 
 
+def live_call(uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
+    """``load_call``, and 404 once the call has ended: Graph forgets ended calls (their
+    history stays in the admin API's ``GET /_callboard/calls``)."""
+    call = load_call(uow, principal, call_id)
+    if call.state is CallState.TERMINATED:
+        raise ItemNotFound(f"The call {call_id} has already ended.")
+    return call
+
+
 def get_call(rt: Runtime, principal: Principal, call_id: str) -> Call:
     require_app(principal)
     with rt.uow() as uow:
-        return load_call(uow, principal, call_id)
+        return live_call(uow, principal, call_id)
 
 
 def delete_call(rt: Runtime, principal: Principal, call_id: str) -> None:
