@@ -22,8 +22,9 @@ from callboard.domain.call_invitations import InvitationRules
 from callboard.domain.events import CallStateChanged, OperationFinished
 from callboard.domain.invitations import Invitation, InvitationStatus, target_key
 from callboard.domain.meeting_calls import MeetingCallRules
-from callboard.domain.operations import CommsOperation, MediaQueue
+from callboard.domain.operations import CommsOperation, MediaQueue, OperationKind
 from callboard.domain.participants import Participant, RecordingInfo
+from callboard.domain.party_rules import PartyRules
 from callboard.errors import InvalidStateTransition
 
 __all__ = [
@@ -46,7 +47,7 @@ KEEP_ALIVE_EXPIRED = results.result_info(
 )
 
 
-class Call(InvitationRules, MeetingCallRules):
+class Call(InvitationRules, MeetingCallRules, PartyRules):
     # -- construction -----------------------------------------------------------------
 
     @classmethod
@@ -252,5 +253,8 @@ class Call(InvitationRules, MeetingCallRules):
         self.media_queue.clear()
         for operation in queued:
             if operation.is_running:
+                if operation.kind is OperationKind.RECORD_RESPONSE:
+                    self.media.recording = None
+                    operation.completion_reason = "operationCanceled"
                 operation.fail(results.MEDIA_CANCELLED)
                 self.finish_operation(operation)

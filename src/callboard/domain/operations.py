@@ -42,6 +42,7 @@ class OperationKind(StrEnum):
     SEND_DTMF_TONES = "sendDtmfTonesOperation"
     UPDATE_RECORDING_STATUS = "updateRecordingStatusOperation"
     INVITE_PARTICIPANTS = "inviteParticipantsOperation"
+    RECORD_RESPONSE = "recordOperation"
 
 
 @dataclass
@@ -56,6 +57,9 @@ class CommsOperation:
     # inviteParticipantsOperation: the invitationParticipantInfo values, as sent (with the
     # participant id each invitee has in the roster).
     participants: list[dict[str, Any]] = field(default_factory=list)
+    # recordOperation: where the recording is, and the token that fetches it.
+    recording_location: str | None = None
+    recording_access_token: str | None = None
 
     @classmethod
     def started(

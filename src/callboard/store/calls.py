@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from callboard.domain import graph_json
+from callboard.domain.call_media import CallMedia
 from callboard.domain.calls import GRAPH_PROPERTIES, Call, CallKind, CallState, MediaQueue
 from callboard.domain.invitations import Invitation, InvitationStatus
 from callboard.domain.operations import CommsOperation
@@ -131,6 +132,7 @@ def _call_document(call: Call) -> dict[str, Any]:
                 "endsAt": call.media_queue.ends_at,
             },
             "keepAliveExpiresAt": call.keep_alive_expires_at,
+            "media": call.media.to_document(),
         },
     }
 
@@ -190,6 +192,7 @@ def _call_from_row(row: Any) -> Call:
             operations=list(queue.get("operations") or []), ends_at=queue.get("endsAt") or 0.0
         ),
         keep_alive_expires_at=internal.get("keepAliveExpiresAt"),
+        media=CallMedia.from_document(internal.get("media")),
     )
 
 
