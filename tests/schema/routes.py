@@ -48,6 +48,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", rf"{_CALL}/operations/{_ID}", OPERATION),
     ("GET", rf"{_CALL}/contentSharingSessions", f"[{SHARING}]"),
     ("GET", rf"{_CALL}/contentSharingSessions/{_ID}", SHARING),
+    ("POST", rf"{_CALL}/recordResponse", f"action:{CALL}"),
     ("POST", rf"{_CALL}/\w+", f"action:{CALL}"),
     ("GET", r"/communications/onlineMeetings", f"[{MEETING}]"),
     ("POST", rf"{_OWNER}/onlineMeetings", MEETING),

@@ -14,7 +14,6 @@ from callboard.services import actions
 # (method, path, operation name). Each answers 501 notImplemented until it is built.
 OPERATIONS: tuple[tuple[str, str, str], ...] = (
     ("POST", "/communications/calls/{call_id}/transfer", "transfer"),
-    ("POST", "/communications/calls/{call_id}/recordResponse", "recordResponse"),
     ("POST", "/communications/calls/{call_id}/addLargeGalleryView", "addLargeGalleryView"),
     ("GET", "/communications/calls/{call_id}/audioRoutingGroups", "list audioRoutingGroups"),
     ("POST", "/communications/calls/{call_id}/audioRoutingGroups", "create audioRoutingGroup"),
