@@ -34,7 +34,8 @@ def schedule_step(
     elif action in (PartyAction.ANSWER, PartyAction.DECLINE):
         payload = {"action": action.value}
     else:
-        payload = {"action": PARTY_STEP, "step": step.to_payload()}
+        # The moment it is due: keys and speech happen then, even if the job runs late.
+        payload = {"action": PARTY_STEP, "step": step.to_payload(), "at": uow.now + delay}
     payload = {"callId": call.id, **payload, "target": party}
     # A step of an invited party names its invitation: it does nothing once that identity
     # has been invited again (simulation._apply).
@@ -54,20 +55,23 @@ def start_script(uow: UnitOfWork, call: Call, party: str, behaviour: Behaviour) 
         schedule_step(uow, call, party, timed.step, delay=delay)
 
 
-def run_step(rt: Runtime, uow: UnitOfWork, call: Call, party: str, data: dict[str, Any]) -> None:
-    """The ``partyStep`` step: keys, speech, hold. A step the call no longer allows (it
-    ended, nobody is holding) does nothing."""
+def run_step(
+    rt: Runtime, uow: UnitOfWork, call: Call, party: str, data: dict[str, Any], at: float
+) -> None:
+    """The ``partyStep`` step, due ``at``: keys, speech, hold. A step the call no longer
+    allows (it ended, nobody is holding) does nothing."""
     step = PartyStep.from_payload(data)
+    at = min(at, uow.now)
     if call.is_over:
         return
     match step.action:
         case PartyAction.PRESS_KEYS:
             if call.state in (CallState.ESTABLISHED, CallState.HOLD) and call.party_pressed(
-                party, step.keys or "", uow.now
+                party, step.keys or "", at
             ):
-                recordings.finish(rt, uow, call, CompletionReason.STOP_TONE_DETECTED, uow.now)
+                recordings.finish(rt, uow, call, CompletionReason.STOP_TONE_DETECTED, at)
         case PartyAction.SPEAK:
-            call.party_spoke(party, uow.now, float(step.seconds or 0), step.wav)
+            call.party_spoke(party, at, float(step.seconds or 0), step.wav)
             recordings.schedule_check(uow, call)
         case PartyAction.HOLD:
             if call.state is CallState.ESTABLISHED:

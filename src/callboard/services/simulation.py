@@ -198,7 +198,8 @@ def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: dict[str, Any]) ->
         case "completeOperation":
             _complete_operation(uow, call, payload["operationId"])
         case party_steps.PARTY_STEP:
-            party_steps.run_step(rt, uow, call, key, payload["step"])
+            at = float(payload.get("at", uow.now))
+            party_steps.run_step(rt, uow, call, key, payload["step"], at)
         case recordings.RECORD_CHECK:
             recordings.check(rt, uow, call, payload["operationId"])
         case "moveParticipant":
