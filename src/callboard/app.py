@@ -12,13 +12,14 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from callboard import __version__
-from callboard.api import admin, admin_calls, errors, metrics, wellknown
+from callboard.api import admin, admin_parties, errors, metrics, wellknown
 from callboard.api.graph import appointments as graph_appointments
 from callboard.api.graph import call_control as graph_call_control
 from callboard.api.graph import calls as graph_calls
 from callboard.api.graph import meetings as graph_meetings
 from callboard.api.graph import participants as graph_participants
 from callboard.api.graph import presence as graph_presence
+from callboard.api.graph import recordings as graph_recordings
 from callboard.api.graph import subscriptions as graph_subscriptions
 from callboard.api.graph import unimplemented
 from callboard.api.middleware import GraphRequestMiddleware
@@ -146,10 +147,12 @@ def build_app() -> FastAPI:
         app.include_router(graph_appointments.router, prefix=f"/{version}")
         app.include_router(graph_subscriptions.router, prefix=f"/{version}")
         app.include_router(graph_presence.router, prefix=f"/{version}")
+        app.include_router(graph_recordings.router, prefix=f"/{version}")
         app.include_router(unimplemented.build_router(), prefix=f"/{version}")
     app.include_router(admin.health_router)
     app.include_router(admin.router)
-    app.include_router(admin_calls.router)
+    app.include_router(admin_parties.router)
+    app.include_router(graph_recordings.media_router)
     app.include_router(wellknown.router)
     ucwa_routes.install(app)  # /ucwa/oauth/v1 and /ucwa/v1 (docs/ucwa.md)
     app.include_router(metrics.router)

@@ -35,3 +35,11 @@ EXTRAS: dict[str, frozenset[str]] = {
     # path, which Callboard does not send).
     f"{GRAPH}commsNotification": frozenset({"callbackUri", "resourceData"}),
 }
+
+# Extras the v1.0 pages of other operations show: the recordOperation of Graph's
+# cancelMediaProcessing and recordResponse examples carries ``completionReason`` (a member
+# of beta's recordCompletionReason), which bots read to tell why a recording ended.
+OTHER_PAGE_EXTRAS: dict[str, frozenset[str]] = {
+    f"{GRAPH}recordOperation": frozenset({"completionReason"}),
+}
+ALL_EXTRAS = {**EXTRAS, **OTHER_PAGE_EXTRAS}

@@ -56,6 +56,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", rf"{_CALL}/audioRoutingGroups/{_ID}", AUDIO_ROUTING_GROUP),
     ("PATCH", rf"{_CALL}/audioRoutingGroups/{_ID}", AUDIO_ROUTING_GROUP),
     ("DELETE", rf"{_CALL}/audioRoutingGroups/{_ID}", ""),
+    ("POST", rf"{_CALL}/recordResponse", f"action:{CALL}"),
     ("POST", rf"{_CALL}/\w+", f"action:{CALL}"),
     ("GET", r"/communications/onlineMeetings", f"[{MEETING}]"),
     ("POST", rf"{_OWNER}/onlineMeetings", MEETING),

@@ -24,8 +24,9 @@ from callboard.domain.events import CallStateChanged, OperationFinished
 from callboard.domain.hold_music import HoldMusicRules
 from callboard.domain.invitations import Invitation, InvitationStatus, target_key
 from callboard.domain.meeting_calls import MeetingCallRules
-from callboard.domain.operations import CommsOperation, MediaQueue
+from callboard.domain.operations import CommsOperation, MediaQueue, OperationKind
 from callboard.domain.participants import MediaStream, Participant, RecordingInfo
+from callboard.domain.party_rules import PartyRules
 from callboard.domain.transfers import TransferRules
 from callboard.errors import BadRequest, InvalidStateTransition
 
@@ -49,7 +50,9 @@ KEEP_ALIVE_EXPIRED = results.result_info(
 )
 
 
-class Call(InvitationRules, MeetingCallRules, TransferRules, HoldMusicRules, AudioRoutingRules):
+class Call(
+    InvitationRules, MeetingCallRules, TransferRules, HoldMusicRules, AudioRoutingRules, PartyRules
+):
     # -- construction -----------------------------------------------------------------
 
     @classmethod
@@ -276,5 +279,8 @@ class Call(InvitationRules, MeetingCallRules, TransferRules, HoldMusicRules, Aud
         self.media_queue.clear()
         for operation in queued:
             if operation.is_running:
+                if operation.kind is OperationKind.RECORD_RESPONSE:
+                    self.media.recording = None
+                    operation.completion_reason = "operationCanceled"
                 operation.fail(results.MEDIA_CANCELLED)
                 self.finish_operation(operation)

@@ -73,6 +73,10 @@ def call_state(c: CallCore, event: CallStateChanged) -> dict[str, Any]:
     return data
 
 
+def tone_info(sequence_id: int, tone: str) -> dict[str, Any]:
+    return {"@odata.type": G + "toneInfo", "sequenceId": sequence_id, "tone": tone}
+
+
 # -- participant ----------------------------------------------------------------------
 
 
@@ -158,6 +162,11 @@ def operation(op: CommsOperation) -> dict[str, Any]:
     }
     if op.kind is OperationKind.SEND_DTMF_TONES:
         data["completionReason"] = op.completion_reason
+    if op.kind is OperationKind.RECORD_RESPONSE:
+        data["recordingLocation"] = op.recording_location
+        data["recordingAccessToken"] = op.recording_access_token
+        if op.completion_reason is not None:
+            data["completionReason"] = op.completion_reason
     if op.kind is OperationKind.INVITE_PARTICIPANTS:
         data["participants"] = op.participants
     return data
@@ -172,6 +181,8 @@ def parse_operation(data: dict[str, Any]) -> CommsOperation:
         result_info=parse_result_info(data.get("resultInfo")),
         completion_reason=data.get("completionReason"),
         participants=list(data.get("participants") or []),
+        recording_location=data.get("recordingLocation"),
+        recording_access_token=data.get("recordingAccessToken"),
     )
 
 

@@ -13,6 +13,7 @@ from callboard.domain.call_control import (
     Transfer,
     TransferSource,
 )
+from callboard.domain.call_media import CallMedia
 from callboard.domain.calls import GRAPH_PROPERTIES, Call, CallKind, CallState, MediaQueue
 from callboard.domain.invitations import Invitation, InvitationStatus
 from callboard.domain.operations import CommsOperation
@@ -137,6 +138,7 @@ def _call_document(call: Call) -> dict[str, Any]:
                 "endsAt": call.media_queue.ends_at,
             },
             "keepAliveExpiresAt": call.keep_alive_expires_at,
+            "media": call.media.to_document(),
         },
         "control": _control_document(call),
     }
@@ -197,6 +199,7 @@ def _call_from_row(row: Any) -> Call:
             operations=list(queue.get("operations") or []), ends_at=queue.get("endsAt") or 0.0
         ),
         keep_alive_expires_at=internal.get("keepAliveExpiresAt"),
+        media=CallMedia.from_document(internal.get("media")),
     )
     _read_control(call, doc.get("control") or {})
     return call

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -212,6 +213,22 @@ presences = Table(
     Column("document", JSON, nullable=False),
 )
 
+# recordResponse's recordings: the WAV, and the access token that may fetch it until it expires.
+recordings = Table(
+    "recordings",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("call_id", String(64), nullable=False),
+    Column("operation_id", String(64), nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("duration_seconds", Float, nullable=False),
+    Column("access_token", String(128), nullable=False),
+    Column("token_expires_at", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Index("ix_recordings_call", "call_id"),
+)
+
 STATE_TABLES = (
     clock_state,
     calls,
@@ -225,4 +242,5 @@ STATE_TABLES = (
     ucwa_applications,
     subscriptions,
     presences,
+    recordings,
 )

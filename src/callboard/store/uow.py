@@ -20,6 +20,7 @@ from callboard.store.directory import BehaviourRepository, DirectoryRepository, 
 from callboard.store.jobs import DeliveryRepository, JobRepository, NewJob
 from callboard.store.meetings import MeetingRepository
 from callboard.store.presences import PresenceRepository
+from callboard.store.recordings import RecordingRepository
 from callboard.store.sms import SmsRepository
 from callboard.store.subscriptions import SubscriptionRepository
 from callboard.store.ucwa import UcwaApplicationRepository
@@ -41,6 +42,7 @@ class UnitOfWork:
     ucwa_applications: UcwaApplicationRepository
     subscriptions: SubscriptionRepository
     presences: PresenceRepository
+    recordings: RecordingRepository
 
     def __init__(
         self,
@@ -77,6 +79,7 @@ class UnitOfWork:
         self.ucwa_applications = UcwaApplicationRepository(conn)
         self.subscriptions = SubscriptionRepository(conn)
         self.presences = PresenceRepository(conn)
+        self.recordings = RecordingRepository(conn)
         return self
 
     def __exit__(
@@ -94,10 +97,12 @@ class UnitOfWork:
             self._conn = None
 
     def add_call(self, call: Call) -> None:
+        call.stamp_history(self.now)
         self.calls.add(call)
         self._touch(call)
 
     def save_call(self, call: Call) -> None:
+        call.stamp_history(self.now)
         self.calls.save(call, self.now)
         self._touch(call)
 

@@ -12,9 +12,7 @@ from callboard.errors import NotImplementedOperation
 from callboard.services import actions
 
 # (method, path, operation name). Each answers 501 notImplemented until it is built.
-OPERATIONS: tuple[tuple[str, str, str], ...] = (
-    ("POST", "/communications/calls/{call_id}/recordResponse", "recordResponse"),
-)
+OPERATIONS: tuple[tuple[str, str, str], ...] = ()
 
 
 def build_router() -> APIRouter:
