@@ -156,6 +156,10 @@ class TestErrors:
         parties = {p["party"]: p["invitation"] for p in detail(h, call["id"])["parties"]}
         assert parties == {f"user:{USER1}": "left", f"user:{USER2}": "joined"}
 
+    def test_hold_is_for_peer_to_peer_calls(self, h: Harness) -> None:
+        call = h.establish_group(USER1, USER2)
+        assert_error(act(h, call["id"], action="hold", party=USER1), 400, BAD_REQUEST)
+
     @pytest.mark.parametrize(
         "body",
         [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from callboard.domain.calls import Call, CallState
+from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.directory import Behaviour
 from callboard.domain.party_scripts import PartyAction, PartyStep
 from callboard.domain.recordings import CompletionReason
@@ -74,7 +74,8 @@ def run_step(
             call.party_spoke(party, at, float(step.seconds or 0), step.wav)
             recordings.schedule_check(uow, call)
         case PartyAction.HOLD:
-            if call.state is CallState.ESTABLISHED:
+            # Holding the bot is a peer-to-peer thing: in a group call the others go on.
+            if call.state is CallState.ESTABLISHED and call.kind is CallKind.PEER_TO_PEER:
                 call.party_held(party)
         case PartyAction.UNHOLD:
             if call.state is CallState.HOLD:
