@@ -69,8 +69,9 @@ def test_keys_reach_the_bot_after_subscribe_to_tone_in_order(h: Harness) -> None
     note = h.notes(call["id"])[-1]
     assert note["changeType"] == "updated"
     assert note["resourceData"]["state"] == "established"
-    keys = [(d["direction"], d["keys"]) for d in detail(h, call["id"])["dtmf"]]
-    assert keys == [("received", "5"), ("received", "12#"), ("received", "*")]
+    keys = [(d["direction"], d["party"], d["keys"]) for d in detail(h, call["id"])["dtmf"]]
+    peer = result["party"]
+    assert keys == [("received", peer, "5"), ("received", peer, "12#"), ("received", peer, "*")]
 
 
 def test_send_dtmf_tones_is_in_the_dtmf_log(h: Harness) -> None:

@@ -62,6 +62,7 @@ def run_step(
     allows (it ended, nobody is holding) does nothing."""
     step = PartyStep.from_payload(data)
     at = min(at, uow.now)
+    party = _participant_id(call, party)
     if call.is_over:
         return
     match step.action:
@@ -82,3 +83,14 @@ def run_step(
                 call.party_unheld()
         case _:
             raise ValueError(f"not a partyStep action: {step.action}")
+
+
+def _participant_id(call: Call, key: str) -> str:
+    """The party's participant id (what the DTMF log and speech name), else its key."""
+    invitation = call.invitations.get(key)
+    if invitation is not None and invitation.participant_id:
+        return invitation.participant_id
+    if call.direction == "incoming" and key not in call.invitations:
+        mine = call.resource.get("myParticipantId")
+        return next((p.id for p in call.participants if p.id != mine), key)
+    return key
