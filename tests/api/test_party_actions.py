@@ -194,3 +194,15 @@ def test_detail_shows_every_tenant_and_ended_calls(h: Harness) -> None:
     assert len(body["participants"]) == 2
     assert body["operations"] == []
     assert body["recordings"] == []
+
+
+class TestAdminDisabled:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"admin_enabled": False}
+
+    def test_party_actions_and_the_detail_are_404(self, h: Harness) -> None:
+        call = h.create_call(p2p_body())
+        assert_error(act(h, call["id"], action="hangUp"), 404, "UnknownError")
+        assert_error(h.client.get(f"/_callboard/calls/{call['id']}"), 404, "UnknownError")
+        assert_error(h.client.get("/_callboard/recordings/any"), 404, "UnknownError")

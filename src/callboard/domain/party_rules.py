@@ -95,7 +95,6 @@ class PartyRules(CallCore):
             operation.fail(results.CALL_ENDED_FIRST)
         elif reason in RECORDED:
             operation.complete()
-            operation.completion_reason = reason.value
             operation.recording_location = location
             operation.recording_access_token = token
         else:
