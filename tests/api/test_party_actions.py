@@ -66,6 +66,11 @@ def test_keys_reach_the_bot_after_subscribe_to_tone_in_order(h: Harness) -> None
         {"@odata.type": G + "toneInfo", "sequenceId": 3, "tone": "pound"},
         {"@odata.type": G + "toneInfo", "sequenceId": 4, "tone": "star"},
     ]
+    assert h.call(call["id"])["toneInfo"] == {
+        "@odata.type": G + "toneInfo",
+        "sequenceId": 4,
+        "tone": "star",
+    }
     note = h.notes(call["id"])[-1]
     assert note["changeType"] == "updated"
     assert note["resourceData"]["state"] == "established"
