@@ -66,11 +66,17 @@ def test_keys_reach_the_bot_after_subscribe_to_tone_in_order(h: Harness) -> None
         {"@odata.type": G + "toneInfo", "sequenceId": 3, "tone": "pound"},
         {"@odata.type": G + "toneInfo", "sequenceId": 4, "tone": "star"},
     ]
+    assert h.call(call["id"])["toneInfo"] == {
+        "@odata.type": G + "toneInfo",
+        "sequenceId": 4,
+        "tone": "star",
+    }
     note = h.notes(call["id"])[-1]
     assert note["changeType"] == "updated"
     assert note["resourceData"]["state"] == "established"
-    keys = [(d["direction"], d["keys"]) for d in detail(h, call["id"])["dtmf"]]
-    assert keys == [("received", "5"), ("received", "12#"), ("received", "*")]
+    keys = [(d["direction"], d["party"], d["keys"]) for d in detail(h, call["id"])["dtmf"]]
+    peer = result["party"]
+    assert keys == [("received", peer, "5"), ("received", peer, "12#"), ("received", peer, "*")]
 
 
 def test_send_dtmf_tones_is_in_the_dtmf_log(h: Harness) -> None:
@@ -156,6 +162,10 @@ class TestErrors:
         parties = {p["party"]: p["invitation"] for p in detail(h, call["id"])["parties"]}
         assert parties == {f"user:{USER1}": "left", f"user:{USER2}": "joined"}
 
+    def test_hold_is_for_peer_to_peer_calls(self, h: Harness) -> None:
+        call = h.establish_group(USER1, USER2)
+        assert_error(act(h, call["id"], action="hold", party=USER1), 400, BAD_REQUEST)
+
     @pytest.mark.parametrize(
         "body",
         [
@@ -189,3 +199,15 @@ def test_detail_shows_every_tenant_and_ended_calls(h: Harness) -> None:
     assert len(body["participants"]) == 2
     assert body["operations"] == []
     assert body["recordings"] == []
+
+
+class TestAdminDisabled:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"admin_enabled": False}
+
+    def test_party_actions_and_the_detail_are_404(self, h: Harness) -> None:
+        call = h.create_call(p2p_body())
+        assert_error(act(h, call["id"], action="hangUp"), 404, "UnknownError")
+        assert_error(h.client.get(f"/_callboard/calls/{call['id']}"), 404, "UnknownError")
+        assert_error(h.client.get("/_callboard/recordings/any"), 404, "UnknownError")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 
-from callboard.domain import results
+from callboard.domain import graph_json, results
 from callboard.domain.call_core import CallCore, CallState
 from callboard.domain.call_media import (
     KEYS_BY_TONE,
@@ -37,6 +37,10 @@ class PartyRules(CallCore):
             for key in keys:
                 self.media.tone_sequence += 1
                 self.events.append(ToneReceived(self.media.tone_sequence, TONES[key]))
+            # The call's toneInfo (GET) is the last tone the bot was told of.
+            self.resource["toneInfo"] = graph_json.tone_info(
+                self.media.tone_sequence, TONES[keys[-1]]
+            )
         recording = self.media.recording
         return (
             recording is not None
@@ -95,7 +99,6 @@ class PartyRules(CallCore):
             operation.fail(results.CALL_ENDED_FIRST)
         elif reason in RECORDED:
             operation.complete()
-            operation.completion_reason = reason.value
             operation.recording_location = location
             operation.recording_access_token = token
         else:

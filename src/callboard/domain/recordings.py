@@ -18,7 +18,9 @@ import base64
 import binascii
 import io
 import math
+import sys
 import wave
+from array import array
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -132,42 +134,55 @@ def parse_wav(data: str, name: str = "wav") -> tuple[bytes, float]:
         raise BadRequest(f"{name} is not a WAV file.") from None
 
 
-def _samples_of(wav: bytes) -> list[int]:
+def _samples_of(wav: bytes) -> array[int]:
     """A configured WAV's first channel at SAMPLE_RATE (nearest sample: it is a test tool)."""
     with wave.open(io.BytesIO(wav)) as reader:
         channels, rate = reader.getnchannels(), reader.getframerate()
         frames = reader.readframes(reader.getnframes())
-    values = [
-        int.from_bytes(frames[i : i + 2], "little", signed=True) for i in range(0, len(frames), 2)
-    ]
+    values = array("h")
+    values.frombytes(frames)
+    if sys.byteorder == "big":
+        values.byteswap()
     mono = values[::channels]
+    if rate == SAMPLE_RATE or not mono:
+        return mono
     count = int(len(mono) * SAMPLE_RATE / rate)
-    return [mono[min(int(i * rate / SAMPLE_RATE), len(mono) - 1)] for i in range(count)]
+    return array("h", (mono[min(i * rate // SAMPLE_RATE, len(mono) - 1)] for i in range(count)))
+
+
+# One period of the generated voice: 400 Hz, a whole number of samples at SAMPLE_RATE.
+_TONE = array(
+    "h",
+    (
+        int(8000 * math.sin(2 * math.pi * i / (SAMPLE_RATE // 400)))
+        for i in range(SAMPLE_RATE // 400)
+    ),
+)
 
 
 def render_wav(start: float, end: float, speech: list[Speech]) -> bytes:
     """The WAV of a recording window: silence, with each speech segment in it as its
-    configured WAV or, if none, a 440 Hz tone."""
+    configured WAV or, if none, a 400 Hz tone."""
     total = max(int(round((end - start) * SAMPLE_RATE)), 0)
-    samples = [0] * total
+    samples = array("h", bytes(2 * total))
     for segment in speech:
-        first = max(int(round((segment.start - start) * SAMPLE_RATE)), 0)
+        begins = int(round((segment.start - start) * SAMPLE_RATE))
+        first = max(begins, 0)
         last = min(int(round((segment.end - start) * SAMPLE_RATE)), total)
         if first >= last:
             continue
         if segment.wav is not None:
-            voice = _samples_of(base64.b64decode(segment.wav))
-            offset = first - int(round((segment.start - start) * SAMPLE_RATE))
-            for i in range(first, last):
-                j = i - first + offset
-                samples[i] = voice[j] if 0 <= j < len(voice) else 0
+            voice = _samples_of(base64.b64decode(segment.wav))[first - begins : last - begins]
         else:
-            for i in range(first, last):
-                samples[i] = int(8000 * math.sin(2 * math.pi * 440 * i / SAMPLE_RATE))
+            repeats = (last - first) // len(_TONE) + 2
+            voice = (_TONE * repeats)[first % len(_TONE) :][: last - first]
+        samples[first : first + len(voice)] = voice
+    if sys.byteorder == "big":
+        samples.byteswap()
     out = io.BytesIO()
     with wave.open(out, "wb") as writer:
         writer.setnchannels(1)
         writer.setsampwidth(2)
         writer.setframerate(SAMPLE_RATE)
-        writer.writeframes(b"".join(s.to_bytes(2, "little", signed=True) for s in samples))
+        writer.writeframes(samples.tobytes())
     return out.getvalue()

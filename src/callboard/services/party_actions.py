@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from callboard.domain import graph_json
-from callboard.domain.calls import Call, CallState
+from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.invitations import InvitationStatus, target_key
 from callboard.domain.party_scripts import PartyAction, PartyStep, live_step
 from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
@@ -72,6 +72,10 @@ def resolve_party(rt: Runtime, uow: UnitOfWork, call: Call, ref: str | None) -> 
     raise ItemNotFound(f"The call {call.id} has no party {ref}.")
 
 
+def _is_caller(call: Call, party: Party) -> bool:
+    return call.direction == "incoming" and party.key == target_key(call.resource["source"])
+
+
 def _is_in_call(call: Call, party: Party) -> bool:
     if party.invitation is not None:
         return party.invitation is InvitationStatus.JOINED
@@ -88,6 +92,11 @@ def _check_allowed(call: Call, party: Party, step: PartyStep) -> None:
             raise InvalidStateTransition(f"Cannot {action.value}: {party.key} is not ringing.")
         return
     if action is PartyAction.HANG_UP:
+        if party.invitation is None and not _is_caller(call, party):
+            raise BadRequest(
+                f"{party.key} is in the meeting, not invited by the bot: it leaves through "
+                "DELETE /_callboard/meetings/{id}/participants/{participantId}."
+            )
         if party.invitation is None and call.state is CallState.INCOMING:
             raise InvalidStateTransition("Cannot hang up: the bot has not answered yet.")
         if party.invitation is not None and party.invitation is not InvitationStatus.JOINED:
@@ -95,6 +104,8 @@ def _check_allowed(call: Call, party: Party, step: PartyStep) -> None:
         return
     if not _is_in_call(call, party):
         raise InvalidStateTransition(f"Cannot {action.value}: {party.key} is not in the call.")
+    if action in (PartyAction.HOLD, PartyAction.UNHOLD) and call.kind is not CallKind.PEER_TO_PEER:
+        raise BadRequest("A party holds the bot in peer-to-peer calls only.")
     if action is PartyAction.HOLD and call.state is not CallState.ESTABLISHED:
         raise InvalidStateTransition(f"Cannot hold: the call is {call.state.value}.")
     if action is PartyAction.UNHOLD and call.state is not CallState.HOLD:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from callboard.domain.calls import Call, CallState
+from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.directory import Behaviour
 from callboard.domain.party_scripts import PartyAction, PartyStep
 from callboard.domain.recordings import CompletionReason
@@ -62,6 +62,7 @@ def run_step(
     allows (it ended, nobody is holding) does nothing."""
     step = PartyStep.from_payload(data)
     at = min(at, uow.now)
+    party = _participant_id(call, party)
     if call.is_over:
         return
     match step.action:
@@ -74,10 +75,22 @@ def run_step(
             call.party_spoke(party, at, float(step.seconds or 0), step.wav)
             recordings.schedule_check(uow, call)
         case PartyAction.HOLD:
-            if call.state is CallState.ESTABLISHED:
+            # Holding the bot is a peer-to-peer thing: in a group call the others go on.
+            if call.state is CallState.ESTABLISHED and call.kind is CallKind.PEER_TO_PEER:
                 call.party_held(party)
         case PartyAction.UNHOLD:
             if call.state is CallState.HOLD:
                 call.party_unheld()
         case _:
             raise ValueError(f"not a partyStep action: {step.action}")
+
+
+def _participant_id(call: Call, key: str) -> str:
+    """The party's participant id (what the DTMF log and speech name), else its key."""
+    invitation = call.invitations.get(key)
+    if invitation is not None and invitation.participant_id:
+        return invitation.participant_id
+    if call.direction == "incoming" and key not in call.invitations:
+        mine = call.resource.get("myParticipantId")
+        return next((p.id for p in call.participants if p.id != mine), key)
+    return key
