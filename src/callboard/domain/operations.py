@@ -45,6 +45,8 @@ class OperationKind(StrEnum):
     START_HOLD_MUSIC = "startHoldMusicOperation"
     STOP_HOLD_MUSIC = "stopHoldMusicOperation"
     ADD_LARGE_GALLERY_VIEW = "addLargeGalleryViewOperation"
+    # beta participant: configureMixer answers a plain commsOperation.
+    COMMS = "commsOperation"
 
 
 @dataclass
