@@ -213,9 +213,13 @@ class TestPlayPrompt:
         operation = h.action(call["id"], "playPrompt", _prompts(5)).json()
         assert h.delete(f"{CALLS}/{call['id']}").status_code == 204
         h.advance(5 * PROMPT_SECONDS)
-        got = _get_operation(h, call["id"], operation["id"])
-        assert got["status"] == "Failed"
+        (note,) = h.operation_notes(call["id"])
+        got = note["resourceData"]
+        assert (got["id"], got["status"]) == (operation["id"], "Failed")
         assert got["resultInfo"]["code"] == 400
+        # The call has ended: Graph forgets it and its operations.
+        response = h.get(f"{CALLS}/{call['id']}/operations/{operation['id']}")
+        assert_error(response, 404, "itemNotFound")
 
 
 class TestCancelMediaProcessing:

@@ -147,6 +147,12 @@ class TestAddLargeGalleryView:
         call = h.create_call(p2p_body())
         assert_error(h.action(call["id"], "addLargeGalleryView", {}), 400, BAD_REQUEST)
 
+    def test_unknown_call_and_anonymous(self, h: Harness) -> None:
+        assert_error(h.action("nope", "addLargeGalleryView", {}), 404, "itemNotFound")
+        call = h.establish_group(USER1, USER2)
+        response = h.client.post(f"{CALLS}/{call['id']}/addLargeGalleryView", json={})
+        assert_error(response, 401, "InvalidAuthenticationToken")
+
     def test_needs_a_group_call_permission(self, h: Harness) -> None:
         h.add_application(LIMITED_BOT, ["Calls.Initiate.All"])
         source = {"identity": {"application": {"id": LIMITED_BOT}}}
@@ -343,3 +349,48 @@ class TestEndedCall:
 
     def test_admin_get_of_an_unknown_call_is_404(self, h: Harness) -> None:
         assert_error(h.client.get("/_callboard/calls/nope"), 404, "itemNotFound")
+
+
+class TestConfigureMixer:
+    """beta ``participant: configureMixer`` (v1.0 has no such action)."""
+
+    def _url(self, call_id: str, version: str = "beta") -> str:
+        return f"/{version}/communications/calls/{call_id}/participants/configureMixer"
+
+    def _body(self, participant: str, source: str) -> dict[str, Any]:
+        return {
+            "clientContext": "mix",
+            "participantMixerLevels": [
+                {
+                    "participant": participant,
+                    "exclusive": True,
+                    "ducking": {"rampActive": 50, "lowerLevel": 10, "upperLevel": 50},
+                    "sourceLevels": [{"participant": source, "level": 50, "duckOthers": False}],
+                }
+            ],
+        }
+
+    def test_beta_runs_an_operation(self, h: Harness) -> None:
+        call = h.establish_group(USER1, USER2)
+        user1 = _participant_id(h, call["id"], USER1)
+        user2 = _participant_id(h, call["id"], USER2)
+        response = h.post(self._url(call["id"]), self._body(user1, user2), app=TEST_BOT)
+        assert response.status_code == 202, response.text
+        operation = response.json()
+        assert operation["@odata.type"] == "#microsoft.graph.commsOperation"
+        assert (operation["status"], operation["clientContext"]) == ("Running", "mix")
+        h.advance(1)
+        (done,) = h.operation_notes(call["id"])
+        assert done["resourceData"]["status"] == "Completed"
+
+    def test_v1_has_no_such_route_and_strangers_are_400(self, h: Harness) -> None:
+        call = h.establish_group(USER1, USER2)
+        user1 = _participant_id(h, call["id"], USER1)
+        v1 = h.post(self._url(call["id"], "v1.0"), self._body(user1, user1), app=TEST_BOT)
+        assert_error(v1, 404, "UnknownError")
+        stranger = h.post(self._url(call["id"]), self._body(user1, "nobody"), app=TEST_BOT)
+        assert_error(stranger, 400, BAD_REQUEST)
+        empty = h.post(self._url(call["id"]), {"participantMixerLevels": []}, app=TEST_BOT)
+        assert_error(empty, 400, BAD_REQUEST)
+        p2p = h.establish_p2p()
+        assert_error(h.post(self._url(p2p["id"]), self._body("a", "b")), 400, BAD_REQUEST)

@@ -71,6 +71,8 @@ class TestBlindTransfer:
             ({"response": "busy"}, None, "busy"),
             ({"response": "noAnswer"}, "ringing", "did not answer"),
             ({"response": "unreachable"}, None, "no endpoints"),
+            # A party that answers ordinary calls may still refuse a transfer.
+            ({"response": "answer", "transfer": "refuse"}, "answer", "declined"),
         ],
     )
     def test_target_refuses_and_the_call_is_established_again(
@@ -101,6 +103,21 @@ class TestBlindTransfer:
         h.advance(h.answer_delay)
         h.advance(h.rt.settings.terminate_delay_seconds)
         assert h.changes(call["id"])[-1] == ("deleted", "terminated")
+
+    def test_a_party_that_accepts_transfers_answers_one_while_declining_calls(
+        self, h: Harness
+    ) -> None:
+        h.set_behaviour(USER1, response="decline", transfer="accept")
+        call = h.establish_p2p()
+        _transfer(h, call["id"], {"transferTarget": user_target(USER1)})
+        h.advance(h.connect_delay)
+        h.advance(h.answer_delay)
+        h.advance(h.rt.settings.terminate_delay_seconds)
+        assert h.changes(call["id"])[-3:] == [
+            ("updated", "transferring"),
+            ("updated", "transferAccepted"),
+            ("deleted", "terminated"),
+        ]
 
     def test_unknown_user_is_unreachable(self, h: Harness) -> None:
         call = h.establish_p2p()

@@ -46,6 +46,8 @@ class OperationKind(StrEnum):
     STOP_HOLD_MUSIC = "stopHoldMusicOperation"
     ADD_LARGE_GALLERY_VIEW = "addLargeGalleryViewOperation"
     RECORD_RESPONSE = "recordOperation"
+    # beta participant: configureMixer answers a plain commsOperation.
+    COMMS = "commsOperation"
 
 
 @dataclass

@@ -18,6 +18,7 @@ from callboard.domain.call_control import Transfer, TransferSource
 from callboard.domain.calls import Call, CallState
 from callboard.domain.directory import Directory, Response
 from callboard.domain.invitations import target_key
+from callboard.domain.party_scripts import TransferAnswer
 from callboard.domain.phone_numbers import require_e164
 from callboard.domain.results import ResultInfo
 from callboard.errors import BadRequest
@@ -270,19 +271,26 @@ def _ring(rt: Runtime, uow: UnitOfWork, call: Call, transfer: Transfer) -> None:
         call.transfer_failed(transfer.id, results.UNREACHABLE)
         return
     behaviour = behaviour_for(uow, directory, call.tenant_id, transfer.key)
+    # A party's ``transfer`` answer (accept / refuse) is what it does when a call is
+    # transferred to it, whatever its response to ordinary calls.
+    response = {
+        TransferAnswer.ACCEPT: Response.ANSWER,
+        TransferAnswer.REFUSE: Response.DECLINE,
+        None: behaviour.response,
+    }[behaviour.transfer]
     failure: ResultInfo | None = {
         Response.BUSY: results.BUSY,
         Response.UNREACHABLE: results.UNREACHABLE,
-    }.get(behaviour.response)
+    }.get(response)
     if failure is not None:
         call.transfer_failed(transfer.id, failure)
         return
     timeout = rt.settings.ringing_timeout_seconds
     after = behaviour.answer_after_seconds
     wait = rt.settings.answer_delay_seconds if after is None else after
-    if behaviour.response is Response.ANSWER and wait < timeout:
+    if response is Response.ANSWER and wait < timeout:
         _schedule(uow, call, "answer", delay=wait)
-    elif behaviour.response is Response.DECLINE and wait < timeout:
+    elif response is Response.DECLINE and wait < timeout:
         _schedule(uow, call, "decline", delay=wait)
     else:
         _schedule(uow, call, "timeout", delay=timeout)

@@ -7,13 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from callboard.api.deps import PrincipalDep, RuntimeDep, graph_root
+from callboard.api.deps import PrincipalDep, RuntimeDep, api_version, graph_root
 from callboard.api.graph import control_schemas as bodies
 from callboard.api.graph.calls import operation_response
 from callboard.api.graph.schemas import ClientContextBody
 from callboard.api.responses import json_response
 from callboard.domain import graph_json
 from callboard.domain.audio_routing import AudioRoutingGroup
+from callboard.errors import UnknownRoute
 from callboard.odata import page
 from callboard.services import audio_routing, call_control, hold_music, transfers
 
@@ -83,6 +84,22 @@ async def stop_hold_music(
     principal: PrincipalDep,
 ) -> Response:
     operation = hold_music.stop_hold_music(rt, principal, call_id, participant_id, body.dump())
+    return operation_response(request, call_id, operation, status_code=202)
+
+
+@router.post(
+    "/{call_id}/participants/configureMixer", status_code=202, summary="configureMixer (beta)"
+)
+async def configure_mixer(
+    request: Request,
+    call_id: str,
+    body: bodies.ConfigureMixerBody,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+) -> Response:
+    if api_version(request) != "beta":
+        raise UnknownRoute("participant: configureMixer is a beta action.")
+    operation = call_control.configure_mixer(rt, principal, call_id, body.dump())
     return operation_response(request, call_id, operation, status_code=202)
 
 

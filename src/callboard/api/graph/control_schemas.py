@@ -72,3 +72,17 @@ class TeleconferenceDeviceQuality(GraphModel):
 
 class LogTeleconferenceDeviceQualityBody(GraphModel):
     quality: TeleconferenceDeviceQuality
+
+
+class ParticipantMixerLevel(GraphModel):
+    odata_types = ("participantMixerLevel",)
+    participant: str
+    exclusive: bool | None = None
+    ducking: dict[str, Any] | None = None
+    sourceLevels: list[dict[str, Any]] | None = None
+
+
+class ConfigureMixerBody(ClientContextBody):
+    """beta ``participant: configureMixer``."""
+
+    participantMixerLevels: Annotated[list[ParticipantMixerLevel], Field(min_length=1)]
