@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from callboard import __version__
 from callboard.api import admin, errors, metrics, wellknown
 from callboard.api.graph import appointments as graph_appointments
+from callboard.api.graph import call_records as graph_call_records
 from callboard.api.graph import calls as graph_calls
 from callboard.api.graph import meetings as graph_meetings
 from callboard.api.graph import participants as graph_participants
@@ -27,7 +28,7 @@ from callboard.config import Settings
 from callboard.ids import IdFactory, RandomIds
 from callboard.jobs.runner import Runner
 from callboard.jobs.webhooks import AiohttpSender, WebhookSender
-from callboard.services import clock_sync, meetings
+from callboard.services import call_records, clock_sync, meetings
 from callboard.services.directory_loading import ensure_directory, load_keyring
 from callboard.services.runtime import Runtime
 from callboard.store.db import make_engine, startup_lock, upgrade
@@ -64,6 +65,7 @@ def build_services(
                 clock=clock,
                 ids=ids or RandomIds(),
                 keyring=keyring,
+                observer=call_records.observe,
             )
             with rt.uow() as uow:
                 ensure_directory(uow, settings.directory_file)
@@ -126,6 +128,7 @@ def build_app() -> FastAPI:
         app.include_router(graph_appointments.router, prefix=f"/{version}")
         app.include_router(graph_subscriptions.router, prefix=f"/{version}")
         app.include_router(graph_presence.router, prefix=f"/{version}")
+        app.include_router(graph_call_records.router, prefix=f"/{version}")
         app.include_router(unimplemented.build_router(), prefix=f"/{version}")
     app.include_router(admin.health_router)
     app.include_router(admin.router)

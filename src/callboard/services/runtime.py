@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from callboard.clock import Clock
 from callboard.config import Settings
+from callboard.domain.calls import Call
 from callboard.domain.directory import Directory
 from callboard.ids import IdFactory
 from callboard.services import notifications
@@ -26,13 +27,18 @@ class Runtime:
     directory_cache: DirectoryCache = field(default_factory=DirectoryCache)
     # Called after a commit that wrote jobs: wakes the in-process runner.
     wake_runner: Callable[[], None] = lambda: None
+    # Told of every call a commit changed (``services/call_records.observe``: call records
+    # and presence follow the call), wired by ``create_app``.
+    observer: Callable[[Runtime, UnitOfWork, Call], None] | None = None
 
     def uow(self) -> UnitOfWork:
+        observer = self.observer
         return UnitOfWork(
             self.engine,
             now=self.clock.now(),
             outbox=lambda call, now: notifications.jobs_for(call, now, self.settings),
             on_commit=self.wake_runner,
+            observer=None if observer is None else lambda uow, call: observer(self, uow, call),
         )
 
     def directory(self, uow: UnitOfWork) -> Directory:

@@ -212,7 +212,7 @@ presences = Table(
     Column("document", JSON, nullable=False),
 )
 
-STATE_TABLES = (
+STATE_TABLES: tuple[Table, ...] = (
     clock_state,
     calls,
     operations,
@@ -226,3 +226,21 @@ STATE_TABLES = (
     subscriptions,
     presences,
 )
+
+# Call records: a call's log while it runs (status "open"), "closed" when it ended, then
+# "published" once its record is announced; the legs and identities are the JSON document.
+call_records = Table(
+    "call_records",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("call_id", String(64), nullable=False, unique=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("app_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=True),
+    Column("document", JSON, nullable=False),
+    Index("ix_call_records_tenant_started", "tenant_id", "started_at"),
+)
+
+STATE_TABLES = (*STATE_TABLES, call_records)

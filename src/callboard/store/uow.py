@@ -14,6 +14,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from callboard.domain.calls import Call
+from callboard.store.call_records import CallRecordRepository
 from callboard.store.calls import CallRepository, OperationRepository
 from callboard.store.clock_state import ClockRepository
 from callboard.store.directory import BehaviourRepository, DirectoryRepository, KeyRepository
@@ -25,6 +26,8 @@ from callboard.store.subscriptions import SubscriptionRepository
 from callboard.store.ucwa import UcwaApplicationRepository
 
 Outbox = Callable[[Call, float], list[NewJob]]
+# Told of each call a commit changed, before its events become jobs (call records, presence).
+Observer = Callable[["UnitOfWork", Call], None]
 
 
 class UnitOfWork:
@@ -41,6 +44,7 @@ class UnitOfWork:
     ucwa_applications: UcwaApplicationRepository
     subscriptions: SubscriptionRepository
     presences: PresenceRepository
+    call_records: CallRecordRepository
 
     def __init__(
         self,
@@ -49,11 +53,13 @@ class UnitOfWork:
         now: float,
         outbox: Outbox | None = None,
         on_commit: Callable[[], None] | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self._engine = engine
         self.now = now
         self._outbox = outbox
         self._on_commit = on_commit
+        self._observer = observer
         # Objects, not ids: one call may be loaded and saved twice in a transaction, and the
         # events of both copies must reach the outbox.
         self._touched: list[Call] = []
@@ -77,6 +83,7 @@ class UnitOfWork:
         self.ucwa_applications = UcwaApplicationRepository(conn)
         self.subscriptions = SubscriptionRepository(conn)
         self.presences = PresenceRepository(conn)
+        self.call_records = CallRecordRepository(conn)
         return self
 
     def __exit__(
@@ -110,6 +117,9 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self._conn is not None
+        if self._observer is not None:
+            for call in [c for c in self._touched if c.events]:
+                self._observer(self, call)
         jobs = list(self._scheduled)
         for call in self._touched:
             if self._outbox is not None and call.events:
