@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from callboard import __version__
 from callboard.api import admin, errors, metrics, wellknown
 from callboard.api.graph import appointments as graph_appointments
+from callboard.api.graph import attendance as graph_attendance
 from callboard.api.graph import call_records as graph_call_records
 from callboard.api.graph import calls as graph_calls
 from callboard.api.graph import meetings as graph_meetings
@@ -129,6 +130,7 @@ def build_app() -> FastAPI:
         app.include_router(graph_subscriptions.router, prefix=f"/{version}")
         app.include_router(graph_presence.router, prefix=f"/{version}")
         app.include_router(graph_call_records.router, prefix=f"/{version}")
+        app.include_router(graph_attendance.router, prefix=f"/{version}")
         app.include_router(unimplemented.build_router(), prefix=f"/{version}")
     app.include_router(admin.health_router)
     app.include_router(admin.router)

@@ -57,6 +57,13 @@ def check_response(
         body = json.loads(content)
     except ValueError:
         return [f"{where}: expected a JSON {expected.type}, got {content[:80]!r}"]
+    if expected.type.startswith("Edm.") and isinstance(body, dict):
+        # A function returning a primitive: OData wraps it as {"@odata.context", "value"}.
+        extra = set(body) - {"@odata.context", "value"}
+        problems = [f"not allowed on a primitive response: {sorted(extra)}"] if extra else []
+        return [
+            f"{where}: {e}" for e in problems + schema.validate(body.get("value"), expected.type)
+        ]
     dynamic = _client_keys(request_content) if method in ("POST", "PATCH") else frozenset()
     return [f"{where}: {e}" for e in _check(schema, body, expected, dynamic=dynamic)]
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from callboard.domain import attendance
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import Conflict
 from callboard.store import tables
@@ -17,11 +18,14 @@ class MeetingRepository:
 
     def add(self, meeting: OnlineMeeting) -> None:
         meeting.version = 1
+        # Attendance follows the roster at every write (domain/attendance.py).
+        attendance.observe(meeting.id, meeting.live, meeting.created_at)
         self._conn.execute(tables.online_meetings.insert().values(**_meeting_row(meeting)))
 
     def save(self, meeting: OnlineMeeting, now: float) -> None:
         """Optimistic write: a concurrent writer makes this a Conflict."""
         meeting.modified_at = now
+        attendance.observe(meeting.id, meeting.live, now)
         values = _meeting_row(meeting)
         values["version"] = meeting.version + 1
         result = self._conn.execute(
