@@ -38,13 +38,19 @@ def _expansions(expand: str | None) -> tuple[bool, bool]:
     return sessions, sessions and "segments" in text
 
 
+_ARGUMENT = re.compile(r"(fromDateTime|toDateTime)=", re.IGNORECASE)
+
+
 def _function_arguments(text: str) -> dict[str, str]:
+    """``fromDateTime=…,toDateTime=…``. The msgraph SDKs' URL template drops the comma
+    between the two (``…+00:00toDateTime=…``), so the names, not the comma, separate them."""
+    marks = list(_ARGUMENT.finditer(text))
+    if not marks or marks[0].start() != 0:
+        raise BadRequest(f"Malformed function parameters {text!r}.")
     arguments = {}
-    for part in text.split(","):
-        name, sep, value = part.partition("=")
-        if not sep:
-            raise BadRequest(f"Malformed function parameter {part!r}.")
-        arguments[name.strip()] = value.strip()
+    for mark, following in zip(marks, [*marks[1:], None], strict=True):
+        end = following.start() if following is not None else len(text)
+        arguments[mark.group(1)] = text[mark.end() : end].rstrip(",").strip()
     return arguments
 
 
