@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from callboard.clock import FrozenClock, iso
+from callboard.services import call_records
 from tests.api.calling import CALLS, JOHN, Harness, assert_error, p2p_body
 from tests.conftest import CALLING_BOT, CONTOSO, FABRIKAM, TEST_BOT
 from tests.records.support import Subscriber, subscribe
@@ -141,3 +142,23 @@ def test_a_phone_call_appears_in_get_pstn_calls(h: Harness, clock: FrozenClock) 
     assert row["duration"] == 42
     direct = h.get(f"{RECORDS}/microsoft.graph.callRecords.getDirectRoutingCalls({window})")
     assert direct.status_code == 200 and direct.json()["value"] == []
+
+
+def test_the_record_is_durable_with_the_call_end(
+    h: Harness, subscriber: Subscriber, clock: FrozenClock
+) -> None:
+    """The publish timer is written in the transaction that ends the call: a process that
+    stops before it runs leaves it in the jobs table, and any later runner publishes it."""
+    subscribe(h.client, h.auth(), subscriber, clock)
+    call = h.establish_p2p()
+    _end(h, call["id"])
+    jobs = h.client.get("/_callboard/jobs", params={"kind": "callRecord.publish"}).json()
+    [job] = jobs["value"]
+    assert job["status"] == "pending"
+    assert job["run_at"] == iso(clock.now() + DELAY)
+    assert job["payload"] == {"recordId": call["callChainId"]}
+    # Publishing twice (a job re-run after a lost lock) announces once.
+    h.advance(DELAY)
+    call_records.publish(h.rt, {"recordId": call["callChainId"]}, job["id"])
+    h.run_jobs()
+    assert len(subscriber.notifications()) == 1
