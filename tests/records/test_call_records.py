@@ -39,7 +39,8 @@ def test_a_finished_call_is_announced_then_readable(
     assert note["changeType"] == "created"
     assert note["resource"] == f"communications/callRecords/{record_id}"
     assert note["resourceData"]["id"] == record_id
-    assert note["resourceData"]["@odata.type"] == "#microsoft.graph.callrecord"
+    assert note["resourceData"]["@odata.type"] == "#Microsoft.Graph.callrecord"
+    assert note["resourceData"]["@odata.id"] == note["resource"]
     assert note["clientState"] == "secretClientValue"
     assert note["subscriptionId"] == subscription["id"]
     assert note["tenantId"] == CONTOSO
@@ -162,3 +163,14 @@ def test_the_record_is_durable_with_the_call_end(
     call_records.publish(h.rt, {"recordId": call["callChainId"]}, job["id"])
     h.run_jobs()
     assert len(subscriber.notifications()) == 1
+
+
+def test_an_updates_only_subscription_hears_of_a_new_record(
+    h: Harness, subscriber: Subscriber, clock: FrozenClock
+) -> None:
+    subscribe(h.client, h.auth(), subscriber, clock, change_type="updated")
+    call = h.establish_p2p()
+    _end(h, call["id"])
+    h.advance(DELAY)
+    [note] = subscriber.notifications()
+    assert (note["changeType"], note["resourceData"]["id"]) == ("updated", call["callChainId"])

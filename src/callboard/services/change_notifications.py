@@ -53,10 +53,14 @@ def _deliver(
 
 
 def call_record_created(rt: Runtime, uow: UnitOfWork, tenant_id: str, record_id: str) -> int:
-    """``created`` to each live subscription on call records in the tenant; how many."""
+    """A new record, to each live subscription on call records in the tenant: ``created``,
+    or ``updated`` to one that asked for updates only (Graph's *change notifications for
+    call records*: an update subscription hears of a record first seen too). How many."""
     told = 0
+    resource = f"communications/callRecords/{record_id}"
     for subscription in uow.subscriptions.watching(tenant_id, CALL_RECORDS, uow.now):
-        if not subscription.wants(CALL_RECORDS, "created", uow.now):
+        kinds = [k for k in ("created", "updated") if subscription.wants(CALL_RECORDS, k, uow.now)]
+        if not kinds:
             continue
         _deliver(
             rt,
@@ -64,11 +68,12 @@ def call_record_created(rt: Runtime, uow: UnitOfWork, tenant_id: str, record_id:
             subscription,
             subscription.notification_url,
             {
-                "changeType": "created",
-                "resource": f"communications/callRecords/{record_id}",
+                "changeType": kinds[0],
+                "resource": resource,
+                # Spelled as in Graph's example notification.
                 "resourceData": {
-                    "@odata.type": "#microsoft.graph.callrecord",
-                    "@odata.id": f"communications/callrecords/{record_id}",
+                    "@odata.type": "#Microsoft.Graph.callrecord",
+                    "@odata.id": resource,
                     "id": record_id,
                 },
             },
