@@ -174,3 +174,21 @@ def test_an_updates_only_subscription_hears_of_a_new_record(
     h.advance(DELAY)
     [note] = subscriber.notifications()
     assert (note["changeType"], note["resourceData"]["id"]) == ("updated", call["callChainId"])
+
+
+def test_an_incoming_phone_call_appears_in_get_pstn_calls(h: Harness, clock: FrozenClock) -> None:
+    start = clock.now()
+    call = h.place_incoming(fromUserId=None, fromPhone="+12065550142")
+    assert h.action(call["id"], "answer", _answer()).status_code == 202
+    h.advance(h.connect_delay)
+    h.advance(15)
+    _end(h, call["id"])
+    h.advance(DELAY)
+    window = f"fromDateTime={iso(start - 60)},toDateTime={iso(clock.now())}"
+    [row] = h.get(f"{RECORDS}/getPstnCalls({window})").json()["value"]
+    assert (row["callType"], row["callerNumber"], row["calleeNumber"]) == (
+        "ucap_in",
+        "+12065550142",
+        None,
+    )
+    assert row["duration"] >= 15
