@@ -29,7 +29,7 @@ from callboard.config import Settings
 from callboard.ids import IdFactory, RandomIds
 from callboard.jobs.runner import Runner
 from callboard.jobs.webhooks import AiohttpSender, WebhookSender
-from callboard.services import call_records, clock_sync, meetings
+from callboard.services import call_presence, call_records, clock_sync, meetings
 from callboard.services.directory_loading import ensure_directory, load_keyring
 from callboard.services.runtime import Runtime
 from callboard.store.db import make_engine, startup_lock, upgrade
@@ -67,6 +67,7 @@ def build_services(
                 ids=ids or RandomIds(),
                 keyring=keyring,
                 observer=call_records.observe,
+                attendance_observer=call_presence.follow_meeting,
             )
             with rt.uow() as uow:
                 ensure_directory(uow, settings.directory_file)

@@ -166,3 +166,16 @@ def test_unserved_meeting_segments(h: Harness) -> None:
     assert_error(h.get(f"{MEETINGS}/noSuchFunction()"), 404, "UnknownError")
     # Authentication first.
     assert h.client.get(f"{MEETINGS}/{meeting['id']}/transcripts").status_code == 401
+
+
+def test_people_in_a_meeting_without_bots_are_in_a_meeting(h: Harness) -> None:
+    meeting = _meeting(h)
+
+    def presence() -> tuple[str, str]:
+        body = h.client.get(f"/v1.0/users/{USER1}/presence", headers=h.auth(user=USER1)).json()
+        return body["availability"], body["activity"]
+
+    person = _person(h, meeting, USER1)
+    assert presence() == ("Busy", "InAMeeting")
+    _leave(h, meeting, person)
+    assert presence() == ("Offline", "Offline")

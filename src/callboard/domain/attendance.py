@@ -32,14 +32,17 @@ def _role(participant: dict[str, Any]) -> str:
     return "Organizer" if participant.get("_role") == "organizer" else "Attendee"
 
 
-def observe(meeting_id: str, live: dict[str, Any], now: float) -> None:
-    """Bring the attendance log of ``live`` up to date with its roster at ``now``."""
+def observe(meeting_id: str, live: dict[str, Any], now: float) -> tuple[list[str], list[str]]:
+    """Bring the attendance log of ``live`` up to date with its roster at ``now``; returns
+    the keys (``user:<id>``…) of who came in and who left since the last look."""
     sessions: list[dict[str, Any]] = live.setdefault(_SESSIONS, [])
     present = {_key(p): p for p in live.get("participants") or [] if not p.get("isInLobby", False)}
+    joined: list[str] = []
+    left: list[str] = []
     current = sessions[-1] if sessions and sessions[-1]["end"] is None else None
     if current is None:
         if not present:
-            return
+            return joined, left
         current = {
             "id": str(uuid.uuid5(_REPORT_NAMESPACE, f"{meeting_id}/{len(sessions)}")),
             "start": now,
@@ -52,6 +55,7 @@ def observe(meeting_id: str, live: dict[str, Any], now: float) -> None:
         intervals = attendee["intervals"]
         if intervals[-1][1] is None and key not in present:
             intervals[-1][1] = now
+            left.append(key)
     for key, participant in present.items():
         attendee = attendees.get(key)
         if attendee is None:
@@ -61,10 +65,13 @@ def observe(meeting_id: str, live: dict[str, Any], now: float) -> None:
                 "role": _role(participant),
                 "intervals": [[now, None]],
             }
+            joined.append(key)
         elif attendee["intervals"][-1][1] is not None:
             attendee["intervals"].append([now, None])
+            joined.append(key)
     if not present:
         current["end"] = now
+    return joined, left
 
 
 def reports(live: dict[str, Any]) -> list[dict[str, Any]]:

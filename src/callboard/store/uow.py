@@ -19,7 +19,7 @@ from callboard.store.calls import CallRepository, OperationRepository
 from callboard.store.clock_state import ClockRepository
 from callboard.store.directory import BehaviourRepository, DirectoryRepository, KeyRepository
 from callboard.store.jobs import DeliveryRepository, JobRepository, NewJob
-from callboard.store.meetings import MeetingRepository
+from callboard.store.meetings import AttendanceChange, MeetingRepository
 from callboard.store.presences import PresenceRepository
 from callboard.store.sms import SmsRepository
 from callboard.store.subscriptions import SubscriptionRepository
@@ -28,6 +28,8 @@ from callboard.store.ucwa import UcwaApplicationRepository
 Outbox = Callable[[Call, float], list[NewJob]]
 # Told of each call a commit changed, before its events become jobs (call records, presence).
 Observer = Callable[["UnitOfWork", Call], None]
+# Told of who came into or left a meeting in the transaction (presence).
+AttendanceObserver = Callable[["UnitOfWork", AttendanceChange], None]
 
 
 class UnitOfWork:
@@ -54,12 +56,14 @@ class UnitOfWork:
         outbox: Outbox | None = None,
         on_commit: Callable[[], None] | None = None,
         observer: Observer | None = None,
+        attendance_observer: AttendanceObserver | None = None,
     ) -> None:
         self._engine = engine
         self.now = now
         self._outbox = outbox
         self._on_commit = on_commit
         self._observer = observer
+        self._attendance_observer = attendance_observer
         # Objects, not ids: one call may be loaded and saved twice in a transaction, and the
         # events of both copies must reach the outbox.
         self._touched: list[Call] = []
@@ -120,6 +124,10 @@ class UnitOfWork:
         if self._observer is not None:
             for call in [c for c in self._touched if c.events]:
                 self._observer(self, call)
+        if self._attendance_observer is not None:
+            for change in self.meetings.attendance_changes:
+                self._attendance_observer(self, change)
+        self.meetings.attendance_changes.clear()
         jobs = list(self._scheduled)
         for call in self._touched:
             if self._outbox is not None and call.events:
