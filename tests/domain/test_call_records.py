@@ -10,7 +10,7 @@ from callboard.clock import iso
 from callboard.domain import attendance
 from callboard.domain.call_records import CallLog, Seen, pstn_rows, render_record
 from callboard.domain.presence import Presence
-from callboard.domain.subscriptions import PRESENCES, parse_resource
+from callboard.domain.subscriptions import CALL_RECORDS, PRESENCES, parse_resource
 from callboard.errors import BadRequest
 
 BOT = {"application": {"id": "bot", "displayName": "Bot"}}
@@ -123,3 +123,18 @@ def test_a_call_session_holds_presence_until_the_call_ends() -> None:
     presence = Presence("t", "ann").join_call("call:1", "InACall", 0)
     assert presence.current(10) == ("Busy", "InACall")
     assert presence.leave_call("call:1").current(10) == ("Offline", "Offline")
+
+
+def test_call_record_filters() -> None:
+    both = (
+        "communications/callRecords?$filter=participants/any(p:p/id eq 'a') or "
+        "participants/any(x:x/id in ('b', 'c'))"
+    )
+    assert parse_resource(both) == (CALL_RECORDS, ("a", "b", "c"))
+    for bad in (
+        "communications/callRecords?$filter=participants/any(p:p/id eq 'a') and x",
+        "communications/callRecords?$filter=",
+        "communications/callRecords?$filter=id eq 'a'",
+    ):
+        with pytest.raises(BadRequest):
+            parse_resource(bad)

@@ -192,3 +192,36 @@ def test_an_incoming_phone_call_appears_in_get_pstn_calls(h: Harness, clock: Fro
         None,
     )
     assert row["duration"] >= 15
+
+
+def test_a_subscription_filtered_by_participant(
+    h: Harness, subscriber: Subscriber, clock: FrozenClock
+) -> None:
+    other = "98da8a1a-1b87-452c-a713-65d3f10b5555"
+    subscribe(
+        h.client,
+        h.auth(),
+        subscriber,
+        clock,
+        resource=f"communications/callRecords?$filter=participants/any(p:p/id eq '{JOHN}')",
+    )
+    subscribe(
+        h.client,
+        h.auth(),
+        subscriber,
+        clock,
+        resource=f"communications/callRecords?$filter=participants/any(p:p/id in ('{other}'))",
+    )
+    call = h.establish_p2p()
+    _end(h, call["id"])
+    h.advance(DELAY)
+    # Only the subscription naming John hears of John's call.
+    [note] = subscriber.notifications()
+    assert note["resourceData"]["id"] == call["callChainId"]
+    bad = {
+        "changeType": "created",
+        "notificationUrl": subscriber.url,
+        "resource": "communications/callRecords?$filter=startDateTime gt 2024-01-01",
+        "expirationDateTime": iso(clock.now() + 600),
+    }
+    assert_error(h.post("/v1.0/subscriptions", bad), 400, "invalidRequest")

@@ -43,7 +43,34 @@ def parse_resource(resource: str) -> tuple[str, tuple[str, ...]]:
                 f"The presence filter must name between 1 and {MAX_PRESENCE_IDS} user ids."
             )
         return PRESENCES, ids
+    records = _RECORDS_FILTERED.fullmatch(text)
+    if records:
+        return CALL_RECORDS, _participant_ids(records.group(1))
     return canonical_resource(resource), ()
+
+
+# ``communications/callRecords?$filter=participants/any(p:p/id eq '{id}')``, ``… in ('a','b')``
+# and such clauses joined by ``or``: records of calls any of these Entra users took part in.
+_RECORDS_FILTERED = re.compile(r"communications/callRecords\?\$filter=(.+)", re.IGNORECASE)
+_PARTICIPANT_CLAUSE = re.compile(
+    r"participants/any\(\s*(\w+)\s*:\s*\1/id\s+(?:eq\s+'[^']+'|in\s+\(\s*'[^']+'"
+    r"(?:\s*,\s*'[^']+')*\s*\))\s*\)",
+    re.IGNORECASE,
+)
+
+
+def _participant_ids(expression: str) -> tuple[str, ...]:
+    clauses = _PARTICIPANT_CLAUSE.findall(expression)
+    rest = _PARTICIPANT_CLAUSE.sub("", expression)
+    if not clauses or re.sub(r"\s+or\s+", "", f" {rest} ", flags=re.IGNORECASE).strip():
+        raise BadRequest(
+            "A callRecords subscription can filter only by participants' ids: "
+            "participants/any(p:p/id eq '{id}'), or in ('{id}', …), joined by or."
+        )
+    ids = tuple(dict.fromkeys(re.findall(r"'([^']+)'", expression)))
+    if len(ids) > MAX_PRESENCE_IDS:
+        raise BadRequest(f"A callRecords filter can name at most {MAX_PRESENCE_IDS} ids.")
+    return ids
 
 
 KNOWN_CHANGE_TYPES = frozenset({"created", "updated", "deleted"})
@@ -142,14 +169,14 @@ class Subscription:
             notification_url=notification_url or self.notification_url,
         )
 
-    def wants(
-        self, resource_key: str, change_type: str, now: float, resource_id: str | None = None
-    ) -> bool:
+    def wants(self, resource_key: str, change_type: str, now: float, *ids: str) -> bool:
+        """Whether a change of ``change_type`` to ``resource_key`` concerning ``ids`` (a
+        presence's user, a record's participants) reaches this subscription."""
         return (
             not self.is_expired(now)
             and self.resource_key == resource_key
             and change_type in self.change_types
-            and (resource_id is None or resource_id in self.resource_ids)
+            and (not self.resource_ids or bool(set(ids) & set(self.resource_ids)))
         )
 
 

@@ -97,7 +97,13 @@ def publish(rt: Runtime, payload: dict[str, Any], job_id: int) -> None:
         if found is not None and found[1] == CLOSED:
             log = found[0]
             uow.call_records.save(log, PUBLISHED)
-            change_notifications.call_record_created(rt, uow, log.tenant_id, log.record_id)
+            participants = tuple(leg.user_id for leg in log.legs if leg.user_id)
+            organizer = log.organizer.get("user")
+            if isinstance(organizer, dict) and organizer.get("id"):
+                participants += (str(organizer["id"]),)
+            change_notifications.call_record_created(
+                rt, uow, log.tenant_id, log.record_id, participants
+            )
         uow.jobs.finish([job_id], uow.now)
         uow.commit()
 

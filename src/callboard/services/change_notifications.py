@@ -52,14 +52,20 @@ def _deliver(
     )
 
 
-def call_record_created(rt: Runtime, uow: UnitOfWork, tenant_id: str, record_id: str) -> int:
+def call_record_created(
+    rt: Runtime, uow: UnitOfWork, tenant_id: str, record_id: str, participants: tuple[str, ...]
+) -> int:
     """A new record, to each live subscription on call records in the tenant: ``created``,
     or ``updated`` to one that asked for updates only (Graph's *change notifications for
     call records*: an update subscription hears of a record first seen too). How many."""
     told = 0
     resource = f"communications/callRecords/{record_id}"
     for subscription in uow.subscriptions.watching(tenant_id, CALL_RECORDS, uow.now):
-        kinds = [k for k in ("created", "updated") if subscription.wants(CALL_RECORDS, k, uow.now)]
+        kinds = [
+            k
+            for k in ("created", "updated")
+            if subscription.wants(CALL_RECORDS, k, uow.now, *participants)
+        ]
         if not kinds:
             continue
         _deliver(
