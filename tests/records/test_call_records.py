@@ -66,6 +66,14 @@ def test_a_finished_call_is_announced_then_readable(
     [segment] = session["segments"]
     assert segment["endDateTime"] == session["endDateTime"]
 
+    listed = h.get(f"{RECORDS}/{record_id}/sessions?$expand=segments").json()["value"]
+    assert listed == expanded["sessions"]
+    plain = h.get(f"{RECORDS}/{record_id}/sessions").json()["value"]
+    assert "segments" not in plain[0]
+    people = h.get(f"{RECORDS}/{record_id}/participants_v2").json()["value"]
+    assert people == record["participants_v2"]
+    assert_error(h.get(f"{RECORDS}/nope/sessions"), 404, "itemNotFound")
+
 
 def test_an_unanswered_call_has_a_failed_session(
     h: Harness, subscriber: Subscriber, clock: FrozenClock

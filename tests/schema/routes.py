@@ -87,6 +87,12 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
         f"[{DIRECT_ROUTING_ROW}]",
     ),
     ("GET", rf"/communications/callRecords/{_ID}", CALL_RECORD),
+    ("GET", rf"/communications/callRecords/{_ID}/sessions", f"[{GRAPH}callRecords.session]"),
+    (
+        "GET",
+        rf"/communications/callRecords/{_ID}/participants_v2",
+        f"[{GRAPH}callRecords.participant]",
+    ),
     ("GET", rf"{_OWNER}/onlineMeetings/{_ID}/attendanceReports", f"[{ATTENDANCE_REPORT}]"),
     ("GET", rf"{_OWNER}/onlineMeetings/{_ID}/attendanceReports/{_ID}", ATTENDANCE_REPORT),
     (

@@ -1,5 +1,6 @@
-"""``/communications/callRecords``: get one record (``$expand``), ``getPstnCalls`` and
-``getDirectRoutingCalls`` (paged with ``@odata.nextLink``)."""
+"""``/communications/callRecords``: get one record (``$expand``), its ``sessions`` and
+``participants_v2``, ``getPstnCalls`` and ``getDirectRoutingCalls`` (paged with
+``@odata.nextLink``)."""
 
 from __future__ import annotations
 
@@ -118,3 +119,34 @@ def _log_rows(
         path = quote(segment, safe="(),=:'.-_")
         body["@odata.nextLink"] = f"{root}/communications/callRecords/{path}?{query}"
     return json_response(body)
+
+
+@router.get("/communications/callRecords/{record_id}/sessions", summary="list sessions")
+async def list_sessions(
+    request: Request,
+    record_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    expand: Annotated[str | None, Query(alias="$expand")] = None,
+) -> Response:
+    log = call_records.get_call_record(rt, principal, record_id)
+    sessions = render_record(log, expand_sessions=True)["sessions"]
+    if "segments" not in (expand or ""):
+        for session in sessions:
+            session.pop("segments", None)
+    context = f"{graph_root(request)}/$metadata#communications/callRecords('{record_id}')/sessions"
+    return json_response({"@odata.context": context, "value": sessions})
+
+
+@router.get(
+    "/communications/callRecords/{record_id}/participants_v2", summary="list participants_v2"
+)
+async def list_participants_v2(
+    request: Request, record_id: str, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    log = call_records.get_call_record(rt, principal, record_id)
+    participants = render_record(log, expand_sessions=False)["participants_v2"]
+    context = (
+        f"{graph_root(request)}/$metadata#communications/callRecords('{record_id}')/participants_v2"
+    )
+    return json_response({"@odata.context": context, "value": participants})
