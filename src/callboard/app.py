@@ -14,7 +14,9 @@ from sqlalchemy import Engine
 from callboard import __version__
 from callboard.api import admin, admin_parties, errors, metrics, wellknown
 from callboard.api.graph import appointments as graph_appointments
+from callboard.api.graph import attendance as graph_attendance
 from callboard.api.graph import call_control as graph_call_control
+from callboard.api.graph import call_records as graph_call_records
 from callboard.api.graph import calls as graph_calls
 from callboard.api.graph import meetings as graph_meetings
 from callboard.api.graph import participants as graph_participants
@@ -30,7 +32,7 @@ from callboard.config import Settings
 from callboard.ids import IdFactory, RandomIds
 from callboard.jobs.runner import Runner
 from callboard.jobs.webhooks import AiohttpSender, WebhookSender
-from callboard.services import clock_sync, meetings
+from callboard.services import call_presence, call_records, clock_sync, meetings
 from callboard.services.directory_loading import ensure_directory, load_keyring
 from callboard.services.runtime import Runtime
 from callboard.store.db import make_engine, startup_lock, upgrade
@@ -67,6 +69,8 @@ def build_services(
                 clock=clock,
                 ids=ids or RandomIds(),
                 keyring=keyring,
+                observer=call_records.observe,
+                attendance_observer=call_presence.follow_meeting,
             )
             with rt.uow() as uow:
                 ensure_directory(uow, settings.directory_file)
@@ -148,6 +152,8 @@ def build_app() -> FastAPI:
         app.include_router(graph_subscriptions.router, prefix=f"/{version}")
         app.include_router(graph_presence.router, prefix=f"/{version}")
         app.include_router(graph_recordings.router, prefix=f"/{version}")
+        app.include_router(graph_call_records.router, prefix=f"/{version}")
+        app.include_router(graph_attendance.router, prefix=f"/{version}")
         app.include_router(unimplemented.build_router(), prefix=f"/{version}")
     app.include_router(admin.health_router)
     app.include_router(admin.router)

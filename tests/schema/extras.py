@@ -34,6 +34,8 @@ EXTRAS: dict[str, frozenset[str]] = {
     # The changed resource and the callbackUri it went to (not the legacy ``resource``
     # path, which Callboard does not send).
     f"{GRAPH}commsNotification": frozenset({"callbackUri", "resourceData"}),
+    # The changed resource's id, in the examples of Graph's change-notification pages.
+    f"{GRAPH}resourceData": frozenset({"id"}),
 }
 
 # Extras the v1.0 pages of other operations show: the recordOperation of Graph's

@@ -229,7 +229,23 @@ recordings = Table(
     Index("ix_recordings_call", "call_id"),
 )
 
-STATE_TABLES = (
+# Call records: a call's log while it runs (status "open"), "closed" when it ended, then
+# "published" once its record is announced; the legs and identities are the JSON document.
+call_records = Table(
+    "call_records",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("call_id", String(64), nullable=False, unique=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("app_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=True),
+    Column("document", JSON, nullable=False),
+    Index("ix_call_records_tenant_started", "tenant_id", "started_at"),
+)
+
+STATE_TABLES: tuple[Table, ...] = (
     clock_state,
     calls,
     operations,
@@ -243,4 +259,5 @@ STATE_TABLES = (
     subscriptions,
     presences,
     recordings,
+    call_records,
 )
