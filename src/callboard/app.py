@@ -23,7 +23,6 @@ from callboard.api.graph import participants as graph_participants
 from callboard.api.graph import presence as graph_presence
 from callboard.api.graph import recordings as graph_recordings
 from callboard.api.graph import subscriptions as graph_subscriptions
-from callboard.api.graph import unimplemented
 from callboard.api.middleware import GraphRequestMiddleware
 from callboard.api.request_guard import RequestGuardMiddleware
 from callboard.api.ucwa import routes as ucwa_routes
@@ -154,7 +153,6 @@ def build_app() -> FastAPI:
         app.include_router(graph_recordings.router, prefix=f"/{version}")
         app.include_router(graph_call_records.router, prefix=f"/{version}")
         app.include_router(graph_attendance.router, prefix=f"/{version}")
-        app.include_router(unimplemented.build_router(), prefix=f"/{version}")
     app.include_router(admin.health_router)
     app.include_router(admin.router)
     app.include_router(admin_parties.router)
