@@ -11,6 +11,7 @@ from typing import Any
 
 from callboard.domain.call_records import CallLog, Seen, pstn_rows
 from callboard.domain.calls import Call, CallKind, CallState
+from callboard.domain.events import CallStateChanged, RosterChanged
 from callboard.errors import AccessDenied, BadRequest, ItemNotFound
 from callboard.services import call_presence, change_notifications
 from callboard.services.runtime import Runtime
@@ -59,6 +60,8 @@ def _new_log(uow: UnitOfWork, call: Call) -> CallLog:
 def observe(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
     """The unit of work's observer: the call's log follows its roster (and the people in
     it their presence); a call that ended has its record published later."""
+    if not any(isinstance(e, CallStateChanged | RosterChanged) for e in call.events):
+        return  # operations and content sharing: nobody came or went
     found = uow.call_records.of_call(call.id)
     if found is None:
         log, status = _new_log(uow, call), OPEN
