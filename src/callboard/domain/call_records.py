@@ -217,9 +217,7 @@ def _participant(identity: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_record(
-    log: CallLog, *, expand_sessions: bool, expand_participants: bool = True
-) -> dict[str, Any]:
+def render_record(log: CallLog, *, expand_sessions: bool) -> dict[str, Any]:
     """The callRecord as Graph renders it; ``sessions`` (with their segments) only when asked
     for with ``$expand``, as Graph does."""
     assert log.ended_at is not None
@@ -236,9 +234,8 @@ def render_record(
         "organizer": log.organizer,
         "participants": log.participants(),
         "organizer_v2": _participant(log.organizer),
+        "participants_v2": [_participant(i) for i in log.participants()],
     }
-    if expand_participants:
-        body["participants_v2"] = [_participant(i) for i in log.participants()]
     if expand_sessions:
         body["sessions"] = log.sessions()
     return body
