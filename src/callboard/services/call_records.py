@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from callboard.domain.call_records import CallLog, Seen, pstn_rows
+from callboard.domain.call_records import CallLog, RecordFilter, Seen, pstn_rows, record_start
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.events import CallStateChanged, RosterChanged
 from callboard.errors import AccessDenied, BadRequest, ItemNotFound
@@ -125,6 +125,21 @@ def get_call_record(rt: Runtime, principal: Principal, record_id: str) -> CallLo
     if found is None or found[1] != PUBLISHED or found[0].tenant_id != principal.tenant_id:
         raise ItemNotFound(f"The callRecord {record_id} does not exist.")
     return found[0]
+
+
+def list_call_records(rt: Runtime, principal: Principal, odata_filter: str | None) -> list[CallLog]:
+    """``GET /communications/callRecords``: the tenant's published records, oldest first,
+    filtered as Graph's *List callRecords* allows."""
+    _require(principal, READ_PERMISSIONS)
+    wanted = RecordFilter.parse(odata_filter)
+    moment = _moment("$filter")
+    with rt.uow() as uow:
+        logs = uow.call_records.published(principal.tenant_id)
+    return [log for log in logs if wanted.matches(log, record_start(log), moment)]
+
+
+def _moment(name: str) -> Any:
+    return lambda text: _timestamp(text, name)
 
 
 def parse_range(from_text: str | None, to_text: str | None) -> tuple[float, float]:
