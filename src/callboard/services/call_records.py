@@ -1,11 +1,12 @@
 """Call records: each call's log follows its roster; when the call ends, its record is
 published after ``call_record_delay_seconds`` (a durable ``callRecord.publish`` job) and
-announced to the tenant's subscribers; read with ``GET /communications/callRecords/{id}``,
-``getPstnCalls`` and ``getDirectRoutingCalls``.
+announced to the tenant's subscribers; read with ``GET /communications/callRecords`` (list)
+and ``/{id}``, ``getPstnCalls`` and ``getDirectRoutingCalls``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +27,6 @@ PSTN_PERMISSIONS = ("CallRecord-PstnCalls.Read.All", "CallRecords.Read.All")
 DIRECT_ROUTING_PERMISSIONS = ("CallRecord-PstnCalls.Read.All", "CallRecords.Read.All")
 # getPstnCalls / getDirectRoutingCalls: at most 90 days between fromDateTime and toDateTime.
 MAX_RANGE_SECONDS = 90 * 86400.0
-PAGE_SIZE = 1000
 
 
 def _new_log(uow: UnitOfWork, call: Call) -> CallLog:
@@ -138,7 +138,7 @@ def list_call_records(rt: Runtime, principal: Principal, odata_filter: str | Non
     return [log for log in logs if wanted.matches(log, record_start(log), moment)]
 
 
-def _moment(name: str) -> Any:
+def _moment(name: str) -> Callable[[str], float]:
     return lambda text: _timestamp(text, name)
 
 
