@@ -52,7 +52,10 @@ class Settings(BaseSettings):
     run_jobs_in_process: bool = True
     runner_poll_seconds: float = 0.5
     runner_batch_size: int = 256
-    runner_concurrency: int = 64
+    # Notification POSTs in flight at once: in all, and to one endpoint (scheme, host and
+    # port), so that a bot that hangs holds its own share and nobody else's.
+    runner_concurrency: int = 256
+    webhook_endpoint_concurrency: int = 64
     job_lock_seconds: float = 60.0
 
     webhook_timeout_seconds: float = 10.0

@@ -60,6 +60,16 @@ def has_user_info(url: str) -> bool:
     return parts.username is not None or parts.password is not None
 
 
+def endpoint_of(url: str) -> str:
+    """``scheme://host:port`` of a URL: what one bot's connections share (limits, faults)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return f"{parts.scheme}://{parts.hostname}:{port}"
+    except ValueError:
+        return url
+
+
 def rewrite(url: str, rewrites: dict[str, str]) -> str:
     for prefix, replacement in rewrites.items():
         if url.startswith(prefix):

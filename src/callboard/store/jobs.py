@@ -63,9 +63,12 @@ class JobRepository:
             ],
         )
 
-    def claim_due(self, now: float, limit: int, lock_seconds: float) -> list[ClaimedJob]:
-        """Lock due jobs for this runner. A job with an ordering key waits until every
-        earlier job with that key is done or dead (FIFO per call)."""
+    def claim_due(
+        self, now: float, limit: int, lock_seconds: float, *, skip_kinds: tuple[str, ...] = ()
+    ) -> list[ClaimedJob]:
+        """Lock due jobs for this runner, except those of ``skip_kinds``. A job with an
+        ordering key waits until every earlier job with that key is done or dead (FIFO per
+        call)."""
         j = tables.jobs
         k = aliased(tables.jobs)
         earlier_open = exists().where(
@@ -74,6 +77,8 @@ class JobRepository:
             k.c.status.in_(("pending", "running")),
         )
         ready = or_(j.c.ordering_key.is_(None), ~earlier_open)
+        if skip_kinds:
+            ready = and_(ready, j.c.kind.not_in(skip_kinds))
         if self._conn.dialect.name == "postgresql":
             due = (
                 select(j.c.id)
