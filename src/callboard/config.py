@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     runner_concurrency: int = 256
     webhook_endpoint_concurrency: int = 64
     job_lock_seconds: float = 60.0
+    # Each serve and worker process records a heartbeat this often (real time, in a thread
+    # of its own); one silent for process_dead_after_seconds is dead and its jobs released.
+    heartbeat_seconds: float = 1.0
+    process_dead_after_seconds: float = 3.0
 
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 8

@@ -13,7 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import threading
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -25,6 +29,7 @@ from callboard.services import clock_sync, simulation, sms_sending
 from callboard.services.notifications import WEBHOOK_DELIVER
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import ClaimedJob
+from callboard.store.uow import UnitOfWork
 
 log = logging.getLogger("callboard.jobs")
 
@@ -46,8 +51,15 @@ BatchHandler = Callable[[list[ClaimedJob]], Awaitable[None]]
 
 
 class Runner:
-    def __init__(self, rt: Runtime, sender: WebhookSender) -> None:
+    def __init__(
+        self, rt: Runtime, sender: WebhookSender, *, wall_clock: Callable[[], float] = time.time
+    ) -> None:
         self.rt = rt
+        # This process in the registry. Heartbeats use real time, never the virtual clock:
+        # an advance of the clock in one process must not make the others look dead.
+        self.process_id = uuid.uuid4().hex
+        self.wall_clock = wall_clock
+        self._registered = False
         self.signer = NotificationSigner(rt.keyring, rt.settings)
         self.deliveries = DeliveryPool(rt, sender, self.signer, on_done=self.wake)
         self.sms_gateway = sms_gateways.build(rt.settings)
@@ -124,14 +136,19 @@ class Runner:
         ended = self.deliveries.take()
         try:
             with self.rt.uow() as uow:
+                if not self._registered:
+                    # Registered before it holds any job, so a crash releases them.
+                    self._beat(uow)
                 attempts = self.deliveries.write(uow, ended)
                 jobs = uow.jobs.claim_due(
                     uow.now,
                     s.runner_batch_size,
                     s.job_lock_seconds,
                     skip_kinds=(WEBHOOK_DELIVER,) if saturated else (),
+                    owner=self.process_id,
                 )
                 uow.commit()
+                self._registered = True
         except BaseException:
             self.deliveries.put_back(ended)
             raise
@@ -149,6 +166,39 @@ class Runner:
                 log.exception("job handler for %s failed", kind)
                 self._fail(batch, describe(exc))
         return len(jobs)
+
+    def _beat(self, uow: UnitOfWork) -> None:
+        uow.processes.beat(self.process_id, socket.gethostname(), os.getpid(), self.wall_clock())
+
+    def heartbeat(self) -> list[str]:
+        """Record that this process lives, and release the jobs of the processes whose
+        heartbeat is too old; returns their ids. Thread-safe (it has its own transaction)."""
+        with self.rt.uow() as uow:
+            self._beat(uow)
+            cutoff = self.wall_clock() - self.rt.settings.process_dead_after_seconds
+            dead = uow.processes.release_dead(cutoff)
+            uow.commit()
+        self._registered = True
+        if dead:
+            log.warning("processes %s stopped beating: their jobs are released", dead)
+            self.wake()
+        return dead
+
+    def leave(self) -> None:
+        """A clean shutdown: nothing held any more, and no row left to time out."""
+        with self.rt.uow() as uow:
+            uow.processes.leave(self.process_id)
+            uow.commit()
+        self._registered = False
+
+    def _heartbeats(self, stop: threading.Event) -> None:
+        """The heartbeat thread: beats even while the event loop is busy for a while."""
+        every = self.rt.settings.heartbeat_seconds
+        while not stop.wait(every):
+            try:
+                self.heartbeat()
+            except Exception:
+                log.exception("heartbeat failed")
 
     def _drop_unrunnable(self, jobs: list[ClaimedJob]) -> list[ClaimedJob]:
         """Dead-letter the jobs no handler can run: an unknown kind, or a job claimed again
@@ -205,6 +255,21 @@ class Runner:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
+        self.heartbeat()
+        beats_stop = threading.Event()
+        beats = threading.Thread(
+            target=self._heartbeats, args=(beats_stop,), name="callboard-heartbeat", daemon=True
+        )
+        beats.start()
+        try:
+            await self._run(stop)
+        finally:
+            beats_stop.set()
+            await asyncio.to_thread(beats.join)
+            with contextlib.suppress(Exception):
+                self.leave()
+
+    async def _run(self, stop: asyncio.Event) -> None:
         poll = self.rt.settings.runner_poll_seconds
         full = self.rt.settings.runner_batch_size
         synced = 0.0

@@ -35,7 +35,7 @@ _INSERT_JOB = tables.jobs.insert()
 _FINISH_JOB = (
     update(tables.jobs)
     .where(tables.jobs.c.id == bindparam("job_id"))
-    .values(status="done", finished_at=bindparam("now"), locked_until=None)
+    .values(status="done", finished_at=bindparam("now"), locked_until=None, locked_by=None)
 )
 
 
@@ -64,11 +64,18 @@ class JobRepository:
         )
 
     def claim_due(
-        self, now: float, limit: int, lock_seconds: float, *, skip_kinds: tuple[str, ...] = ()
+        self,
+        now: float,
+        limit: int,
+        lock_seconds: float,
+        *,
+        skip_kinds: tuple[str, ...] = (),
+        owner: str | None = None,
     ) -> list[ClaimedJob]:
-        """Lock due jobs for this runner, except those of ``skip_kinds``. A job with an
-        ordering key waits until every earlier job with that key is done or dead (FIFO per
-        call)."""
+        """Lock due jobs for this runner (the process ``owner``), except those of
+        ``skip_kinds``. A job with an ordering key waits until every earlier job with that
+        key is done or dead (FIFO per call). A job held by a process stays with it while it
+        lives (the registry releases a dead one's); only an ownerless lock expires."""
         j = tables.jobs
         k = aliased(tables.jobs)
         earlier_open = exists().where(
@@ -85,7 +92,11 @@ class JobRepository:
                 .where(
                     or_(
                         and_(j.c.status == "pending", j.c.run_at <= now),
-                        and_(j.c.status == "running", j.c.locked_until < now),
+                        and_(
+                            j.c.status == "running",
+                            j.c.locked_until < now,
+                            j.c.locked_by.is_(None),
+                        ),
                     ),
                     ready,
                 )
@@ -106,7 +117,11 @@ class JobRepository:
                 .subquery()
                 for state in (
                     and_(j.c.status == "pending", j.c.run_at <= now),
-                    and_(j.c.status == "running", j.c.locked_until < now),
+                    and_(
+                        j.c.status == "running",
+                        j.c.locked_until < now,
+                        j.c.locked_by.is_(None),
+                    ),
                 )
             ]
             both = union_all(*(select(top) for top in tops)).subquery()
@@ -114,7 +129,12 @@ class JobRepository:
         rows = self._conn.execute(
             update(j)
             .where(j.c.id.in_(due.scalar_subquery()))
-            .values(status="running", locked_until=now + lock_seconds, attempts=j.c.attempts + 1)
+            .values(
+                status="running",
+                locked_until=now + lock_seconds,
+                locked_by=owner,
+                attempts=j.c.attempts + 1,
+            )
             .returning(
                 j.c.id,
                 j.c.kind,
@@ -142,14 +162,26 @@ class JobRepository:
         self._conn.execute(
             update(tables.jobs)
             .where(tables.jobs.c.id == job_id)
-            .values(status="pending", run_at=run_at, locked_until=None, last_error=error[:2000])
+            .values(
+                status="pending",
+                run_at=run_at,
+                locked_until=None,
+                locked_by=None,
+                last_error=error[:2000],
+            )
         )
 
     def dead(self, job_id: int, now: float, error: str) -> None:
         self._conn.execute(
             update(tables.jobs)
             .where(tables.jobs.c.id == job_id)
-            .values(status="dead", finished_at=now, locked_until=None, last_error=error[:2000])
+            .values(
+                status="dead",
+                finished_at=now,
+                locked_until=None,
+                locked_by=None,
+                last_error=error[:2000],
+            )
         )
 
     def next_run_at(self) -> float | None:
@@ -195,7 +227,7 @@ class JobRepository:
         self._conn.execute(
             update(tables.jobs)
             .where(tables.jobs.c.id == job_id, tables.jobs.c.status == "running")
-            .values(locked_until=None, last_error=error[:2000], **values)
+            .values(locked_until=None, locked_by=None, last_error=error[:2000], **values)
         )
 
 

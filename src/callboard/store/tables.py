@@ -127,6 +127,8 @@ jobs = Table(
     Column("max_attempts", Integer, nullable=False),
     Column("ordering_key", String(128), nullable=True),
     Column("locked_until", Float, nullable=True),
+    # The process (``processes.id``) that holds a running job: released when it dies.
+    Column("locked_by", String(64), nullable=True),
     Column("last_error", Text, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("finished_at", Float, nullable=True),
@@ -150,6 +152,11 @@ deliveries = Table(
     Column("error", Text, nullable=True),
     Column("outcome", String(16), nullable=False),
     Column("created_at", Float, nullable=False),
+    # What was sent (Authorization masked) and answered (first 2 KB), the injected fault.
+    Column("request_headers", JSON, nullable=True),
+    Column("request_body", JSON, nullable=True),
+    Column("response_body", Text, nullable=True),
+    Column("fault", String(32), nullable=True),
 )
 
 # Virtual-appointment SMS: one row per recipient and message (reminders included).
@@ -212,6 +219,19 @@ presences = Table(
     Column("document", JSON, nullable=False),
 )
 
+# Running serve and worker processes: a process whose heartbeat is older than
+# ``process_dead_after_seconds`` is dead, and the jobs it held are released. A reset empties
+# it with the jobs; a live process registers again at its next heartbeat.
+processes = Table(
+    "processes",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("host", String(256), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("heartbeat_at", Float, nullable=False),
+)
+
 STATE_TABLES = (
     clock_state,
     calls,
@@ -225,4 +245,5 @@ STATE_TABLES = (
     ucwa_applications,
     subscriptions,
     presences,
+    processes,
 )

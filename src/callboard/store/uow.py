@@ -20,6 +20,7 @@ from callboard.store.directory import BehaviourRepository, DirectoryRepository, 
 from callboard.store.jobs import DeliveryRepository, JobRepository, NewJob
 from callboard.store.meetings import MeetingRepository
 from callboard.store.presences import PresenceRepository
+from callboard.store.processes import ProcessRepository
 from callboard.store.sms import SmsRepository
 from callboard.store.subscriptions import SubscriptionRepository
 from callboard.store.ucwa import UcwaApplicationRepository
@@ -41,6 +42,7 @@ class UnitOfWork:
     ucwa_applications: UcwaApplicationRepository
     subscriptions: SubscriptionRepository
     presences: PresenceRepository
+    processes: ProcessRepository
 
     def __init__(
         self,
@@ -77,6 +79,7 @@ class UnitOfWork:
         self.ucwa_applications = UcwaApplicationRepository(conn)
         self.subscriptions = SubscriptionRepository(conn)
         self.presences = PresenceRepository(conn)
+        self.processes = ProcessRepository(conn)
         return self
 
     def __exit__(
