@@ -22,6 +22,7 @@ from callboard.api.graph import unimplemented
 from callboard.api.middleware import GraphRequestMiddleware
 from callboard.api.request_guard import RequestGuardMiddleware
 from callboard.api.ucwa import routes as ucwa_routes
+from callboard.api.write_retry import WriteRetryMiddleware
 from callboard.clock import Clock, SystemClock, VirtualClock
 from callboard.config import Settings
 from callboard.ids import IdFactory, RandomIds
@@ -133,6 +134,8 @@ def build_app() -> FastAPI:
     ucwa_routes.install(app)  # /ucwa/oauth/v1 and /ucwa/v1 (docs/ucwa.md)
     app.include_router(metrics.router)
     app.state.metrics = metrics.Metrics(lambda: getattr(app.state, "runtime", None))
+    # A write that lost a race runs again inside everything else (docs/reliability.md).
+    app.add_middleware(WriteRetryMiddleware)
     # Innermost (added first): GraphRequestMiddleware and the guard may hand on a copy of
     # the scope, and this one must see the scope the router writes the matched route into.
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)

@@ -12,8 +12,10 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from callboard.domain.calls import Call
+from callboard.errors import Conflict
 from callboard.store.calls import CallRepository, OperationRepository
 from callboard.store.clock_state import ClockRepository
 from callboard.store.directory import BehaviourRepository, DirectoryRepository, KeyRepository
@@ -95,6 +97,9 @@ class UnitOfWork:
         finally:
             self._conn.close()
             self._conn = None
+        if isinstance(exc, DBAPIError) and lost_a_race(exc):
+            # Nothing was written: the caller may run the unit of work again.
+            raise Conflict("A concurrent transaction won; retry the request.") from exc
 
     def add_call(self, call: Call) -> None:
         self.calls.add(call)
@@ -124,3 +129,16 @@ class UnitOfWork:
         self._touched.clear()
         if jobs and self._on_commit is not None:
             self._on_commit()
+
+
+# PostgreSQL: serialization_failure, deadlock_detected.
+_RACE_STATES = frozenset({"40001", "40P01"})
+
+
+def lost_a_race(exc: DBAPIError) -> bool:
+    """Whether the database refused the transaction only because another one won it."""
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in _RACE_STATES:
+        return True
+    # SQLite: a write after another connection's commit in a read transaction (WAL).
+    return "database is locked" in str(exc.orig)
