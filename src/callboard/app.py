@@ -76,7 +76,11 @@ def build_services(
         if owns_engine:
             engine.dispose()
         raise
-    runner = Runner(rt, sender or AiohttpSender(limit=settings.runner_concurrency * 2))
+    runner = Runner(
+        rt,
+        sender
+        or AiohttpSender(limit=settings.runner_concurrency * 2, policy=settings.destinations),
+    )
     rt.wake_runner = runner.wake
     return Services(rt, runner)
 

@@ -14,7 +14,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from callboard.net import is_loopback
+from callboard.net import DestinationPolicy, is_loopback
 
 DEFAULT_SQLITE_URL = "sqlite:///callboard.db"
 
@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     # rewrites. None: on in development (an emulator should not call the seeds' example
     # hosts), off in production.
     callback_loopback_only: bool | None = None
+    # Refuse callbackUri / notificationUrl hosts that are not public addresses (loopback in
+    # any spelling, private ranges, link-local and cloud metadata), at the API after
+    # resolving the name and again when connecting. None: on in production only.
+    callback_block_private: bool | None = None
+    # Comma-separated CIDRs, addresses and host names callbacks may reach all the same.
+    callback_allow: str = ""
 
     notification_issuer: str = "https://api.botframework.com"
     notification_token_lifetime_seconds: int = 3900
@@ -111,7 +117,16 @@ class Settings(BaseSettings):
             self.virtual_clock = dev
         if self.callback_loopback_only is None:
             self.callback_loopback_only = dev
+        if self.callback_block_private is None:
+            self.callback_block_private = not dev
         return self
+
+    @property
+    def destinations(self) -> DestinationPolicy:
+        """Where callbacks may go (production refuses private addresses)."""
+        return DestinationPolicy.parse(
+            self.callback_allow, block_private=bool(self.callback_block_private)
+        )
 
     @classmethod
     def settings_customise_sources(

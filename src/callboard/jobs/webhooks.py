@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 
 from callboard.config import Settings
-from callboard.net import has_user_info, host_of, is_loopback, rewrite
+from callboard.gateways.guarded_resolver import DestinationRefused, GuardedResolver
+from callboard.net import DestinationPolicy, has_user_info, host_of, is_loopback, rewrite
 from callboard.retry import RETRY_AFTER_STATUSES, is_retryable, parse_retry_after
 from callboard.tokens import KeyRing
 
@@ -43,14 +45,28 @@ class AiohttpSender:
     """Keep-alive pool. aiohttp, because it stays fast under many concurrent POSTs where
     httpx's async pool slows down."""
 
-    def __init__(self, limit: int = 128) -> None:
+    def __init__(
+        self,
+        limit: int = 128,
+        *,
+        policy: DestinationPolicy | None = None,
+        resolver: AbstractResolver | None = None,
+    ) -> None:
         self._limit = limit
+        # Production: every connection's addresses are checked (against DNS rebinding).
+        self._policy = policy if policy is not None and policy.block_private else None
+        self._resolver = resolver  # the name lookups under the check (tests: a fake)
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Reply:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._limit))
+            resolver = self._resolver
+            if self._policy is not None:
+                resolver = GuardedResolver(self._policy, self._resolver)
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._limit, resolver=resolver)
+            )
         client_timeout = self._timeouts.get(timeout)
         if client_timeout is None:
             client_timeout = self._timeouts[timeout] = aiohttp.ClientTimeout(total=timeout)
@@ -145,6 +161,12 @@ async def deliver(
             f"refused: {host} is not a loopback address (CALLBOARD_CALLBACK_LOOPBACK_ONLY)",
             "failed",
         )
+    if settings.callback_block_private:
+        # IP literals (and localhost): a name is checked by the sender's resolver, on the
+        # addresses it connects to.
+        reason = settings.destinations.refusal(host, lambda _name: [])
+        if reason is not None:
+            return Attempt(url, None, 0.0, f"refused: {reason}", "failed")
     headers = {
         "Authorization": "Bearer " + signer.token(payload["appId"], payload["tenantId"]),
         "Content-Type": "application/json",
@@ -160,6 +182,9 @@ async def deliver(
     except TimeoutError:
         return Attempt(url, None, _ms(started), "timeout", "retry")
     except (aiohttp.ClientError, OSError) as exc:
+        refused = exc if isinstance(exc, DestinationRefused) else exc.__cause__
+        if isinstance(refused, DestinationRefused):
+            return Attempt(url, None, _ms(started), str(refused), "failed")
         return Attempt(url, None, _ms(started), f"{type(exc).__name__}: {exc}", "retry")
     except Exception as exc:  # noqa: BLE001 - one bad URL or client bug must not fail a batch
         log.warning("delivery of job %s to %s raised", job_id, url, exc_info=True)

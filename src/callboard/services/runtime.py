@@ -9,6 +9,7 @@ from callboard.clock import Clock
 from callboard.config import Settings
 from callboard.domain.directory import Directory
 from callboard.ids import IdFactory
+from callboard.net import resolve_host
 from callboard.services import notifications
 from callboard.services.directory_loading import DirectoryCache
 from callboard.store.db import Engine
@@ -26,6 +27,8 @@ class Runtime:
     directory_cache: DirectoryCache = field(default_factory=DirectoryCache)
     # Called after a commit that wrote jobs: wakes the in-process runner.
     wake_runner: Callable[[], None] = lambda: None
+    # Host name -> addresses, for the callback destination check (tests inject a fake).
+    resolve: Callable[[str], list[str]] = resolve_host
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(
