@@ -194,6 +194,9 @@ class DeliveryPool:
                     "error": attempt.error,
                     "outcome": outcome,
                     "created_at": uow.now,
+                    "request_headers": attempt.request_headers,
+                    "response_body": attempt.response_body,
+                    "fault": attempt.fault,
                 }
             )
             if outcome == "delivered":

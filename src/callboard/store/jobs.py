@@ -184,6 +184,11 @@ class JobRepository:
             )
         )
 
+    def last_id(self) -> int:
+        """The highest job id (in this transaction: the job it just added)."""
+        value = self._conn.execute(select(func.max(tables.jobs.c.id))).scalar()
+        return int(value or 0)
+
     def next_run_at(self) -> float | None:
         value = self._conn.execute(
             select(func.min(tables.jobs.c.run_at)).where(tables.jobs.c.status == "pending")
@@ -245,9 +250,30 @@ class DeliveryRepository:
     def list_page(
         self, *, call_id: str | None, outcome: str | None, skip: int, top: int
     ) -> list[dict[str, Any]]:
-        query = select(tables.deliveries).order_by(tables.deliveries.c.id).offset(skip).limit(top)
+        """Delivery attempts, oldest first, each with ``payload``: its job's (the body sent)."""
+        d, j = tables.deliveries, tables.jobs
+        query = (
+            select(d, j.c.payload)
+            .select_from(d.outerjoin(j, j.c.id == d.c.job_id))
+            .order_by(d.c.id)
+            .offset(skip)
+            .limit(top)
+        )
         if call_id:
-            query = query.where(tables.deliveries.c.call_id == call_id)
+            query = query.where(d.c.call_id == call_id)
         if outcome:
-            query = query.where(tables.deliveries.c.outcome == outcome)
+            query = query.where(d.c.outcome == outcome)
         return [dict(r) for r in self._conn.execute(query).mappings()]
+
+    def get(self, delivery_id: int) -> dict[str, Any] | None:
+        d, j = tables.deliveries, tables.jobs
+        row = (
+            self._conn.execute(
+                select(d, j.c.payload, j.c.ordering_key, j.c.max_attempts)
+                .select_from(d.outerjoin(j, j.c.id == d.c.job_id))
+                .where(d.c.id == delivery_id)
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else dict(row)

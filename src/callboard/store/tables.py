@@ -152,9 +152,9 @@ deliveries = Table(
     Column("error", Text, nullable=True),
     Column("outcome", String(16), nullable=False),
     Column("created_at", Float, nullable=False),
-    # What was sent (Authorization masked) and answered (first 2 KB), the injected fault.
+    # The headers sent (Authorization masked), the answer's first 2 KB, the injected fault;
+    # the body sent is the job's payload.
     Column("request_headers", JSON, nullable=True),
-    Column("request_body", JSON, nullable=True),
     Column("response_body", Text, nullable=True),
     Column("fault", String(32), nullable=True),
 )

@@ -27,7 +27,6 @@ def upgrade() -> None:
         batch.add_column(sa.Column("locked_by", sa.String(length=64), nullable=True))
     with op.batch_alter_table("deliveries") as batch:
         batch.add_column(sa.Column("request_headers", sa.JSON(), nullable=True))
-        batch.add_column(sa.Column("request_body", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("response_body", sa.Text(), nullable=True))
         batch.add_column(sa.Column("fault", sa.String(length=32), nullable=True))
 
@@ -36,7 +35,6 @@ def downgrade() -> None:
     with op.batch_alter_table("deliveries") as batch:
         batch.drop_column("fault")
         batch.drop_column("response_body")
-        batch.drop_column("request_body")
         batch.drop_column("request_headers")
     with op.batch_alter_table("jobs") as batch:
         batch.drop_column("locked_by")
