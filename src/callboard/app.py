@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from callboard import __version__
-from callboard.api import admin, admin_deliveries, errors, metrics, wellknown
+from callboard.api import admin, admin_deliveries, admin_faults, errors, metrics, wellknown
+from callboard.api.fault_injection import FaultInjectionMiddleware
 from callboard.api.graph import appointments as graph_appointments
 from callboard.api.graph import calls as graph_calls
 from callboard.api.graph import meetings as graph_meetings
@@ -135,12 +136,15 @@ def build_app() -> FastAPI:
     app.include_router(admin.health_router)
     app.include_router(admin.router)
     app.include_router(admin_deliveries.router)
+    app.include_router(admin_faults.router)
     app.include_router(wellknown.router)
     ucwa_routes.install(app)  # /ucwa/oauth/v1 and /ucwa/v1 (docs/ucwa.md)
     app.include_router(metrics.router)
     app.state.metrics = metrics.Metrics(lambda: getattr(app.state, "runtime", None))
     # A write that lost a race runs again inside everything else (docs/reliability.md).
     app.add_middleware(WriteRetryMiddleware)
+    # Injected 429/503/504 answers (docs/fault-injection.md), inside the request ids.
+    app.add_middleware(FaultInjectionMiddleware)
     # Innermost (added first): GraphRequestMiddleware and the guard may hand on a copy of
     # the scope, and this one must see the scope the router writes the matched route into.
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)

@@ -9,15 +9,18 @@ recording costs no commit of its own (one transaction per look, however many end
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import traceback
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from callboard.domain.faults import Fault, FaultKind
 from callboard.jobs.webhooks import Attempt, NotificationSigner, WebhookSender, deliver
 from callboard.net import endpoint_of, rewrite
 from callboard.retry import retry_delay
+from callboard.services import faults
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import ClaimedJob
 from callboard.store.uow import UnitOfWork
@@ -140,15 +143,12 @@ class DeliveryPool:
         # runner's slots meanwhile.
         semaphore = limits.enter(endpoint)
         try:
-            async with semaphore, limits.total:
-                attempt = await deliver(
-                    job.id,
-                    job.payload,
-                    sender=self.sender,
-                    signer=self.signer,
-                    settings=self.rt.settings,
-                    now=self.rt.clock.now(),
-                )
+            fault = faults.notification_fault(self.rt, job.payload, job.id)
+            if fault is not None and job.attempts == 1:
+                attempt = await self._with_fault(job, fault, url, semaphore, limits)
+            else:
+                async with semaphore, limits.total:
+                    attempt = await self._deliver(job)
         except Exception as exc:  # noqa: BLE001 - one job's failure is its own attempt
             log.exception("delivery job %s failed", job.id)
             attempt = Attempt(url, None, 0.0, describe(exc), "retry")
@@ -159,6 +159,40 @@ class DeliveryPool:
 
     def tasks(self) -> list[asyncio.Task[None]]:
         return list(self._tasks.values())
+
+    async def _deliver(self, job: ClaimedJob) -> Attempt:
+        return await deliver(
+            job.id,
+            job.payload,
+            sender=self.sender,
+            signer=self.signer,
+            settings=self.rt.settings,
+            now=self.rt.clock.now(),
+        )
+
+    async def _with_fault(
+        self,
+        job: ClaimedJob,
+        fault: Fault,
+        url: str,
+        semaphore: asyncio.Semaphore,
+        limits: _Limits,
+    ) -> Attempt:
+        """The first attempt of a notification a fault injection rule picked."""
+        kind = fault.kind
+        if kind is FaultKind.DROP:
+            return Attempt(url, None, 0.0, "dropped (injected fault)", "failed", fault=kind)
+        if kind in (FaultKind.DELAY, FaultKind.REORDER):
+            # Not sent now: again delaySeconds later (a reorder also leaves the call's
+            # order, so the notifications queued after it go first).
+            error = f"{kind.value}ed {fault.delay_seconds:g} s (injected fault)"
+            return Attempt(
+                url, None, 0.0, error, "retry", retry_after=fault.delay_seconds, fault=kind
+            )
+        async with semaphore, limits.total:
+            await self._deliver(job)
+            attempt = await self._deliver(job)
+        return dataclasses.replace(attempt, fault=kind)
 
     def take(self) -> list[Ended]:
         """The attempts that ended since the last call, to ``write`` into a transaction."""
@@ -199,7 +233,10 @@ class DeliveryPool:
                     "fault": attempt.fault,
                 }
             )
-            if outcome == "delivered":
+            if attempt.fault == FaultKind.REORDER:
+                uow.jobs.retry(job.id, uow.now + (attempt.retry_after or 0.0), "reordered")
+                uow.jobs.leave_order(job.id)
+            elif outcome == "delivered":
                 done.append(job.id)
             elif outcome == "dead":
                 uow.jobs.dead(job.id, uow.now, attempt.error or "failed")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from callboard.clock import Clock
 from callboard.config import Settings
 from callboard.domain.directory import Directory
+from callboard.domain.faults import FaultBook
 from callboard.ids import IdFactory
 from callboard.net import resolve_host
 from callboard.services import notifications
@@ -29,6 +30,8 @@ class Runtime:
     wake_runner: Callable[[], None] = lambda: None
     # Host name -> addresses, for the callback destination check (tests inject a fake).
     resolve: Callable[[str], list[str]] = resolve_host
+    # This process's copy of the fault injection rules (services/faults.py).
+    fault_book: FaultBook = field(default_factory=FaultBook)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(

@@ -171,6 +171,12 @@ class JobRepository:
             )
         )
 
+    def leave_order(self, job_id: int) -> None:
+        """The job no longer waits for, nor holds back, the jobs of its ordering key."""
+        self._conn.execute(
+            update(tables.jobs).where(tables.jobs.c.id == job_id).values(ordering_key=None)
+        )
+
     def dead(self, job_id: int, now: float, error: str) -> None:
         self._conn.execute(
             update(tables.jobs)

@@ -232,6 +232,15 @@ processes = Table(
     Column("heartbeat_at", Float, nullable=False),
 )
 
+# Fault injection rules (docs/fault-injection.md); the rule is the JSON document.
+faults = Table(
+    "faults",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created_at", Float, nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
 STATE_TABLES = (
     clock_state,
     calls,
@@ -246,4 +255,5 @@ STATE_TABLES = (
     subscriptions,
     presences,
     processes,
+    faults,
 )

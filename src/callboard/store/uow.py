@@ -19,6 +19,7 @@ from callboard.errors import Conflict
 from callboard.store.calls import CallRepository, OperationRepository
 from callboard.store.clock_state import ClockRepository
 from callboard.store.directory import BehaviourRepository, DirectoryRepository, KeyRepository
+from callboard.store.faults import FaultRepository
 from callboard.store.jobs import DeliveryRepository, JobRepository, NewJob
 from callboard.store.meetings import MeetingRepository
 from callboard.store.presences import PresenceRepository
@@ -45,6 +46,7 @@ class UnitOfWork:
     subscriptions: SubscriptionRepository
     presences: PresenceRepository
     processes: ProcessRepository
+    faults: FaultRepository
 
     def __init__(
         self,
@@ -82,6 +84,7 @@ class UnitOfWork:
         self.subscriptions = SubscriptionRepository(conn)
         self.presences = PresenceRepository(conn)
         self.processes = ProcessRepository(conn)
+        self.faults = FaultRepository(conn)
         return self
 
     def __exit__(

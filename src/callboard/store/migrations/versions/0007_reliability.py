@@ -1,4 +1,4 @@
-"""process registry (heartbeats), job owners, delivery request and response details
+"""process registry (heartbeats), job owners, delivery request and response details, faults
 
 Revision ID: 0007
 Revises: 0003
@@ -23,6 +23,13 @@ def upgrade() -> None:
         sa.Column("heartbeat_at", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_processes")),
     )
+    op.create_table(
+        "faults",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.Float(), nullable=False),
+        sa.Column("document", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_faults")),
+    )
     with op.batch_alter_table("jobs") as batch:
         batch.add_column(sa.Column("locked_by", sa.String(length=64), nullable=True))
     with op.batch_alter_table("deliveries") as batch:
@@ -38,4 +45,5 @@ def downgrade() -> None:
         batch.drop_column("request_headers")
     with op.batch_alter_table("jobs") as batch:
         batch.drop_column("locked_by")
+    op.drop_table("faults")
     op.drop_table("processes")
