@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from callboard.clock import FrozenClock, iso
 from callboard.config import Settings
+from callboard.gateways.endpoint_probe import ProbeFailed, post_validation
 from callboard.jobs.webhooks import AiohttpSender, Attempt, NotificationSigner, deliver
 from callboard.net import DestinationPolicy
 from callboard.services.runtime import Runtime
@@ -228,3 +229,16 @@ def test_delivery_reaches_an_allowed_private_address(rt: Runtime, receiver: Rece
     attempt = _deliver(rt, f"http://public.example:{port}/cb", sender, settings)
     assert attempt.outcome == "delivered", attempt
     assert len(receiver.attempts) == 1
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "0x7f.1", "[::1]", "169.254.169.254"])
+def test_the_validation_probe_refuses_private_literals(host: str) -> None:
+    with pytest.raises(ProbeFailed, match="refused"):
+        asyncio.run(post_validation(f"http://{host}:9/notify", "t", 5.0, _policy()))
+
+
+def test_the_validation_probe_refuses_localhost_by_name(receiver: Receiver) -> None:
+    port = receiver.url.rsplit(":", 1)[1]
+    with pytest.raises(ProbeFailed, match="refused"):
+        asyncio.run(post_validation(f"http://localhost.:{port}/notify", "t", 5.0, _policy()))
+    assert receiver.attempts == []
