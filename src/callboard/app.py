@@ -123,6 +123,9 @@ def build_app() -> FastAPI:
         version=__version__,
         description="Microsoft Graph cloud-communications APIs, self-hosted.",
         lifespan=_lifespan,
+        # Graph never redirects: ``calls/%2F`` (a slash as the id) is an unknown route, not a
+        # 307 to ``calls`` that a client would follow into another operation.
+        redirect_slashes=False,
     )
     errors.install(app)
     for version in GRAPH_VERSIONS:

@@ -22,6 +22,7 @@ from tests.support import LoopbackServer, seed
 pytestmark = pytest.mark.slow
 
 CALLS = 12
+MAX_CALLS = 60
 # Each POST takes this long: the killed worker always has some in flight.
 BOT_SECONDS = 0.3
 # Heartbeats every second, dead after three: released at most about four seconds after the
@@ -88,15 +89,27 @@ def test_a_killed_worker_s_notifications_arrive_within_seconds(
                     ).scalar_one()
                 )
 
-        wait_for(lambda: survivor.running and victim.running, what="both workers")
-        calls = []
-        for _ in range(CALLS):
-            response = server.graph(
-                "POST", "/communications/calls", token, json=seed("create-call-1")["body"]
-            )
-            assert response.status_code == 201, response.text
-            calls.append(response.json()["id"])
-        wait_for(held_by_victim, timeout=30, what="the victim to hold notifications")
+        def registered() -> bool:
+            with engine.connect() as conn:
+                pids = {row.pid for row in conn.execute(text("SELECT pid FROM processes"))}
+            return {victim.popen.pid, survivor.popen.pid} <= pids
+
+        calls: list[str] = []
+        try:
+            wait_for(registered, timeout=90, what="both workers to register")
+            # Calls one at a time until the victim holds some of their notifications (the two
+            # workers compete for each one; every POST takes BOT_SECONDS).
+            for _ in range(MAX_CALLS):
+                response = server.graph(
+                    "POST", "/communications/calls", token, json=seed("create-call-1")["body"]
+                )
+                assert response.status_code == 201, response.text
+                calls.append(response.json()["id"])
+                if len(calls) >= CALLS and held_by_victim():
+                    break
+            assert held_by_victim(), "the victim never held a notification"
+        finally:
+            engine.dispose()
         victim.popen.send_signal(signal.SIGKILL)
         victim.popen.wait(10)
         killed = time.monotonic()
@@ -110,7 +123,6 @@ def test_a_killed_worker_s_notifications_arrive_within_seconds(
             )
 
         wait_for(complete, timeout=60, what="every notification")
-        engine.dispose()
         last = max(at for at, _, _ in bot.received)
         late = last - killed
         assert late <= RECOVERY_GOAL + SLACK, f"the last notification came {late:.1f} s late"
