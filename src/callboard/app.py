@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from callboard import __version__
 from callboard.api import admin, errors, metrics, wellknown
+from callboard.api.access_log import AccessLogMiddleware
 from callboard.api.graph import appointments as graph_appointments
 from callboard.api.graph import calls as graph_calls
 from callboard.api.graph import meetings as graph_meetings
@@ -138,5 +139,7 @@ def build_app() -> FastAPI:
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     # The guard runs inside the request-id middleware, so its refusals carry the ids too.
     app.add_middleware(RequestGuardMiddleware)
+    # Inside the request-id middleware: its line carries the request's id.
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(GraphRequestMiddleware)
     return app

@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from callboard import logs
 from callboard.config import Settings, load_settings
 
 cli = typer.Typer(
@@ -37,6 +39,20 @@ DatabaseUrl = Annotated[
 Directory = Annotated[
     str | None,
     typer.Option("--directory", help="Directory JSON file to load (default: the built-in one)."),
+]
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+LogFormatOption = Annotated[
+    LogFormat | None,
+    typer.Option(
+        "--log-format",
+        help="text (default) or json: one JSON object per line (env CALLBOARD_LOG_FORMAT).",
+    ),
 ]
 
 
@@ -70,6 +86,7 @@ def serve(
         ),
     ] = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    log_format: LogFormatOption = None,
 ) -> None:
     """Start the HTTP server (and, by default, the job runner in the same process)."""
     import shutil
@@ -97,8 +114,9 @@ def serve(
             directory_file=directory,
             data_dir=data_dir,
             tls=tls or None,
+            log_format=log_format and log_format.value,
         )
-        logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        logs.configure(settings.log_format, log_level)
         _refuse_unsafe_start(settings)
         ssl: dict[str, str] = {}
         if settings.tls:
@@ -118,7 +136,9 @@ def serve(
             host=settings.host,
             port=settings.port,
             log_level=log_level,
-            access_log=log_level == "debug",
+            # Callboard logs each request itself (callboard.requests), with its request-id.
+            access_log=False,
+            log_config=None,
             **ssl,  # type: ignore[arg-type]
         )
     finally:
@@ -153,12 +173,20 @@ def _warn_unsafe_bind(settings: Settings) -> None:
 
 
 @cli.command()
-def worker(database_url: DatabaseUrl = None, directory: Directory = None) -> None:
+def worker(
+    database_url: DatabaseUrl = None,
+    directory: Directory = None,
+    log_format: LogFormatOption = None,
+) -> None:
     """Run the job runner alone (deliveries, simulated parties, timers)."""
     from callboard.app import build_services
 
-    settings = _settings(database_url=database_url, directory_file=directory)
-    logging.basicConfig(level="INFO", format="%(levelname)s %(name)s: %(message)s")
+    settings = _settings(
+        database_url=database_url,
+        directory_file=directory,
+        log_format=log_format and log_format.value,
+    )
+    logs.configure(settings.log_format)
     _refuse_unsafe_start(settings, serving=False)
     services = build_services(settings)
 

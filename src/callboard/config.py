@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import (
@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     data_dir: str = ".callboard"
     # Serve https with the development certificate from data_dir (generated on first use).
     tls: bool = False
+    # How serve and worker write their log lines: "text" or "json" (one object per line).
+    log_format: Literal["text", "json"] = "text"
 
     # None means "the mode decides": on in development, off in production.
     admin_enabled: bool | None = None
