@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from callboard import __version__
-from callboard.api import admin, errors, metrics, wellknown
+from callboard.api import admin, api_docs, errors, metrics, wellknown
 from callboard.api.access_log import AccessLogMiddleware
 from callboard.api.graph import appointments as graph_appointments
 from callboard.api.graph import calls as graph_calls
@@ -118,8 +118,12 @@ def build_app() -> FastAPI:
         version=__version__,
         description="Microsoft Graph cloud-communications APIs, self-hosted.",
         lifespan=_lifespan,
+        # /docs is served from local files by api_docs (FastAPI's loads a CDN); no ReDoc.
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
+    api_docs.install(app)
     for version in GRAPH_VERSIONS:
         app.include_router(graph_calls.router, prefix=f"/{version}")
         app.include_router(graph_participants.router, prefix=f"/{version}")
