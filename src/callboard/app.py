@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from callboard import __version__
-from callboard.api import admin, api_docs, errors, metrics, wellknown
+from callboard.api import admin, admin_console, api_docs, errors, metrics, wellknown
 from callboard.api.access_log import AccessLogMiddleware
 from callboard.api.graph import appointments as graph_appointments
 from callboard.api.graph import calls as graph_calls
@@ -134,6 +134,8 @@ def build_app() -> FastAPI:
         app.include_router(unimplemented.build_router(), prefix=f"/{version}")
     app.include_router(admin.health_router)
     app.include_router(admin.router)
+    app.include_router(admin_console.pages)
+    app.include_router(admin_console.router)
     app.include_router(wellknown.router)
     ucwa_routes.install(app)  # /ucwa/oauth/v1 and /ucwa/v1 (docs/ucwa.md)
     app.include_router(metrics.router)
