@@ -39,6 +39,11 @@ const json = (value) => h("pre", {}, JSON.stringify(value, null, 2));
 const short = (id) => (id && id.length > 13 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id || "—");
 const time = (iso) => (iso ? String(iso).replace("T", " ").replace(/(\.\d{3})\d*/, "$1") : "—");
 
+// replaceChildren would write "null" for an absent part.
+function fill(target, ...children) {
+  fill(target, ...children.flat().filter((child) => child !== null && child !== undefined));
+}
+
 function toast(message, error = false) {
   const item = h("div", { class: error ? "error" : "" }, message);
   $("#toast").append(item);
@@ -258,7 +263,7 @@ async function renderCall(callId) {
   const target = $("#call-detail");
   const call = state.calls.find((c) => c.id === callId);
   if (!call) {
-    target.replaceChildren(h("p", { class: "muted" }, "Select a call."));
+    fill(target, h("p", { class: "muted" }, "Select a call."));
     return;
   }
   const [detail, deliveries] = await Promise.all([
@@ -284,7 +289,7 @@ async function renderCall(callId) {
   };
   const ended = call.state === "terminated";
   const queue = operations.filter((o) => !["Completed", "Failed", "completed", "failed"].includes(o.status));
-  target.replaceChildren(
+  fill(target, 
     h("h2", {}, badge(call.state), " ", h("span", { class: "mono" }, call.id)),
     h(
       "p",
@@ -346,8 +351,8 @@ async function renderCall(callId) {
     h("h3", {}, "DTMF"),
     detail.dtmf?.length
       ? table(
-          ["at", "by", "tones"],
-          detail.dtmf.map((d) => [time(d.at), d.by || d.direction || d.party || "", d.tones || d.tone || ""]),
+          ["at", "", "party", "keys"],
+          detail.dtmf.map((d) => [time(d.at), d.direction || "", d.party || "", d.keys ?? d.tones ?? ""]),
         )
       : h("p", { class: "muted" }, "—"),
     h("h3", {}, "Recordings"),
@@ -453,11 +458,11 @@ function renderDelivery() {
   const target = $("#delivery-detail");
   const d = state.deliveries.find((x) => x.id === state.deliveryId);
   if (!d) {
-    target.replaceChildren(h("p", { class: "muted" }, "Select a delivery."));
+    fill(target, h("p", { class: "muted" }, "Select a delivery."));
     return;
   }
   const curl = curlOf(d);
-  target.replaceChildren(
+  fill(target, 
     h("h2", {}, `Delivery ${d.id} `, badge(d.outcome)),
     h(
       "p",
