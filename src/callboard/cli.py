@@ -131,7 +131,7 @@ def serve(
             )
         app = create_app(settings)
         _warn_unsafe_bind(settings)
-        uvicorn.run(
+        config = uvicorn.Config(
             app,
             host=settings.host,
             port=settings.port,
@@ -141,6 +141,11 @@ def serve(
             log_config=None,
             **ssl,  # type: ignore[arg-type]
         )
+        server = uvicorn.Server(config)
+        # Streams that never end by themselves (the console's events) end when this turns
+        # true; uvicorn waits for every open response before it stops.
+        app.state.shutting_down = lambda: server.should_exit
+        server.run()
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -77,9 +77,13 @@ def page(server: LiveServer) -> Iterator[Any]:
         try:
             tab = browser.new_page(viewport={"width": 1280, "height": 900})
             tab.set_default_timeout(UI_TIMEOUT_MS)
+            # A script error on the page fails the module (at teardown), whatever it broke.
+            errors: list[str] = []
+            tab.on("pageerror", lambda error: errors.append(str(error)))
             tab.goto(f"{server.url}/_callboard/console/")
             tab.wait_for_selector("#live.live")
             yield tab
+            assert not errors, f"errors in the console's script: {errors}"
         finally:
             browser.close()
 

@@ -83,7 +83,8 @@ async def _changes(request: Request) -> AsyncIterator[str]:
     quiet_since = time.monotonic()
     # Browsers reconnect after this long if the stream breaks.
     yield "retry: 2000\n\n"
-    while not await request.is_disconnected():
+    shutting_down = getattr(request.app.state, "shutting_down", lambda: False)
+    while not shutting_down() and not await request.is_disconnected():
         marker = console.change_marker(rt)
         if marker != last:
             last = marker

@@ -41,7 +41,7 @@ const time = (iso) => (iso ? String(iso).replace("T", " ").replace(/(\.\d{3})\d*
 
 // replaceChildren would write "null" for an absent part.
 function fill(target, ...children) {
-  fill(target, ...children.flat().filter((child) => child !== null && child !== undefined));
+  target.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined));
 }
 
 function toast(message, error = false) {
@@ -280,8 +280,19 @@ async function renderCall(callId) {
     h("option", { value: "" }, "the remote party"),
     remote.map((p) => h("option", { value: p.id }, identityName(p.info?.identity))),
   );
-  const tones = h("input", { id: "tones", value: "1", size: 4, "aria-label": "keys" });
-  const seconds = h("input", { id: "speak-seconds", type: "number", value: "3", min: "0", step: "any", "aria-label": "seconds" });
+  // A reload keeps what the person was typing into the action fields.
+  const typed = (selector, fallback) => (state.shownCallId === callId && $(selector)?.value) || fallback;
+  const tones = h("input", { id: "tones", value: typed("#tones", "1"), size: 4, "aria-label": "keys" });
+  const seconds = h("input", {
+    id: "speak-seconds",
+    type: "number",
+    value: typed("#speak-seconds", "3"),
+    min: "0",
+    step: "any",
+    "aria-label": "seconds",
+  });
+  partySelect.value = typed("#party", "");
+  state.shownCallId = callId;
   const party = (action, extra = {}) => {
     const body = { action, ...extra };
     if (partySelect.value) body.party = partySelect.value;
