@@ -16,7 +16,6 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable
 
-from callboard import logs
 from callboard.gateways import sms as sms_gateways
 from callboard.jobs.webhooks import Attempt, NotificationSigner, WebhookSender, deliver
 from callboard.retry import retry_delay
@@ -249,7 +248,6 @@ class Runner:
             uow.jobs.finish(done, uow.now)
             uow.deliveries.add_all(rows)
             uow.commit()
-        logs.delivery_attempts(rows)
         if self.observe_delivery is not None:
             # After the commit: an attempt counts once it is on record.
             for outcome, latency_ms in observed:
