@@ -296,7 +296,7 @@ async function renderCall(callId) {
   const party = (action, extra = {}) => {
     const body = { action, ...extra };
     if (partySelect.value) body.party = partySelect.value;
-    return act(`${action} sent`, api("POST", `calls/${encodeURIComponent(callId)}/party-actions`, body));
+    return act(`Party action ${action}`, api("POST", `calls/${encodeURIComponent(callId)}/party-actions`, body));
   };
   const ended = call.state === "terminated";
   const queue = operations.filter((o) => !["Completed", "Failed", "completed", "failed"].includes(o.status));
