@@ -11,12 +11,15 @@ import asyncio
 import logging
 import signal
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from callboard import logs
 from callboard.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 cli = typer.Typer(
     no_args_is_help=True,
@@ -92,8 +95,6 @@ def serve(
     import shutil
     import tempfile
 
-    import uvicorn
-
     from callboard.app import create_app
 
     if ephemeral and database_url is not None:
@@ -131,7 +132,7 @@ def serve(
             )
         app = create_app(settings)
         _warn_unsafe_bind(settings)
-        config = uvicorn.Config(
+        _run_server(
             app,
             host=settings.host,
             port=settings.port,
@@ -139,16 +140,22 @@ def serve(
             # Callboard logs each request itself (callboard.requests), with its request-id.
             access_log=False,
             log_config=None,
-            **ssl,  # type: ignore[arg-type]
+            **ssl,
         )
-        server = uvicorn.Server(config)
-        # Streams that never end by themselves (the console's events) end when this turns
-        # true; uvicorn waits for every open response before it stops.
-        app.state.shutting_down = lambda: server.should_exit
-        server.run()
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_server(app: FastAPI, **options: Any) -> None:
+    """``uvicorn.run``, telling the app when the server is stopping: streams that never end
+    by themselves (the console's events) end then, where uvicorn would wait for them, and so
+    for the browser tab that holds one open."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    app.state.shutting_down = lambda: server.should_exit
+    server.run()
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:

@@ -208,3 +208,20 @@ def test_the_event_stream_announces_changes(server: LiveServer) -> None:
             second = next_change()
             assert second["marker"] != first["marker"]
             assert second["now"] > first["now"]
+
+
+def test_serve_stops_while_a_stream_is_open(tmp_path: Path) -> None:
+    """A console left open must not keep ``serve`` from stopping (uvicorn waits for every
+    open response): the stream ends when the server is told to stop."""
+    live = start_server(f"sqlite:///{tmp_path / 'stop.db'}", callboard_env(None), tmp_path)
+    try:
+        with httpx.Client(base_url=live.url, timeout=UI_TIMEOUT_MS / 1000) as client:  # noqa: SIM117
+            with client.stream("GET", "/_callboard/events") as stream:
+                lines = stream.iter_lines()
+                assert any(line.startswith("data: ") for line in lines)
+                # LiveServer.stop fails the test if SIGTERM is ignored for 15 s.
+                assert live.stop() in (0, -15)
+                assert "Finished server process" in live.log()
+    finally:
+        if live.running:
+            live.popen.kill()
