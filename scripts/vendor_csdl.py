@@ -33,6 +33,12 @@ ROOTS = (
     "microsoft.graph.contentSharingSession",
     "microsoft.graph.subscription",
     "microsoft.graph.presence",
+    "microsoft.graph.audioRoutingGroup",
+    "microsoft.graph.changeNotificationCollection",
+    "microsoft.graph.callRecords.callRecord",
+    "microsoft.graph.callRecords.pstnCallLogRow",
+    "microsoft.graph.callRecords.directRoutingLogRow",
+    "microsoft.graph.meetingAttendanceReport",
 )
 # Entity types whose derived types a body may name in @odata.type (complex types always
 # bring their derived types; entity types would bring half of Graph through ``entity``).
@@ -61,6 +67,9 @@ ACTIONS = (
     ),
     ("Collection(microsoft.graph.participant)", "invite"),
     ("microsoft.graph.participant", "mute"),
+    ("microsoft.graph.participant", "startHoldMusic"),
+    ("microsoft.graph.participant", "stopHoldMusic"),
+    ("Collection(microsoft.graph.call)", "logTeleconferenceDeviceQuality"),
     ("Collection(microsoft.graph.onlineMeeting)", "createOrGet"),
     ("microsoft.graph.onlineMeeting", "sendVirtualAppointmentSms"),
     ("microsoft.graph.onlineMeeting", "sendVirtualAppointmentReminderSms"),
@@ -75,6 +84,7 @@ ACTIONS = (
         )
     ),
     ("microsoft.graph.cloudCommunications", "getPresencesByUserId"),
+    ("microsoft.graph.subscription", "reauthorize"),
 )
 
 
@@ -110,9 +120,16 @@ def read(path: Path) -> dict[str, Any]:
                     "base": _qualify(base, aliases) if base else None,
                     "abstract": element.get("Abstract") == "true",
                     "open": element.get("OpenType") == "true",
+                    # Contained navigation properties are in the body when expanded
+                    # (a callRecord's sessions, a report's attendanceRecords).
                     "properties": {
                         p.get("Name", ""): _qualify(p.get("Type", ""), aliases)
-                        for p in element.findall(f"{EDM}Property")
+                        for p in element
+                        if p.tag == f"{EDM}Property"
+                        or (
+                            p.tag == f"{EDM}NavigationProperty"
+                            and p.get("ContainsTarget") == "true"
+                        )
                     },
                     "nonNullable": [
                         p.get("Name", "")

@@ -95,7 +95,7 @@ def serve(
     import shutil
     import tempfile
 
-    from callboard.app import create_app
+    from callboard.app import create_app, settle_heap
 
     if ephemeral and database_url is not None:
         typer.echo("error: --ephemeral makes its own database; drop --database-url", err=True)
@@ -131,6 +131,7 @@ def serve(
                 err=True,
             )
         app = create_app(settings)
+        settle_heap()
         _warn_unsafe_bind(settings)
         _run_server(
             app,
@@ -191,7 +192,7 @@ def worker(
     log_format: LogFormatOption = None,
 ) -> None:
     """Run the job runner alone (deliveries, simulated parties, timers)."""
-    from callboard.app import build_services
+    from callboard.app import build_services, settle_heap
 
     settings = _settings(
         database_url=database_url,
@@ -201,6 +202,7 @@ def worker(
     logs.configure(settings.log_format)
     _refuse_unsafe_start(settings, serving=False)
     services = build_services(settings)
+    settle_heap()
 
     async def main() -> None:
         stop = asyncio.Event()

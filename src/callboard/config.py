@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     ringing_timeout_seconds: float = 60.0
     incoming_answer_timeout_seconds: float = 15.0
     terminate_delay_seconds: float = 0.2
+    # How long after a call ends its callRecord is published and announced to subscribers
+    # (Graph's records arrive minutes after the call; docs/call-records.md).
+    call_record_delay_seconds: float = 60.0
     # UCWA: how many myOnlineMeetings one user may organise (TooManyOnlineMeetings past it).
     ucwa_meeting_quota_per_user: int = 1000
 

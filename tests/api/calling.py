@@ -120,6 +120,15 @@ class Harness:
         call: dict[str, Any] = response.json()
         return call
 
+    def ended(self, call_id: str, *, app: str = CALLING_BOT) -> dict[str, Any]:
+        """An ended call: Graph's GET answers 404; the admin API still shows it."""
+        assert_error(self.get(f"{CALLS}/{call_id}", app=app), 404, "itemNotFound")
+        response = self.client.get(f"/_callboard/calls/{call_id}")
+        assert response.status_code == 200, response.text
+        call: dict[str, Any] = response.json()
+        assert call["state"] == "terminated", call
+        return call
+
     def participants(self, call_id: str, *, app: str = CALLING_BOT) -> list[dict[str, Any]]:
         response = self.get(f"{CALLS}/{call_id}/participants", app=app)
         assert response.status_code == 200, response.text

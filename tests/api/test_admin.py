@@ -193,7 +193,7 @@ class TestDirectory:
         call = h.create_call(p2p_body())
         h.run_jobs()
         h.advance(h.connect_delay)
-        assert h.call(call["id"])["resultInfo"]["code"] == 480
+        assert h.ended(call["id"])["resultInfo"]["code"] == 480
 
     def _invalid(self, name: str, document: dict[str, Any]) -> Any:
         """Documents that break one rule each."""
@@ -448,7 +448,7 @@ class TestClock:
         seconds = h.rt.settings.incoming_answer_timeout_seconds
         assert h.client.post(f"{ADMIN}/clock/advance", json={"seconds": seconds}).status_code == 200
         h.run_jobs()
-        assert h.call(call["id"])["state"] == "terminated"
+        assert h.ended(call["id"])["state"] == "terminated"
 
     @pytest.mark.parametrize("body", [{"seconds": -1}, {}, {"seconds": "soon"}, {"seconds": 1e300}])
     def test_invalid_advance_is_400(self, h: Harness, clock: FrozenClock, body: Any) -> None:

@@ -161,7 +161,7 @@ def test_example_3_replaces_a_peer_to_peer_call(h: Harness) -> None:
     assert ended["resourceData"]["resultInfo"]["code"] == 200
     assert ended["resourceData"]["resultInfo"]["subcode"] == 7015
     assert set(h.received_for(p2p["id"])) == {"/p2p"}
-    assert h.call(p2p["id"])["state"] == "terminated"
+    assert h.ended(p2p["id"])["state"] == "terminated"
 
 
 def test_example_4_invites_a_pstn_participant(h: Harness) -> None:

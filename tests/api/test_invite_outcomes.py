@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.calling import CALLS, Harness, answer_body, p2p_body
+from tests.api.calling import CALLS, Harness, answer_body, assert_error, p2p_body
 from tests.api.inviting import (
     PARTICIPANT,
     PARTICIPANT_TWO,
@@ -31,6 +31,11 @@ def _finished(h: Harness, call_id: str, op: dict[str, Any]) -> dict[str, Any]:
     assert data["@odata.type"] == "#microsoft.graph.inviteParticipantsOperation"
     assert data["participants"] == op["participants"]
     assert data["clientContext"] == op["clientContext"]
+    response = h.get(f"{CALLS}/{call_id}/operations/{op['id']}")
+    if h.get(f"{CALLS}/{call_id}").status_code == 404:
+        # The call has ended: Graph forgets it and its operations.
+        assert_error(response, 404, "itemNotFound")
+        return data
     got = operation(h, call_id, op["id"])
     assert (got["status"], got["resultInfo"]) == (data["status"], data["resultInfo"])
     return data
@@ -115,11 +120,12 @@ class TestEndedCalls:
         h.advance(h.connect_delay)
         assert h.delete(f"{CALLS}/{call['id']}").status_code == 204
         h.advance(h.rt.settings.terminate_delay_seconds)
-        assert h.call(call["id"])["state"] == "terminated"
+        assert h.ended(call["id"])["state"] == "terminated"
         _failed_with(h, call["id"], op, 400, 8508)
         # The invitee's answer comes too late to change anything.
         h.advance(h.answer_delay)
-        assert PARTICIPANT not in user_ids(h.participants(call["id"]))
+        assert all(PARTICIPANT not in user_ids(roster) for roster in h.rosters(call["id"]))
+        assert_error(h.get(f"{CALLS}/{call['id']}/participants"), 404, "itemNotFound")
 
     def test_a_ringing_invitee_keeps_a_group_call_alive(self, h: Harness) -> None:
         """Both original targets leave while an invitee still rings: the call stays until
@@ -135,7 +141,7 @@ class TestEndedCalls:
         assert h.call(call["id"])["state"] == "established"
         h.advance(10)
         _failed_with(h, call["id"], op, 603, 0)
-        ended = h.call(call["id"])
+        ended = h.ended(call["id"])
         assert ended["state"] == "terminated"
         assert (ended["resultInfo"]["code"], ended["resultInfo"]["subcode"]) == (200, 5002)
 
@@ -167,7 +173,7 @@ class TestReplacing:
 
         assert _finished(h, call["id"], op)["status"] == "Completed"
         assert user_ids(h.participants(call["id"]))[-1] == PARTICIPANT
-        ended = h.call(incoming["id"])
+        ended = h.ended(incoming["id"])
         assert ended["state"] == "terminated"
         assert (ended["resultInfo"]["code"], ended["resultInfo"]["subcode"]) == (200, 7015)
         assert h.changes(incoming["id"])[-1] == ("deleted", "terminated")

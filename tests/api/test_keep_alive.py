@@ -29,7 +29,7 @@ def _bot(app: str = CALLING_BOT) -> Principal:
 
 def _ended_by_keep_alive(h: Harness, call_id: str, *, app: str = CALLING_BOT) -> None:
     """The call is terminated with the keepAlive resultInfo, and the bot heard ``deleted``."""
-    call = h.call(call_id, app=app)
+    call = h.ended(call_id, app=app)
     assert call["state"] == "terminated"
     assert call["resultInfo"]["code"] == 408
     assert "keepAlive" in call["resultInfo"]["message"]
@@ -79,7 +79,7 @@ class TestExpiry:
         h.advance(h.connect_delay)
         assert h.call(call["id"])["state"] == "established"
         h.advance(KEEP_ALIVE_SECONDS)
-        call_now = h.call(call["id"])
+        call_now = h.ended(call["id"])
         assert call_now["state"] == "terminated"
         assert call_now["resultInfo"]["code"] == 408
 
@@ -88,7 +88,7 @@ class TestExpiry:
         assert h.delete(f"{CALLS}/{call['id']}").status_code == 204
         h.advance(h.rt.settings.terminate_delay_seconds)
         h.advance(KEEP_ALIVE_SECONDS)
-        ended = h.call(call["id"])
+        ended = h.ended(call["id"])
         assert ended["resultInfo"]["code"] == 200
         assert ended["resultInfo"]["subcode"] == 5001
         assert h.changes(call["id"]).count(("deleted", "terminated")) == 1

@@ -69,7 +69,7 @@ class TestDelete:
                 h.delete(_url(call["id"], _by_user(h, call["id"], user)["id"])).status_code == 204
             )
         h.run_jobs()
-        ended = h.call(call["id"])
+        ended = h.ended(call["id"])
         assert ended["state"] == "terminated"
         assert (ended["resultInfo"]["code"], ended["resultInfo"]["subcode"]) == (200, 5002)
         assert h.changes(call["id"])[-1] == ("deleted", "terminated")

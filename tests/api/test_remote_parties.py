@@ -48,7 +48,7 @@ def _ended_with(
     assert data["state"] == "terminated"
     assert (data["resultInfo"]["code"], data["resultInfo"]["subcode"]) == (code, subcode)
     assert data["resultInfo"]["message"]
-    got = h.call(call_id, app=app)
+    got = h.ended(call_id, app=app)
     assert got["state"] == "terminated"
     assert got["resultInfo"] == data["resultInfo"]
     assert got["terminationReason"] == data["resultInfo"]["message"]
@@ -132,7 +132,7 @@ class TestPeerToPeer:
         h.advance(30)
         _ended_with(h, call["id"], 408, 10057)
         h.advance(10)
-        assert h.call(call["id"])["state"] == "terminated"
+        assert h.ended(call["id"])["state"] == "terminated"
         assert ("updated", "established") not in h.changes(call["id"])
 
     def test_unknown_user_is_unreachable(self, h: Harness) -> None:
@@ -431,7 +431,7 @@ class TestHangUp:
         ]
         info = h.notes(call["id"])[-1]["resourceData"]["resultInfo"]
         assert (info["code"], info["subcode"]) == (200, 5001)
-        got = h.call(call["id"])
+        got = h.ended(call["id"])
         assert got["state"] == "terminated"
         assert got["resultInfo"] == info
 
@@ -452,7 +452,7 @@ class TestHangUp:
             ("updated", "terminating"),
             ("deleted", "terminated"),
         ]
-        assert h.call(call["id"]).get("answeredBy") is None
+        assert h.ended(call["id"]).get("answeredBy") is None
 
     def test_delete_before_the_call_connects(self, h: Harness) -> None:
         call = h.create_call(p2p_body())
@@ -471,14 +471,14 @@ class TestHangUp:
             ("updated", "terminating"),
             ("deleted", "terminated"),
         ]
-        assert h.call(call["id"], app=TEST_BOT)["resultInfo"]["subcode"] == 5001
+        assert h.ended(call["id"], app=TEST_BOT)["resultInfo"]["subcode"] == 5001
 
     def test_callee_hang_up_after_the_app_hung_up_is_ignored(self, h: Harness) -> None:
         h.set_behaviour(JOHN, hangUpAfterSeconds=1)
         call = h.establish_p2p()
         assert h.delete(f"{CALLS}/{call['id']}").status_code == 204
         h.advance(5)
-        assert h.call(call["id"])["resultInfo"]["subcode"] == 5001
+        assert h.ended(call["id"])["resultInfo"]["subcode"] == 5001
         assert [c for c in h.changes(call["id"]) if c[0] == "deleted"] == [
             ("deleted", "terminated")
         ]

@@ -176,6 +176,13 @@ class LiveServer(Process):
 
     # Control plane ---------------------------------------------------------------------
 
+    def admin_call(self, call_id: str) -> dict[str, Any]:
+        """A call in any state (Graph's GET answers 404 once it has ended)."""
+        response = self.http.get(f"/_callboard/calls/{call_id}")
+        assert response.status_code == 200, response.text
+        call: dict[str, Any] = response.json()
+        return call
+
     def advance(self, seconds: float) -> None:
         response = self.http.post("/_callboard/clock/advance", json={"seconds": seconds})
         assert response.status_code == 200, response.text

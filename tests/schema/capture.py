@@ -5,13 +5,21 @@ traffic breaks the schema errors at teardown with every violation listed.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from tests.schema.csdl import Schema, graph_schema
-from tests.schema.routes import NOTIFICATIONS, Expected, is_graph_v1, resource_type, response_type
+from tests.schema.routes import (
+    CHANGE_NOTIFICATIONS,
+    NOTIFICATIONS,
+    Expected,
+    is_graph_v1,
+    resource_type,
+    response_type,
+)
 
 
 @dataclass
@@ -49,6 +57,13 @@ def check_response(
         body = json.loads(content)
     except ValueError:
         return [f"{where}: expected a JSON {expected.type}, got {content[:80]!r}"]
+    if expected.type.startswith("Edm.") and isinstance(body, dict):
+        # A function returning a primitive: OData wraps it as {"@odata.context", "value"}.
+        extra = set(body) - {"@odata.context", "value"}
+        problems = [f"not allowed on a primitive response: {sorted(extra)}"] if extra else []
+        return [
+            f"{where}: {e}" for e in problems + schema.validate(body.get("value"), expected.type)
+        ]
     dynamic = _client_keys(request_content) if method in ("POST", "PATCH") else frozenset()
     return [f"{where}: {e}" for e in _check(schema, body, expected, dynamic=dynamic)]
 
@@ -65,6 +80,18 @@ def check_notification(body: Any) -> list[str]:
     """Violations of one notification POST (``commsNotifications``) and its resources."""
     TALLY.notifications += 1
     schema = graph_schema()
+    if _is_change_notification(body):
+        # A subscription's change or lifecycle notification. Its resourceData names the
+        # changed resource's own type (Graph's examples), which resourceData does not derive
+        # from: checked as a name, and the rest against resourceData.
+        errors = []
+        body = copy.deepcopy(body)
+        for index, item in enumerate(body["value"]):
+            data = item.get("resourceData")
+            if isinstance(data, dict) and not str(data.pop("@odata.type", "#")).startswith("#"):
+                errors.append(f"$.value[{index}].resourceData.@odata.type is not '#type'")
+        errors.extend(_check(schema, body, Expected(CHANGE_NOTIFICATIONS)))
+        return [f"notification {_summary(body)}: {e}" for e in errors]
     errors = _check(schema, body, Expected(NOTIFICATIONS))
     for index, item in enumerate(body.get("value") or [] if isinstance(body, dict) else []):
         if not isinstance(item, dict) or not isinstance(item.get("resourceUrl"), str):
@@ -80,6 +107,11 @@ def check_notification(body: Any) -> list[str]:
         path = f"$.value[{index}].resourceData"
         errors.extend(_check(schema, item["resourceData"], expected, path, collection_as_list=True))
     return [f"notification {_summary(body)}: {e}" for e in errors]
+
+
+def _is_change_notification(body: Any) -> bool:
+    items = body.get("value") if isinstance(body, dict) else None
+    return bool(items) and all(isinstance(i, dict) and "subscriptionId" in i for i in items)
 
 
 def _check(

@@ -231,6 +231,6 @@ def primitive_problem(value: Any, type_name: str) -> str | None:
 @cache
 def graph_schema() -> Schema:
     """The vendored schema with the extras Graph sends on open types (docs/decisions.md)."""
-    from tests.schema.extras import EXTRAS
+    from tests.schema.extras import ALL_EXTRAS
 
-    return Schema.load(extras=EXTRAS)
+    return Schema.load(extras=ALL_EXTRAS)

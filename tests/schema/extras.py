@@ -34,4 +34,14 @@ EXTRAS: dict[str, frozenset[str]] = {
     # The changed resource and the callbackUri it went to (not the legacy ``resource``
     # path, which Callboard does not send).
     f"{GRAPH}commsNotification": frozenset({"callbackUri", "resourceData"}),
+    # The changed resource's id, in the examples of Graph's change-notification pages.
+    f"{GRAPH}resourceData": frozenset({"id"}),
 }
+
+# Extras the v1.0 pages of other operations show: the recordOperation of Graph's
+# cancelMediaProcessing and recordResponse examples carries ``completionReason`` (a member
+# of beta's recordCompletionReason), which bots read to tell why a recording ended.
+OTHER_PAGE_EXTRAS: dict[str, frozenset[str]] = {
+    f"{GRAPH}recordOperation": frozenset({"completionReason"}),
+}
+ALL_EXTRAS = {**EXTRAS, **OTHER_PAGE_EXTRAS}

@@ -19,6 +19,13 @@ SHARING = f"{GRAPH}contentSharingSession"
 NOTIFICATIONS = f"{GRAPH}commsNotifications"
 SUBSCRIPTION = f"{GRAPH}subscription"
 PRESENCE = f"{GRAPH}presence"
+AUDIO_ROUTING_GROUP = f"{GRAPH}audioRoutingGroup"
+CHANGE_NOTIFICATIONS = f"{GRAPH}changeNotificationCollection"
+CALL_RECORD = f"{GRAPH}callRecords.callRecord"
+PSTN_ROW = f"{GRAPH}callRecords.pstnCallLogRow"
+DIRECT_ROUTING_ROW = f"{GRAPH}callRecords.directRoutingLogRow"
+ATTENDANCE_REPORT = f"{GRAPH}meetingAttendanceReport"
+ATTENDANCE_RECORD = f"{GRAPH}attendanceRecord"
 
 _ID = r"[^/]+"
 _CALL = rf"/communications/calls/{_ID}"
@@ -48,6 +55,14 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", rf"{_CALL}/operations/{_ID}", OPERATION),
     ("GET", rf"{_CALL}/contentSharingSessions", f"[{SHARING}]"),
     ("GET", rf"{_CALL}/contentSharingSessions/{_ID}", SHARING),
+    ("POST", rf"{_CALL}/participants/{_ID}/(?:start|stop)HoldMusic", f"action:{PARTICIPANT}"),
+    ("POST", r"/communications/calls/logTeleconferenceDeviceQuality", ""),
+    ("POST", rf"{_CALL}/audioRoutingGroups", AUDIO_ROUTING_GROUP),
+    ("GET", rf"{_CALL}/audioRoutingGroups", f"[{AUDIO_ROUTING_GROUP}]"),
+    ("GET", rf"{_CALL}/audioRoutingGroups/{_ID}", AUDIO_ROUTING_GROUP),
+    ("PATCH", rf"{_CALL}/audioRoutingGroups/{_ID}", AUDIO_ROUTING_GROUP),
+    ("DELETE", rf"{_CALL}/audioRoutingGroups/{_ID}", ""),
+    ("POST", rf"{_CALL}/recordResponse", f"action:{CALL}"),
     ("POST", rf"{_CALL}/\w+", f"action:{CALL}"),
     ("GET", r"/communications/onlineMeetings", f"[{MEETING}]"),
     ("POST", rf"{_OWNER}/onlineMeetings", MEETING),
@@ -67,6 +82,34 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", rf"{_OWNER}/presence/\w+", f"action:{PRESENCE}"),
     # Returns Collection(presence), sent as a collection response.
     ("POST", r"/communications/getPresencesByUserId", f"[{PRESENCE}]"),
+    ("POST", rf"/subscriptions/{_ID}/reauthorize", ""),
+    # Functions (a collection of rows), before the record route their names would match.
+    (
+        "GET",
+        r"/communications/callRecords/(microsoft\.graph\.callRecords\.)?getPstnCalls\(.*\)",
+        f"[{PSTN_ROW}]",
+    ),
+    (
+        "GET",
+        r"/communications/callRecords/(microsoft\.graph\.callRecords\.)?"
+        r"getDirectRoutingCalls\(.*\)",
+        f"[{DIRECT_ROUTING_ROW}]",
+    ),
+    ("GET", rf"/communications/callRecords/{_ID}", CALL_RECORD),
+    ("GET", rf"/communications/callRecords/{_ID}/sessions", f"[{GRAPH}callRecords.session]"),
+    (
+        "GET",
+        rf"/communications/callRecords/{_ID}/participants_v2",
+        f"[{GRAPH}callRecords.participant]",
+    ),
+    ("GET", rf"{_OWNER}/onlineMeetings/{_ID}/attendanceReports", f"[{ATTENDANCE_REPORT}]"),
+    ("GET", rf"{_OWNER}/onlineMeetings/{_ID}/attendanceReports/{_ID}", ATTENDANCE_REPORT),
+    (
+        "GET",
+        rf"{_OWNER}/onlineMeetings/{_ID}/attendanceReports/{_ID}/attendanceRecords",
+        f"[{ATTENDANCE_RECORD}]",
+    ),
+    ("GET", rf"{_OWNER}/onlineMeetings/{_ID}/getVirtualAppointmentJoinWebUrl(\(\))?", "Edm.String"),
 )
 _COMPILED = tuple((method, re.compile(pattern), spec) for method, pattern, spec in ROUTES)
 

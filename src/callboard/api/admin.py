@@ -74,6 +74,9 @@ class BehaviourBody(BaseModel):
     response: Literal["answer", "decline", "busy", "noAnswer", "unreachable"] = "answer"
     answerAfterSeconds: Annotated[float, Field(ge=0)] | None = None
     hangUpAfterSeconds: Annotated[float, Field(ge=0)] | None = None
+    # Timed steps once in the call (docs/simulation.md); validated by the domain's parser.
+    script: list[dict[str, Any]] | None = None
+    transfer: Literal["accept", "refuse"] | None = None
 
 
 class AdvanceBody(BaseModel):

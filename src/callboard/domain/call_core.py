@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from callboard.domain.call_control import AudioRoutingGroup, Transfer, TransferSource
+from callboard.domain.call_media import CallMedia
 from callboard.domain.events import CallStateChanged, Event, RosterChanged
 from callboard.domain.invitations import Invitation
 from callboard.domain.operations import MediaQueue
@@ -135,6 +137,14 @@ class CallCore:
     screen_sharing_role: str | None = None
     media_queue: MediaQueue = field(default_factory=MediaQueue)
     keep_alive_expires_at: float | None = None
+    # Call control (domain/call_control.py): the pending transfer, the transfer a call offered
+    # to a transferred-to application completes, who is on hold, the audio routing groups.
+    transfer: Transfer | None = None
+    transfer_source: TransferSource | None = None
+    held_participant_id: str | None = None
+    audio_routing_groups: list[AudioRoutingGroup] = field(default_factory=list)
+    # Keys, speech, recordings and state history (domain/call_media.py).
+    media: CallMedia = field(default_factory=CallMedia)
     events: list[Event] = field(default_factory=list)
 
     # -- read helpers -----------------------------------------------------------------
@@ -187,6 +197,12 @@ class CallCore:
                 f"The call is {self.state.value} and cannot become {to.value}."
             )
         self.state = to
+        self.media.record_state(to.value)
+
+    def stamp_history(self, now: float) -> None:
+        """Saving the call: the state changes since the last save happened now."""
+        self.media.record_state(self.state.value)
+        self.media.stamp(now)
 
     def _state_event(self, change_type: str) -> None:
         self.events.append(CallStateChanged(change_type, self.state.value, self.result_info))

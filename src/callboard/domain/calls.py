@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 from callboard.domain import results
+from callboard.domain.audio_routing import AudioRoutingRules
 from callboard.domain.call_core import (
     CALL_TYPE,
     GRAPH_PROPERTIES,
@@ -20,11 +21,14 @@ from callboard.domain.call_core import (
 )
 from callboard.domain.call_invitations import InvitationRules
 from callboard.domain.events import CallStateChanged, OperationFinished
+from callboard.domain.hold_music import HoldMusicRules
 from callboard.domain.invitations import Invitation, InvitationStatus, target_key
 from callboard.domain.meeting_calls import MeetingCallRules
-from callboard.domain.operations import CommsOperation, MediaQueue
-from callboard.domain.participants import Participant, RecordingInfo
-from callboard.errors import InvalidStateTransition
+from callboard.domain.operations import CommsOperation, MediaQueue, OperationKind
+from callboard.domain.participants import MediaStream, Participant, RecordingInfo
+from callboard.domain.party_rules import PartyRules
+from callboard.domain.transfers import TransferRules
+from callboard.errors import BadRequest, InvalidStateTransition
 
 __all__ = [
     "CALL_TYPE",
@@ -46,7 +50,9 @@ KEEP_ALIVE_EXPIRED = results.result_info(
 )
 
 
-class Call(InvitationRules, MeetingCallRules):
+class Call(
+    InvitationRules, MeetingCallRules, TransferRules, HoldMusicRules, AudioRoutingRules, PartyRules
+):
     # -- construction -----------------------------------------------------------------
 
     @classmethod
@@ -230,7 +236,28 @@ class Call(InvitationRules, MeetingCallRules):
         self.tone_subscribed = True
 
     def change_screen_sharing_role(self, role: str) -> None:
+        """The application shares its screen (sharer: its screen-sharing stream is sendOnly)
+        or stops (viewer: receiveOnly); every participant gets a roster update."""
+        if self.kind is CallKind.PEER_TO_PEER:
+            raise BadRequest("changeScreenSharingRole is supported in group calls only.")
+        if not self.media_config_type.endswith("appHostedMediaConfig"):
+            raise BadRequest("changeScreenSharingRole needs a call with appHostedMediaConfig.")
         self.screen_sharing_role = role
+        bot = self.participant(self.my_participant_id)
+        if bot is None:
+            return
+        direction = "sendOnly" if role == "sharer" else "receiveOnly"
+        stream = next(
+            (s for s in bot.media_streams if s.media_type == "videoBasedScreenSharing"), None
+        )
+        if stream is None:
+            source_id = max((int(s.source_id) for s in bot.media_streams), default=0) + 1
+            stream = MediaStream(
+                "videoBasedScreenSharing", "applicationsharing-video", str(source_id), direction
+            )
+            bot.media_streams.append(stream)
+        stream.direction = direction
+        self._roster_event()
 
     def finish_operation(self, operation: CommsOperation) -> None:
         """A running operation completed or failed: the bot hears of it."""
@@ -252,5 +279,8 @@ class Call(InvitationRules, MeetingCallRules):
         self.media_queue.clear()
         for operation in queued:
             if operation.is_running:
+                if operation.kind is OperationKind.RECORD_RESPONSE:
+                    self.media.recording = None
+                    operation.completion_reason = "operationCanceled"
                 operation.fail(results.MEDIA_CANCELLED)
                 self.finish_operation(operation)

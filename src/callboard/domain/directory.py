@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from callboard.domain.party_scripts import (
+    TimedStep,
+    TransferAnswer,
+    parse_script,
+    script_document,
+)
 from callboard.errors import BadRequest
 
 
@@ -26,10 +32,19 @@ class Behaviour:
     # None: the server's default delay (settings.answer_delay_seconds).
     answer_after_seconds: float | None = None
     hang_up_after_seconds: float | None = None
+    # What the party does once in the call (domain/party_scripts.py), and when transferred.
+    script: tuple[TimedStep, ...] = ()
+    transfer: TransferAnswer | None = None
 
     @classmethod
     def parse(cls, data: dict[str, Any]) -> Behaviour:
-        unknown = set(data) - {"response", "answerAfterSeconds", "hangUpAfterSeconds"}
+        unknown = set(data) - {
+            "response",
+            "answerAfterSeconds",
+            "hangUpAfterSeconds",
+            "script",
+            "transfer",
+        }
         if unknown:
             raise BadRequest(f"Unknown behaviour properties: {', '.join(sorted(unknown))}.")
         try:
@@ -39,14 +54,24 @@ class Behaviour:
             raise BadRequest(f"behaviour.response must be one of: {allowed}.") from None
         answer = _non_negative(data.get("answerAfterSeconds"), "answerAfterSeconds")
         hang_up = _non_negative(data.get("hangUpAfterSeconds"), "hangUpAfterSeconds")
-        return cls(response, answer, hang_up)
+        script = parse_script(data["script"]) if data.get("script") is not None else ()
+        try:
+            transfer = None if data.get("transfer") is None else TransferAnswer(data["transfer"])
+        except ValueError:
+            raise BadRequest("behaviour.transfer must be accept or refuse.") from None
+        return cls(response, answer, hang_up, script, transfer)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "response": self.response.value,
             "answerAfterSeconds": self.answer_after_seconds,
             "hangUpAfterSeconds": self.hang_up_after_seconds,
         }
+        if self.script:
+            document["script"] = script_document(self.script)
+        if self.transfer is not None:
+            document["transfer"] = self.transfer.value
+        return document
 
 
 def _non_negative(value: Any, name: str) -> float | None:

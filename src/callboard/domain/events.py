@@ -52,10 +52,20 @@ class ContentSharingChanged:
     sessions: tuple[dict[str, Any], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ToneReceived:
+    """A party pressed a key on a call subscribed to tones: an ``updated`` call notification
+    with ``toneInfo``."""
+
+    sequence_id: int
+    tone: str
+
+
 Event = (
     CallStateChanged
     | RosterChanged
     | OperationFinished
     | InvitationsSettled
     | ContentSharingChanged
+    | ToneReceived
 )

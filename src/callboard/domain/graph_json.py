@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from callboard.domain.call_control import AudioRoutingGroup
 from callboard.domain.call_core import CALL_TYPE, GRAPH_PROPERTIES, CallCore
 from callboard.domain.events import CallStateChanged
 from callboard.domain.operations import CommsOperation, OperationKind, OperationStatus
@@ -70,6 +71,10 @@ def call_state(c: CallCore, event: CallStateChanged) -> dict[str, Any]:
         data["resultInfo"] = result_info(event.result_info)
     data["id"] = c.id
     return data
+
+
+def tone_info(sequence_id: int, tone: str) -> dict[str, Any]:
+    return {"@odata.type": G + "toneInfo", "sequenceId": sequence_id, "tone": tone}
 
 
 # -- participant ----------------------------------------------------------------------
@@ -157,6 +162,11 @@ def operation(op: CommsOperation) -> dict[str, Any]:
     }
     if op.kind is OperationKind.SEND_DTMF_TONES:
         data["completionReason"] = op.completion_reason
+    if op.kind is OperationKind.RECORD_RESPONSE:
+        data["recordingLocation"] = op.recording_location
+        data["recordingAccessToken"] = op.recording_access_token
+        if op.completion_reason is not None:
+            data["completionReason"] = op.completion_reason
     if op.kind is OperationKind.INVITE_PARTICIPANTS:
         data["participants"] = op.participants
     return data
@@ -171,4 +181,19 @@ def parse_operation(data: dict[str, Any]) -> CommsOperation:
         result_info=parse_result_info(data.get("resultInfo")),
         completion_reason=data.get("completionReason"),
         participants=list(data.get("participants") or []),
+        recording_location=data.get("recordingLocation"),
+        recording_access_token=data.get("recordingAccessToken"),
     )
+
+
+# -- audioRoutingGroup ----------------------------------------------------------------
+
+
+def audio_routing_group(group: AudioRoutingGroup) -> dict[str, Any]:
+    return {
+        "@odata.type": G + "audioRoutingGroup",
+        "id": group.id,
+        "routingMode": group.routing_mode.value,
+        "sources": list(group.sources),
+        "receivers": list(group.receivers),
+    }

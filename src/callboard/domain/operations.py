@@ -42,6 +42,12 @@ class OperationKind(StrEnum):
     SEND_DTMF_TONES = "sendDtmfTonesOperation"
     UPDATE_RECORDING_STATUS = "updateRecordingStatusOperation"
     INVITE_PARTICIPANTS = "inviteParticipantsOperation"
+    START_HOLD_MUSIC = "startHoldMusicOperation"
+    STOP_HOLD_MUSIC = "stopHoldMusicOperation"
+    ADD_LARGE_GALLERY_VIEW = "addLargeGalleryViewOperation"
+    RECORD_RESPONSE = "recordOperation"
+    # beta participant: configureMixer answers a plain commsOperation.
+    COMMS = "commsOperation"
 
 
 @dataclass
@@ -56,6 +62,9 @@ class CommsOperation:
     # inviteParticipantsOperation: the invitationParticipantInfo values, as sent (with the
     # participant id each invitee has in the roster).
     participants: list[dict[str, Any]] = field(default_factory=list)
+    # recordOperation: where the recording is, and the token that fetches it.
+    recording_location: str | None = None
+    recording_access_token: str | None = None
 
     @classmethod
     def started(

@@ -23,6 +23,9 @@ DAY = 24 * HOUR
 
 SESSION_MIN, SESSION_MAX, SESSION_DEFAULT = 5 * MINUTE, 4 * HOUR, 5 * MINUTE
 FADE_AFTER = 5 * MINUTE
+# A call's Busy session lasts until the user leaves; this bound only keeps a session whose
+# end was never seen (a lost database row) from holding the user Busy forever.
+CALL_SESSION_SECONDS = DAY
 
 SESSION_STATES = frozenset(
     {
@@ -132,6 +135,17 @@ class Presence:
         if duration <= 0:
             raise BadRequest("expirationDuration must be a positive duration.")
         return self._next(preferred=Session(availability, activity, now, now + duration))
+
+    def join_call(self, call_key: str, activity: str, now: float) -> Presence:
+        """The user is in a call (``InACall``) or a meeting (``InAMeeting``): a Busy session
+        of Callboard's own, held until the user leaves (the call ends)."""
+        session = Session("Busy", activity, now, now + CALL_SESSION_SECONDS)
+        live = {k: v for k, v in self.sessions.items() if v.state_at(now) is not None}
+        return self._next(sessions={**live, call_key: session})
+
+    def leave_call(self, call_key: str) -> Presence:
+        """Back to what the other sessions say (the state before the call)."""
+        return self._next(sessions={k: v for k, v in self.sessions.items() if k != call_key})
 
     def clear_preferred(self) -> Presence:
         return self._next(preferred=None)

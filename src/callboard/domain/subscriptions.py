@@ -8,16 +8,71 @@ at most 4,230 minutes; expiration is renewed with PATCH.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from callboard.errors import AccessDenied, BadRequest
 
 CALL_RECORDS = "communications/callRecords"
+PRESENCES = "communications/presences"
 
 # resource -> (change types it supports, maximum lifetime in minutes, permissions)
 _RESOURCES: dict[str, tuple[frozenset[str], int, tuple[str, ...]]] = {
     CALL_RECORDS: (frozenset({"created", "updated"}), 4230, ("CallRecords.Read.All",)),
+    # Graph's presence subscriptions: updated only, at most an hour, delegated or application.
+    PRESENCES: (frozenset({"updated"}), 60, ("Presence.Read.All",)),
 }
+_DELEGATED_ALLOWED = frozenset({PRESENCES})
+_PRESENCE_ONE = re.compile(r"communications/presences/([^/?]+)", re.IGNORECASE)
+_PRESENCE_MANY = re.compile(r"communications/presences\?\$filter=id\s+in\s+\((.*)\)", re.IGNORECASE)
+MAX_PRESENCE_IDS = 650
+
+
+def parse_resource(resource: str) -> tuple[str, tuple[str, ...]]:
+    """The canonical resource and the ids it names: ``/communications/presences/{id}`` and
+    ``/communications/presences?$filter=id in ('a','b')`` watch those users' presence."""
+    text = resource.strip().lstrip("/")
+    one = _PRESENCE_ONE.fullmatch(text)
+    if one:
+        return PRESENCES, (one.group(1).strip("'"),)
+    many = _PRESENCE_MANY.fullmatch(text)
+    if many:
+        ids = tuple(part.strip().strip("'\"") for part in many.group(1).split(","))
+        if not all(ids) or len(ids) > MAX_PRESENCE_IDS:
+            raise BadRequest(
+                f"The presence filter must name between 1 and {MAX_PRESENCE_IDS} user ids."
+            )
+        return PRESENCES, ids
+    records = _RECORDS_FILTERED.fullmatch(text)
+    if records:
+        return CALL_RECORDS, _participant_ids(records.group(1))
+    return canonical_resource(resource), ()
+
+
+# ``communications/callRecords?$filter=participants/any(p:p/id eq '{id}')``, ``… in ('a','b')``
+# and such clauses joined by ``or``: records of calls any of these Entra users took part in.
+_RECORDS_FILTERED = re.compile(r"communications/callRecords\?\$filter=(.+)", re.IGNORECASE)
+_PARTICIPANT_CLAUSE = re.compile(
+    r"participants/any\(\s*(\w+)\s*:\s*\1/id\s+(?:eq\s+'[^']+'|in\s+\(\s*'[^']+'"
+    r"(?:\s*,\s*'[^']+')*\s*\))\s*\)",
+    re.IGNORECASE,
+)
+
+
+def _participant_ids(expression: str) -> tuple[str, ...]:
+    clauses = _PARTICIPANT_CLAUSE.findall(expression)
+    rest = _PARTICIPANT_CLAUSE.sub("", expression)
+    if not clauses or re.sub(r"\s+or\s+", "", f" {rest} ", flags=re.IGNORECASE).strip():
+        raise BadRequest(
+            "A callRecords subscription can filter only by participants' ids: "
+            "participants/any(p:p/id eq '{id}'), or in ('{id}', …), joined by or."
+        )
+    ids = tuple(dict.fromkeys(re.findall(r"'([^']+)'", expression)))
+    if len(ids) > MAX_PRESENCE_IDS:
+        raise BadRequest(f"A callRecords filter can name at most {MAX_PRESENCE_IDS} ids.")
+    return ids
+
+
 KNOWN_CHANGE_TYPES = frozenset({"created", "updated", "deleted"})
 CLIENT_STATE_MAX = 128
 TLS_VERSIONS = ("v1_0", "v1_1", "v1_2", "v1_3")
@@ -63,7 +118,7 @@ def check_expiration(resource: str, expiration: float, now: float) -> None:
 
 def require_permission(resource: str, permissions: frozenset[str], app_only: bool) -> None:
     needed = _RESOURCES[resource][2]
-    if not app_only:
+    if not app_only and resource not in _DELEGATED_ALLOWED:
         raise AccessDenied(
             f"Subscriptions to '{resource}' need an application token; delegated "
             "permissions are not supported."
@@ -96,6 +151,8 @@ class Subscription:
     notification_url_app_id: str | None = None
     creator_id: str | None = None
     created_at: float = 0.0
+    # The users a presence subscription watches.
+    resource_ids: tuple[str, ...] = ()
 
     def is_expired(self, now: float) -> bool:
         return self.expiration <= now
@@ -112,11 +169,14 @@ class Subscription:
             notification_url=notification_url or self.notification_url,
         )
 
-    def wants(self, resource_key: str, change_type: str, now: float) -> bool:
+    def wants(self, resource_key: str, change_type: str, now: float, *ids: str) -> bool:
+        """Whether a change of ``change_type`` to ``resource_key`` concerning ``ids`` (a
+        presence's user, a record's participants) reaches this subscription."""
         return (
             not self.is_expired(now)
             and self.resource_key == resource_key
             and change_type in self.change_types
+            and (not self.resource_ids or bool(set(ids) & set(self.resource_ids)))
         )
 
 
@@ -149,7 +209,7 @@ def subscribe(
 ) -> Subscription:
     """A new subscription, every documented rule checked (the endpoint handshake is not a
     domain rule: the service runs it before saving)."""
-    key = canonical_resource(request.resource)
+    key, resource_ids = parse_resource(request.resource)
     kinds = parse_change_types(request.change_type, key)
     check_expiration(key, request.expiration, now)
     if request.client_state is not None and len(request.client_state) > CLIENT_STATE_MAX:
@@ -182,4 +242,5 @@ def subscribe(
         notification_url_app_id=request.notification_url_app_id,
         creator_id=creator_id,
         created_at=now,
+        resource_ids=resource_ids,
     )

@@ -15,11 +15,19 @@ import logging
 import time
 import traceback
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from callboard.gateways import sms as sms_gateways
 from callboard.jobs.webhooks import Attempt, NotificationSigner, WebhookSender, deliver
 from callboard.retry import retry_delay
-from callboard.services import clock_sync, simulation, sms_sending
+from callboard.services import (
+    call_records,
+    change_notifications,
+    clock_sync,
+    simulation,
+    sms_sending,
+    transfers,
+)
 from callboard.services.notifications import WEBHOOK_DELIVER
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import ClaimedJob
@@ -37,6 +45,8 @@ COALESCE_SECONDS = 0.005
 STEP_SLICE_SECONDS = 0.005
 
 BatchHandler = Callable[[list[ClaimedJob]], Awaitable[None]]
+# A job handler that runs one job in its own transaction and finishes it there.
+StepHandler = Callable[[Runtime, dict[str, Any], int], None]
 # Told of each notification attempt: its outcome (delivered, retry, dead) and latency in ms.
 DeliveryObserver = Callable[[str, float], None]
 
@@ -58,6 +68,11 @@ class Runner:
         # so that the notifications they cause can join the next batch.
         self.handlers: dict[str, BatchHandler] = {
             simulation.CALL_PROGRESS: self._run_steps,
+            transfers.CALL_TRANSFER: self._sync_handler(transfers.run_step),
+            call_records.CALL_RECORD_PUBLISH: self._sync_handler(call_records.publish),
+            change_notifications.SUBSCRIPTION_LIFECYCLE: self._sync_handler(
+                change_notifications.run_lifecycle
+            ),
             WEBHOOK_DELIVER: self._deliver_all,
             sms_sending.SMS_SEND: self._send_sms,
         }
@@ -171,17 +186,27 @@ class Runner:
                 await asyncio.sleep(COALESCE_SECONDS)
         await self.sender.close()
 
-    async def _run_steps(self, jobs: list[ClaimedJob]) -> None:
+    def _sync_handler(self, step: StepHandler) -> BatchHandler:
+        """A kind whose jobs are short transactions, run like the simulation's steps."""
+
+        async def run(jobs: list[ClaimedJob]) -> None:
+            await self._run_steps(jobs, step)
+
+        return run
+
+    async def _run_steps(
+        self, jobs: list[ClaimedJob], step: StepHandler = simulation.run_step
+    ) -> None:
         slice_end = time.perf_counter() + STEP_SLICE_SECONDS
         for job in jobs:
-            self._run_step(job)
+            self._run_step(job, step)
             if time.perf_counter() >= slice_end:
                 await asyncio.sleep(0)
                 slice_end = time.perf_counter() + STEP_SLICE_SECONDS
 
-    def _run_step(self, job: ClaimedJob) -> None:
+    def _run_step(self, job: ClaimedJob, step: StepHandler = simulation.run_step) -> None:
         try:
-            simulation.run_step(self.rt, job.payload, job.id)
+            step(self.rt, job.payload, job.id)
         except Exception as exc:
             error = _describe(exc)
             with self.rt.uow() as uow:

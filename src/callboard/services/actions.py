@@ -171,6 +171,8 @@ def send_dtmf_tones(
             rt.ids.new(), OperationKind.SEND_DTMF_TONES, body.get("clientContext")
         )
         _started(uow, call, operation, TONE_SECONDS * len(body["tones"]), rt)
+        call.dtmf_sent(list(body["tones"]), uow.now)
+        uow.save_call(call)
         uow.commit()
     return operation
 

@@ -285,10 +285,19 @@ def load_call(uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
     return call
 
 
+def live_call(uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
+    """``load_call``, and 404 once the call has ended: Graph forgets ended calls (their
+    history stays in the admin API's ``GET /_callboard/calls``)."""
+    call = load_call(uow, principal, call_id)
+    if call.state is CallState.TERMINATED:
+        raise ItemNotFound(f"The call {call_id} has already ended.")
+    return call
+
+
 def get_call(rt: Runtime, principal: Principal, call_id: str) -> Call:
     require_app(principal)
     with rt.uow() as uow:
-        return load_call(uow, principal, call_id)
+        return live_call(uow, principal, call_id)
 
 
 def delete_call(rt: Runtime, principal: Principal, call_id: str) -> None:
@@ -307,7 +316,7 @@ def delete_call(rt: Runtime, principal: Principal, call_id: str) -> None:
 def list_participants(rt: Runtime, principal: Principal, call_id: str) -> list[Participant]:
     require_app(principal)
     with rt.uow() as uow:
-        return load_call(uow, principal, call_id).participants
+        return live_call(uow, principal, call_id).participants
 
 
 def get_participant(
@@ -315,7 +324,7 @@ def get_participant(
 ) -> Participant:
     require_app(principal)
     with rt.uow() as uow:
-        participant = load_call(uow, principal, call_id).participant(participant_id)
+        participant = live_call(uow, principal, call_id).participant(participant_id)
     if participant is None:
         raise ItemNotFound(f"The participant {participant_id} is not in call {call_id}.")
     return participant
@@ -326,14 +335,14 @@ def get_content_sharing_sessions(
 ) -> list[dict[str, Any]]:
     require_app(principal)
     with rt.uow() as uow:
-        return meeting_rosters.sharing_sessions(uow, load_call(uow, principal, call_id))
+        return meeting_rosters.sharing_sessions(uow, live_call(uow, principal, call_id))
 
 
 def list_operations(rt: Runtime, principal: Principal, call_id: str) -> list[CommsOperation]:
     """Every operation of the call, running or finished (the ``operations`` collection)."""
     require_app(principal)
     with rt.uow() as uow:
-        load_call(uow, principal, call_id)
+        live_call(uow, principal, call_id)
         return uow.operations.list(call_id)
 
 
@@ -342,7 +351,7 @@ def get_operation(
 ) -> CommsOperation:
     require_app(principal)
     with rt.uow() as uow:
-        load_call(uow, principal, call_id)
+        live_call(uow, principal, call_id)
         operation = uow.operations.get(call_id, operation_id)
     if operation is None:
         raise ItemNotFound(f"The operation {operation_id} does not exist in call {call_id}.")

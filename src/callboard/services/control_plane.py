@@ -134,3 +134,12 @@ def _unmask_secrets(document: dict[str, Any], stored: dict[str, Any]) -> dict[st
             app = {**app, "clientSecret": kept}
         unmasked.append(app)
     return {**document, "applications": unmasked}
+
+
+def get_call(rt: Runtime, call_id: str) -> Call:
+    """Any call, ended ones included (Graph's GET forgets a call once it has ended)."""
+    with rt.uow() as uow:
+        call = uow.calls.get(call_id)
+    if call is None:
+        raise ItemNotFound(f"The call {call_id} does not exist.")
+    return call

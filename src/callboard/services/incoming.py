@@ -9,7 +9,7 @@ from callboard.domain.calls import Call
 from callboard.domain.identities import user_identity_set
 from callboard.domain.phone_numbers import require_e164
 from callboard.errors import BadRequest, ItemNotFound
-from callboard.services import simulation
+from callboard.services import simulation, transfers
 from callboard.services.calls import (
     ACCESS_MEDIA,
     ANY_CALLS_PERMISSION,
@@ -158,6 +158,7 @@ def answer_call(
             accepted_modalities=accepted_modalities,
             call_options=call_options,
         )
+        transfers.offer_answered(uow, call)
         uow.save_call(call)
         simulation.schedule(rt, uow, call, "connect", delay=rt.settings.connect_delay_seconds)
         uow.commit()
@@ -170,6 +171,7 @@ def reject_call(rt: Runtime, principal: Principal, call_id: str, body: dict[str,
     with rt.uow() as uow:
         call = _load_incoming(rt, uow, principal, call_id)
         call.reject(reason=body.get("reason") or "none", callback_uri=body.get("callbackUri"))
+        transfers.offer_refused(uow, call)
         uow.save_call(call)
         uow.commit()
 
@@ -187,6 +189,7 @@ def redirect_call(rt: Runtime, principal: Principal, call_id: str, body: dict[st
     with rt.uow() as uow:
         call = _load_incoming(rt, uow, principal, call_id)
         call.redirect(targets=body["targets"], callback_uri=body.get("callbackUri"))
+        transfers.offer_refused(uow, call)
         uow.save_call(call)
         uow.commit()
 

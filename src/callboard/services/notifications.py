@@ -14,6 +14,7 @@ from callboard.domain.events import (
     InvitationsSettled,
     OperationFinished,
     RosterChanged,
+    ToneReceived,
 )
 from callboard.store.jobs import NewJob
 
@@ -30,6 +31,12 @@ def _notification(call: Call, event: Event) -> dict[str, Any] | None:
         data.setdefault("@odata.id", base)
         data["@odata.etag"] = f'W/"{call.version}"'
         return {"changeType": event.change_type, "resourceUrl": base, "resourceData": data}
+    if isinstance(event, ToneReceived):
+        data = graph_json.call_state(call, CallStateChanged("updated", call.state.value, None))
+        data["toneInfo"] = graph_json.tone_info(event.sequence_id, event.tone)
+        data.setdefault("@odata.id", base)
+        data["@odata.etag"] = f'W/"{call.version}"'
+        return {"changeType": "updated", "resourceUrl": base, "resourceData": data}
     if isinstance(event, RosterChanged):
         return {
             "changeType": "updated",

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from callboard.domain.directory import User
 from callboard.domain.presence import Presence, StatusMessage
 from callboard.errors import AccessDenied, BadRequest, Conflict, ItemNotFound
+from callboard.services import change_notifications
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import Principal
@@ -85,6 +86,7 @@ def _change(
                 _allow(principal, user, *permissions)
                 current = uow.presences.get(user.tenant_id, user.id)
                 uow.presences.save(change(current, uow.now), current.sequence)
+                change_notifications.presence_changed(rt, uow, user.tenant_id, user.id)
                 uow.commit()
             return
         except Conflict:

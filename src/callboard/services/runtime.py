@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 
 from callboard.clock import Clock
 from callboard.config import Settings
+from callboard.domain.calls import Call
 from callboard.domain.directory import Directory
 from callboard.ids import IdFactory
 from callboard.services import notifications
 from callboard.services.directory_loading import DirectoryCache
 from callboard.store.db import Engine
+from callboard.store.meetings import AttendanceChange
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import KeyRing
 
@@ -26,13 +28,23 @@ class Runtime:
     directory_cache: DirectoryCache = field(default_factory=DirectoryCache)
     # Called after a commit that wrote jobs: wakes the in-process runner.
     wake_runner: Callable[[], None] = lambda: None
+    # Told of every call a commit changed (``services/call_records.observe``: call records
+    # and presence follow the call), wired by ``create_app``.
+    observer: Callable[[Runtime, UnitOfWork, Call], None] | None = None
+    # Told of who came into or left a meeting (``services/call_presence.follow_meeting``).
+    attendance_observer: Callable[[Runtime, UnitOfWork, AttendanceChange], None] | None = None
 
     def uow(self) -> UnitOfWork:
+        observer, attendance_observer = self.observer, self.attendance_observer
         return UnitOfWork(
             self.engine,
             now=self.clock.now(),
             outbox=lambda call, now: notifications.jobs_for(call, now, self.settings),
             on_commit=self.wake_runner,
+            observer=None if observer is None else lambda uow, call: observer(self, uow, call),
+            attendance_observer=None
+            if attendance_observer is None
+            else lambda uow, change: attendance_observer(self, uow, change),
         )
 
     def directory(self, uow: UnitOfWork) -> Directory:

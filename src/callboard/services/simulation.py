@@ -16,7 +16,7 @@ from callboard.domain.directory import Response
 from callboard.domain.events import InvitationsSettled, OperationFinished
 from callboard.domain.invitations import Invitation, InvitationStatus, target_key
 from callboard.domain.participants import Participant
-from callboard.services import meeting_rosters
+from callboard.services import meeting_rosters, party_steps, recordings
 from callboard.services.directory_loading import behaviour_for
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import NewJob
@@ -117,6 +117,9 @@ def _answer(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> None:
     behaviour = behaviour_for(uow, rt.directory(uow), call.tenant_id, key)
     if behaviour.hang_up_after_seconds is not None:
         schedule(rt, uow, call, "hangUp", delay=behaviour.hang_up_after_seconds, target=key)
+    joined = call.invitations.get(key)
+    if joined is not None and joined.participant_id == participant.id:
+        party_steps.start_script(uow, call, key, behaviour)
 
 
 def _connect(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
@@ -138,6 +141,9 @@ def _connect(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
         hang_up_after = call.caller_hang_up_after_seconds
         if hang_up_after is not None:
             schedule(rt, uow, call, "callerHangUp", delay=float(hang_up_after))
+        caller_key = target_key(call.resource["source"])
+        behaviour = behaviour_for(uow, rt.directory(uow), call.tenant_id, caller_key)
+        party_steps.start_script(uow, call, caller_key, behaviour)
         return
     call.connect(bot_participant(call))
     for key in call.invitations:
@@ -191,6 +197,11 @@ def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: dict[str, Any]) ->
             call.keep_alive_lapsed(float(payload["expiresAt"]))
         case "completeOperation":
             _complete_operation(uow, call, payload["operationId"])
+        case party_steps.PARTY_STEP:
+            at = float(payload.get("at", uow.now))
+            party_steps.run_step(rt, uow, call, key, payload["step"], at)
+        case recordings.RECORD_CHECK:
+            recordings.check(rt, uow, call, payload["operationId"])
         case "moveParticipant":
             _move_participant(rt, uow, call, key)
         case _:

@@ -18,6 +18,7 @@ from callboard.errors import ItemNotFound, SubscriptionValidationFailed
 from callboard.gateways.endpoint_probe import ProbeAnswer, ProbeFailed, post_validation
 from callboard.net import host_of, is_loopback, rewrite
 from callboard.services.calls import check_callback_uri
+from callboard.services.change_notifications import arm_lifecycle
 from callboard.services.runtime import Runtime
 from callboard.tokens import Principal
 
@@ -44,6 +45,7 @@ async def create_subscription(
     await _validate_endpoints(rt, subscription, probe)
     with rt.uow() as uow:
         uow.subscriptions.add(subscription)
+        arm_lifecycle(rt, uow, subscription)
         uow.commit()
     return subscription
 
@@ -79,8 +81,19 @@ async def update_subscription(
         # Deleted (or expired) while the endpoint was being asked: nothing to renew.
         _load(uow.subscriptions.get(subscription_id), principal, uow.now, subscription_id)
         uow.subscriptions.save(renewed)
+        if renewed.expiration != current.expiration:
+            arm_lifecycle(rt, uow, renewed)
         uow.commit()
     return renewed
+
+
+def reauthorize_subscription(rt: Runtime, principal: Principal, subscription_id: str) -> None:
+    """``POST /subscriptions/{id}/reauthorize``: the caller still holds the permission the
+    subscription needs (its expiration does not move)."""
+    subscription = get_subscription(rt, principal, subscription_id)
+    require_permission(
+        subscription.resource_key, principal.permissions, app_only=principal.is_app_only
+    )
 
 
 def delete_subscription(rt: Runtime, principal: Principal, subscription_id: str) -> None:

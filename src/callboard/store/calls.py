@@ -7,6 +7,13 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from callboard.domain import graph_json
+from callboard.domain.call_control import (
+    AudioRoutingGroup,
+    RoutingMode,
+    Transfer,
+    TransferSource,
+)
+from callboard.domain.call_media import CallMedia
 from callboard.domain.calls import GRAPH_PROPERTIES, Call, CallKind, CallState, MediaQueue
 from callboard.domain.invitations import Invitation, InvitationStatus
 from callboard.domain.operations import CommsOperation
@@ -131,7 +138,9 @@ def _call_document(call: Call) -> dict[str, Any]:
                 "endsAt": call.media_queue.ends_at,
             },
             "keepAliveExpiresAt": call.keep_alive_expires_at,
+            "media": call.media.to_document(),
         },
+        "control": _control_document(call),
     }
 
 
@@ -163,7 +172,7 @@ def _call_from_row(row: Any) -> Call:
     doc = row["document"]
     resource, echo, internal = _split_document(doc)
     queue = internal.get("mediaQueue") or {}
-    return Call(
+    call = Call(
         id=row["id"],
         tenant_id=row["tenant_id"],
         app_id=row["app_id"],
@@ -190,7 +199,60 @@ def _call_from_row(row: Any) -> Call:
             operations=list(queue.get("operations") or []), ends_at=queue.get("endsAt") or 0.0
         ),
         keep_alive_expires_at=internal.get("keepAliveExpiresAt"),
+        media=CallMedia.from_document(internal.get("media")),
     )
+    _read_control(call, doc.get("control") or {})
+    return call
+
+
+def _control_document(call: Call) -> dict[str, Any]:
+    """Call control's state (domain/call_control.py), in Callboard's own shape."""
+    transfer = call.transfer
+    source = call.transfer_source
+    return {
+        "transfer": None
+        if transfer is None
+        else {
+            "id": transfer.id,
+            "target": transfer.target,
+            "key": transfer.key,
+            "replacesCallId": transfer.replaces_call_id,
+            "transfereeId": transfer.transferee_id,
+        },
+        "transferSource": None
+        if source is None
+        else {"callId": source.call_id, "transferId": source.transfer_id},
+        "heldParticipantId": call.held_participant_id,
+        "audioRoutingGroups": [
+            {
+                "id": g.id,
+                "routingMode": g.routing_mode.value,
+                "sources": g.sources,
+                "receivers": g.receivers,
+            }
+            for g in call.audio_routing_groups
+        ],
+    }
+
+
+def _read_control(call: Call, doc: dict[str, Any]) -> None:
+    transfer = doc.get("transfer")
+    if transfer is not None:
+        call.transfer = Transfer(
+            id=transfer["id"],
+            target=transfer["target"],
+            key=transfer["key"],
+            replaces_call_id=transfer.get("replacesCallId"),
+            transferee_id=transfer.get("transfereeId"),
+        )
+    source = doc.get("transferSource")
+    if source is not None:
+        call.transfer_source = TransferSource(source["callId"], source["transferId"])
+    call.held_participant_id = doc.get("heldParticipantId")
+    call.audio_routing_groups = [
+        AudioRoutingGroup(g["id"], RoutingMode(g["routingMode"]), g["sources"], g["receivers"])
+        for g in doc.get("audioRoutingGroups") or []
+    ]
 
 
 def _invitation_document(invitation: Invitation) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,13 +30,10 @@ try:
 except ImportError:  # pragma: no cover - Windows: SQLite start-up is not serialised there
     fcntl = None  # type: ignore[assignment]
 
+from callboard import json_codec
 from callboard.store.tables import STATE_TABLES
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def normalise_url(url: str) -> str:
@@ -56,7 +52,7 @@ def make_engine(url: str) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(
             url,
-            json_serializer=_dumps,
+            json_serializer=json_codec.dumps_text,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=8,
             max_overflow=8,
@@ -73,7 +69,12 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, json_serializer=_dumps, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        json_serializer=json_codec.dumps_text,
+        pool_size=10,
+        max_overflow=10,
+    )
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -2,26 +2,52 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from callboard.domain import attendance
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import Conflict
 from callboard.store import tables
 
 
+@dataclass(frozen=True)
+class AttendanceChange:
+    """Who came into or left a meeting in this transaction (attendee keys, ``user:<id>``…)."""
+
+    tenant_id: str
+    meeting_id: str
+    joined: tuple[str, ...]
+    left: tuple[str, ...]
+
+
 class MeetingRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        # Read by the unit of work at commit (presence follows who is in a meeting).
+        self.attendance_changes: list[AttendanceChange] = []
+
+    def _observe(self, meeting: OnlineMeeting, now: float, *, report: bool = True) -> None:
+        """Attendance follows the roster at every write (``domain/attendance.py``)."""
+        joined, left = attendance.observe(meeting.id, meeting.live, now)
+        if report and (joined or left):
+            self.attendance_changes.append(
+                AttendanceChange(meeting.tenant_id, meeting.id, tuple(joined), tuple(left))
+            )
 
     def add(self, meeting: OnlineMeeting) -> None:
         meeting.version = 1
+        # The people a meeting is created with (the directory's fixtures) are its scenery:
+        # counted as attendance, but their presence is not changed (docs/call-records.md).
+        self._observe(meeting, meeting.created_at, report=False)
         self._conn.execute(tables.online_meetings.insert().values(**_meeting_row(meeting)))
 
     def save(self, meeting: OnlineMeeting, now: float) -> None:
         """Optimistic write: a concurrent writer makes this a Conflict."""
         meeting.modified_at = now
+        self._observe(meeting, now)
         values = _meeting_row(meeting)
         values["version"] = meeting.version + 1
         result = self._conn.execute(

@@ -17,12 +17,14 @@ def _document(subscription: Subscription) -> dict[str, Any]:
     fields = dataclasses.asdict(subscription)
     document = {k: v for k, v in fields.items() if k not in _KEY_COLUMNS}
     document["change_types"] = list(subscription.change_types)
+    document["resource_ids"] = list(subscription.resource_ids)
     return document
 
 
 def _subscription(row: RowMapping) -> Subscription:
     document = dict(row["document"])
     document["change_types"] = tuple(document["change_types"])
+    document["resource_ids"] = tuple(document.get("resource_ids") or ())
     keys = {k: row[k] for k in _KEY_COLUMNS}
     return Subscription(**keys, **document)
 

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -212,7 +213,39 @@ presences = Table(
     Column("document", JSON, nullable=False),
 )
 
-STATE_TABLES = (
+# recordResponse's recordings: the WAV, and the access token that may fetch it until it expires.
+recordings = Table(
+    "recordings",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("call_id", String(64), nullable=False),
+    Column("operation_id", String(64), nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("duration_seconds", Float, nullable=False),
+    Column("access_token", String(128), nullable=False),
+    Column("token_expires_at", Float, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Index("ix_recordings_call", "call_id"),
+)
+
+# Call records: a call's log while it runs (status "open"), "closed" when it ended, then
+# "published" once its record is announced; the legs and identities are the JSON document.
+call_records = Table(
+    "call_records",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("call_id", String(64), nullable=False, unique=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("app_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=True),
+    Column("document", JSON, nullable=False),
+    Index("ix_call_records_tenant_started", "tenant_id", "started_at"),
+)
+
+STATE_TABLES: tuple[Table, ...] = (
     clock_state,
     calls,
     operations,
@@ -225,4 +258,6 @@ STATE_TABLES = (
     ucwa_applications,
     subscriptions,
     presences,
+    recordings,
+    call_records,
 )

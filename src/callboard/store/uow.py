@@ -14,17 +14,23 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 
 from callboard.domain.calls import Call
+from callboard.store.call_records import CallRecordRepository
 from callboard.store.calls import CallRepository, OperationRepository
 from callboard.store.clock_state import ClockRepository
 from callboard.store.directory import BehaviourRepository, DirectoryRepository, KeyRepository
 from callboard.store.jobs import DeliveryRepository, JobRepository, NewJob
-from callboard.store.meetings import MeetingRepository
+from callboard.store.meetings import AttendanceChange, MeetingRepository
 from callboard.store.presences import PresenceRepository
+from callboard.store.recordings import RecordingRepository
 from callboard.store.sms import SmsRepository
 from callboard.store.subscriptions import SubscriptionRepository
 from callboard.store.ucwa import UcwaApplicationRepository
 
 Outbox = Callable[[Call, float], list[NewJob]]
+# Told of each call a commit changed, before its events become jobs (call records, presence).
+Observer = Callable[["UnitOfWork", Call], None]
+# Told of who came into or left a meeting in the transaction (presence).
+AttendanceObserver = Callable[["UnitOfWork", AttendanceChange], None]
 
 
 class UnitOfWork:
@@ -41,6 +47,8 @@ class UnitOfWork:
     ucwa_applications: UcwaApplicationRepository
     subscriptions: SubscriptionRepository
     presences: PresenceRepository
+    recordings: RecordingRepository
+    call_records: CallRecordRepository
 
     def __init__(
         self,
@@ -49,11 +57,15 @@ class UnitOfWork:
         now: float,
         outbox: Outbox | None = None,
         on_commit: Callable[[], None] | None = None,
+        observer: Observer | None = None,
+        attendance_observer: AttendanceObserver | None = None,
     ) -> None:
         self._engine = engine
         self.now = now
         self._outbox = outbox
         self._on_commit = on_commit
+        self._observer = observer
+        self._attendance_observer = attendance_observer
         # Objects, not ids: one call may be loaded and saved twice in a transaction, and the
         # events of both copies must reach the outbox.
         self._touched: list[Call] = []
@@ -77,6 +89,8 @@ class UnitOfWork:
         self.ucwa_applications = UcwaApplicationRepository(conn)
         self.subscriptions = SubscriptionRepository(conn)
         self.presences = PresenceRepository(conn)
+        self.recordings = RecordingRepository(conn)
+        self.call_records = CallRecordRepository(conn)
         return self
 
     def __exit__(
@@ -94,10 +108,12 @@ class UnitOfWork:
             self._conn = None
 
     def add_call(self, call: Call) -> None:
+        call.stamp_history(self.now)
         self.calls.add(call)
         self._touch(call)
 
     def save_call(self, call: Call) -> None:
+        call.stamp_history(self.now)
         self.calls.save(call, self.now)
         self._touch(call)
 
@@ -110,6 +126,13 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self._conn is not None
+        if self._observer is not None:
+            for call in [c for c in self._touched if c.events]:
+                self._observer(self, call)
+        if self._attendance_observer is not None:
+            for change in self.meetings.attendance_changes:
+                self._attendance_observer(self, change)
+        self.meetings.attendance_changes.clear()
         jobs = list(self._scheduled)
         for call in self._touched:
             if self._outbox is not None and call.events:

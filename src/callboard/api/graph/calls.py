@@ -28,15 +28,17 @@ def render_call(request: Request, call: Call) -> dict[str, Any]:
     }
 
 
-def operation_response(request: Request, call_id: str, operation: CommsOperation) -> Response:
-    """200 with the operation and a Location header pointing at it."""
+def operation_response(
+    request: Request, call_id: str, operation: CommsOperation, *, status_code: int = 200
+) -> Response:
+    """200 (202 for some actions) with the operation and a Location header pointing at it."""
     root = graph_root(request)
     body = {
         "@odata.context": f"{root}/$metadata#communications/calls('{call_id}')/operations/$entity",
         **graph_json.operation(operation),
     }
     location = f"{root}/communications/calls/{call_id}/operations/{operation.id}"
-    return json_response(body, 200, {"Location": location})
+    return json_response(body, status_code, {"Location": location})
 
 
 def _page(

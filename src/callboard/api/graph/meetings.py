@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from callboard.api.deps import PrincipalDep, RuntimeDep, api_version, graph_root
 from callboard.api.graph import owners
+from callboard.api.graph.attendance import unserved_meeting_segment
 from callboard.api.graph.meeting_schemas import READ_ONLY, OnlineMeetingBody, hide_evolvable
 from callboard.api.responses import json_response
 from callboard.domain.meetings import OnlineMeeting
@@ -124,6 +125,8 @@ def _get(kind: str) -> Any:
         user_id: str | None = None,
     ) -> Response:
         owner = owners.owner(kind, user_id)
+        # ``onlineMeetings/getAllTranscripts(…)`` and the like are not meeting ids.
+        unserved_meeting_segment(meeting_id)
         return _one(request, owner, meetings.get_online_meeting(rt, principal, owner, meeting_id))
 
     return get_online_meeting

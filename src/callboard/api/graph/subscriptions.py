@@ -144,3 +144,11 @@ async def delete_subscription(
 ) -> Response:
     subscriptions.delete_subscription(rt, principal, subscription_id)
     return Response(status_code=204)
+
+
+@router.post("/{subscription_id}/reauthorize", status_code=204, summary="reauthorize subscription")
+async def reauthorize_subscription(
+    subscription_id: str, rt: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    subscriptions.reauthorize_subscription(rt, principal, subscription_id)
+    return Response(status_code=204)

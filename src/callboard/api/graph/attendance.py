@@ -1,0 +1,170 @@
+"""``…/onlineMeetings/{id}/attendanceReports`` (and their ``attendanceRecords``),
+``getVirtualAppointmentJoinWebUrl``, and the meeting segments Callboard does not serve
+(501 after authentication, or Graph's 404 for a segment Graph does not have either)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from callboard.api.deps import PrincipalDep, RuntimeDep, graph_root
+from callboard.api.graph import owners
+from callboard.api.responses import json_response
+from callboard.errors import NotImplementedOperation, UnknownRoute
+from callboard.services import appointment_links, attendance
+
+router = APIRouter(tags=["onlineMeetings"])
+Expand = Annotated[str | None, Query(alias="$expand")]
+
+# Graph's onlineMeeting segments (navigation properties and bound functions) Callboard does
+# not serve, and the collection's functions: 501 rather than a misleading 404.
+UNSERVED = frozenset(
+    {
+        "attendeeReport",
+        "recordings",
+        "transcripts",
+        "meetingAttendanceReport",
+        "aiInsights",
+        "getAllRecordings",
+        "getAllTranscripts",
+    }
+)
+
+
+def unserved_meeting_segment(segment: str) -> None:
+    """For a meeting id that is really a segment: 501 for Graph's, 404 for any other."""
+    name = segment.split("(", 1)[0]
+    if name in UNSERVED:
+        raise NotImplementedOperation(
+            f"The Graph operation '{name}' on onlineMeetings is not implemented by Callboard yet."
+        )
+    if "(" in segment:
+        raise UnknownRoute(f"Resource not found for the segment '{name}'.")
+
+
+def _owner_path(request: Request, user_ref: str) -> str:
+    return "me" if user_ref == "me" else f"users('{user_ref}')"
+
+
+def _reports(kind: str) -> Any:
+    async def list_attendance_reports(
+        request: Request,
+        meeting_id: str,
+        rt: RuntimeDep,
+        principal: PrincipalDep,
+        user_id: str | None = None,
+    ) -> Response:
+        owner = owners.owner(kind, user_id)
+        found = attendance.list_attendance_reports(rt, principal, owner, meeting_id)
+        context = (
+            f"{graph_root(request)}/$metadata#{_owner_path(request, owner)}"
+            f"/onlineMeetings('{meeting_id}')/attendanceReports"
+        )
+        return json_response({"@odata.context": context, "value": found})
+
+    return list_attendance_reports
+
+
+def _report(kind: str) -> Any:
+    async def get_attendance_report(
+        request: Request,
+        meeting_id: str,
+        report_id: str,
+        rt: RuntimeDep,
+        principal: PrincipalDep,
+        expand: Expand = None,
+        user_id: str | None = None,
+    ) -> Response:
+        owner = owners.owner(kind, user_id)
+        report = attendance.get_attendance_report(
+            rt,
+            principal,
+            owner,
+            meeting_id,
+            report_id,
+            expand_records="attendanceRecords" in (expand or ""),
+        )
+        context = (
+            f"{graph_root(request)}/$metadata#{_owner_path(request, owner)}"
+            f"/onlineMeetings('{meeting_id}')/attendanceReports/$entity"
+        )
+        return json_response({"@odata.context": context, **report})
+
+    return get_attendance_report
+
+
+def _records(kind: str) -> Any:
+    async def list_attendance_records(
+        request: Request,
+        meeting_id: str,
+        report_id: str,
+        rt: RuntimeDep,
+        principal: PrincipalDep,
+        user_id: str | None = None,
+    ) -> Response:
+        owner = owners.owner(kind, user_id)
+        found = attendance.list_attendance_records(rt, principal, owner, meeting_id, report_id)
+        context = (
+            f"{graph_root(request)}/$metadata#{_owner_path(request, owner)}"
+            f"/onlineMeetings('{meeting_id}')/attendanceReports('{report_id}')/attendanceRecords"
+        )
+        return json_response({"@odata.context": context, "value": found})
+
+    return list_attendance_records
+
+
+def _join_url(kind: str) -> Any:
+    async def get_virtual_appointment_join_web_url(
+        request: Request,
+        meeting_id: str,
+        rt: RuntimeDep,
+        principal: PrincipalDep,
+        user_id: str | None = None,
+    ) -> Response:
+        owner = owners.owner(kind, user_id)
+        url = appointment_links.get_virtual_appointment_join_web_url(
+            rt, principal, owner, meeting_id
+        )
+        context = f"{graph_root(request)}/$metadata#Edm.String"
+        return json_response({"@odata.context": context, "value": url})
+
+    return get_virtual_appointment_join_web_url
+
+
+def _unserved(kind: str) -> Any:
+    async def unserved_segment(
+        meeting_id: str, segment: str, principal: PrincipalDep, user_id: str | None = None
+    ) -> Response:
+        unserved_meeting_segment(segment.split("/", 1)[0])
+        raise UnknownRoute(f"Resource not found for the segment '{segment.split('/', 1)[0]}'.")
+
+    return unserved_segment
+
+
+_MEETING = "/onlineMeetings/{meeting_id}"
+owners.add_routes(
+    router, f"{_MEETING}/attendanceReports", "GET", _reports, "list attendanceReports"
+)
+owners.add_routes(
+    router,
+    f"{_MEETING}/attendanceReports/{{report_id}}",
+    "GET",
+    _report,
+    "get meetingAttendanceReport",
+)
+owners.add_routes(
+    router,
+    f"{_MEETING}/attendanceReports/{{report_id}}/attendanceRecords",
+    "GET",
+    _records,
+    "list attendanceRecords",
+)
+for _path in ("getVirtualAppointmentJoinWebUrl", "getVirtualAppointmentJoinWebUrl()"):
+    owners.add_routes(
+        router, f"{_MEETING}/{_path}", "GET", _join_url, "getVirtualAppointmentJoinWebUrl"
+    )
+for _method in ("GET", "POST", "PATCH", "DELETE", "PUT"):
+    owners.add_routes(
+        router, f"{_MEETING}/{{segment:path}}", _method, _unserved, f"unserved segment {_method}"
+    )

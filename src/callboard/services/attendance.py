@@ -1,0 +1,77 @@
+"""Attendance reports of an online meeting: one per ended session (``domain/attendance``),
+read by the meeting's organizer with ``OnlineMeetingArtifact.Read.All``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callboard.domain import attendance
+from callboard.domain.meetings import OnlineMeeting
+from callboard.errors import ItemNotFound
+from callboard.services import meeting_access
+from callboard.services.meeting_access import Permissions
+from callboard.services.runtime import Runtime
+from callboard.tokens import Principal
+
+ARTIFACTS_READ = Permissions(
+    ("OnlineMeetingArtifact.Read.All",), ("OnlineMeetingArtifact.Read.All",)
+)
+
+
+def _meeting(rt: Runtime, principal: Principal, user_ref: str, meeting_id: str) -> OnlineMeeting:
+    with rt.uow() as uow:
+        user = meeting_access.resolve_owner(rt, uow, principal, user_ref, ARTIFACTS_READ)
+        return meeting_access.load_organized(uow, user, meeting_id, "read the attendance of")
+
+
+def _session(meeting: OnlineMeeting, report_id: str) -> dict[str, Any]:
+    for session in attendance.reports(meeting.live):
+        if session["id"] == report_id:
+            return session
+    raise ItemNotFound(f"The meetingAttendanceReport {report_id} does not exist.")
+
+
+def list_attendance_reports(
+    rt: Runtime, principal: Principal, user_ref: str, meeting_id: str
+) -> list[dict[str, Any]]:
+    meeting = _meeting(rt, principal, user_ref, meeting_id)
+    return [attendance.render_report(s) for s in attendance.reports(meeting.live)]
+
+
+def get_attendance_report(
+    rt: Runtime,
+    principal: Principal,
+    user_ref: str,
+    meeting_id: str,
+    report_id: str,
+    *,
+    expand_records: bool,
+) -> dict[str, Any]:
+    meeting = _meeting(rt, principal, user_ref, meeting_id)
+    session = _session(meeting, report_id)
+    report = attendance.render_report(session)
+    if expand_records:
+        report["attendanceRecords"] = _records(rt, meeting, session)
+    return report
+
+
+def list_attendance_records(
+    rt: Runtime, principal: Principal, user_ref: str, meeting_id: str, report_id: str
+) -> list[dict[str, Any]]:
+    meeting = _meeting(rt, principal, user_ref, meeting_id)
+    return _records(rt, meeting, _session(meeting, report_id))
+
+
+def _records(rt: Runtime, meeting: OnlineMeeting, session: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records, with the e-mail address of the attendees who are directory users."""
+    with rt.uow() as uow:
+        directory = rt.directory(uow)
+    emails = {}
+    for key in attendance.attendee_keys(session):
+        kind, _, ident = key.partition(":")
+        user = directory.user(meeting.tenant_id, ident) if kind == "user" else None
+        if user is None and kind == "user":
+            user = directory.find_user_anywhere(ident)
+        if user is not None:
+            emails[key] = user.user_principal_name
+    return attendance.render_records(session, emails)

@@ -1,0 +1,165 @@
+"""Call records: each call's log follows its roster; when the call ends, its record is
+published after ``call_record_delay_seconds`` (a durable ``callRecord.publish`` job) and
+announced to the tenant's subscribers; read with ``GET /communications/callRecords/{id}``,
+``getPstnCalls`` and ``getDirectRoutingCalls``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from callboard.domain.call_records import CallLog, Seen, pstn_rows
+from callboard.domain.calls import Call, CallKind, CallState
+from callboard.errors import AccessDenied, BadRequest, ItemNotFound
+from callboard.services import call_presence, change_notifications
+from callboard.services.runtime import Runtime
+from callboard.store.call_records import CLOSED, OPEN, PUBLISHED
+from callboard.store.jobs import NewJob
+from callboard.store.uow import UnitOfWork
+from callboard.tokens import Principal
+
+CALL_RECORD_PUBLISH = "callRecord.publish"
+READ_PERMISSIONS = ("CallRecords.Read.All",)
+PSTN_PERMISSIONS = ("CallRecord-PstnCalls.Read.All", "CallRecords.Read.All")
+DIRECT_ROUTING_PERMISSIONS = ("CallRecord-PstnCalls.Read.All", "CallRecords.Read.All")
+# getPstnCalls / getDirectRoutingCalls: at most 90 days between fromDateTime and toDateTime.
+MAX_RANGE_SECONDS = 90 * 86400.0
+PAGE_SIZE = 1000
+
+
+def _new_log(uow: UnitOfWork, call: Call) -> CallLog:
+    record_id = str(call.resource.get("callChainId") or call.id)
+    if uow.call_records.get(record_id) is not None:
+        record_id = call.id  # a chain id another call already used: the call's own id
+    resource = call.resource
+    organizer: dict[str, Any] = (resource.get("source") or {}).get("identity") or {}
+    join_web_url = None
+    if call.meeting_id is not None:
+        meeting = uow.meetings.get(call.meeting_id)
+        if meeting is not None:
+            people = meeting.resource.get("participants") or {}
+            organizer = (people.get("organizer") or {}).get("identity") or organizer
+            join_web_url = meeting.resource.get("joinWebUrl")
+    return CallLog(
+        record_id=record_id,
+        call_id=call.id,
+        tenant_id=call.tenant_id,
+        app_id=call.app_id,
+        kind=call.kind.value,
+        direction=call.direction,
+        started_at=call.created_at,
+        organizer=organizer,
+        targets=[t.get("identity") or {} for t in resource.get("targets") or []],
+        join_web_url=join_web_url,
+        meeting_id=call.meeting_id if call.kind is CallKind.MEETING else None,
+    )
+
+
+def observe(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
+    """The unit of work's observer: the call's log follows its roster (and the people in
+    it their presence); a call that ended has its record published later."""
+    found = uow.call_records.of_call(call.id)
+    if found is None:
+        log, status = _new_log(uow, call), OPEN
+        uow.call_records.add(log)
+    else:
+        log, status = found
+    if status != OPEN:
+        return
+    roster = [
+        Seen(p.id, p.identity, tuple(s.media_type for s in p.media_streams), p.is_in_lobby)
+        for p in call.participants
+    ]
+    joined, left = log.observe(roster, uow.now)
+    ended = call.state is CallState.TERMINATED
+    if ended:
+        reason = call.result_info.message if call.result_info is not None else None
+        left.extend(log.close(uow.now, reason))
+    if joined or left or ended:
+        uow.call_records.save(log, CLOSED if ended else OPEN)
+    call_presence.follow(rt, uow, log, joined, left)
+    if ended:
+        uow.schedule(
+            NewJob(
+                kind=CALL_RECORD_PUBLISH,
+                payload={"recordId": log.record_id},
+                run_at=uow.now + rt.settings.call_record_delay_seconds,
+                max_attempts=10,
+            )
+        )
+
+
+def publish(rt: Runtime, payload: dict[str, Any], job_id: int) -> None:
+    """The ``callRecord.publish`` job: the record becomes readable and is announced, once."""
+    with rt.uow() as uow:
+        found = uow.call_records.get(payload["recordId"])
+        if found is not None and found[1] == CLOSED:
+            log = found[0]
+            uow.call_records.save(log, PUBLISHED)
+            participants = tuple(leg.user_id for leg in log.legs if leg.user_id)
+            organizer = log.organizer.get("user")
+            if isinstance(organizer, dict) and organizer.get("id"):
+                participants += (str(organizer["id"]),)
+            change_notifications.call_record_created(
+                rt, uow, log.tenant_id, log.record_id, participants
+            )
+        uow.jobs.finish([job_id], uow.now)
+        uow.commit()
+
+
+def _require(principal: Principal, permissions: tuple[str, ...]) -> None:
+    if not principal.is_app_only:
+        raise AccessDenied("Call records are available to application tokens only.")
+    if not principal.permissions.intersection(permissions):
+        raise AccessDenied(f"The token needs one of these permissions: {', '.join(permissions)}.")
+
+
+def get_call_record(rt: Runtime, principal: Principal, record_id: str) -> CallLog:
+    _require(principal, READ_PERMISSIONS)
+    with rt.uow() as uow:
+        found = uow.call_records.get(record_id)
+    if found is None or found[1] != PUBLISHED or found[0].tenant_id != principal.tenant_id:
+        raise ItemNotFound(f"The callRecord {record_id} does not exist.")
+    return found[0]
+
+
+def parse_range(from_text: str | None, to_text: str | None) -> tuple[float, float]:
+    """``fromDateTime`` and ``toDateTime`` (dates or date-times, UTC when no offset), both
+    required, in order, at most 90 days apart."""
+    if not from_text or not to_text:
+        raise BadRequest("fromDateTime and toDateTime are both required.")
+    start, end = _timestamp(from_text, "fromDateTime"), _timestamp(to_text, "toDateTime")
+    if end < start:
+        raise BadRequest("toDateTime must not be earlier than fromDateTime.")
+    if end - start > MAX_RANGE_SECONDS:
+        raise BadRequest("The range between fromDateTime and toDateTime cannot exceed 90 days.")
+    return start, end
+
+
+def _timestamp(text: str, name: str) -> float:
+    value = text.strip().strip("'")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{name} is not a valid DateTimeOffset: {text!r}.") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def get_pstn_calls(
+    rt: Runtime, principal: Principal, start: float, end: float
+) -> list[dict[str, Any]]:
+    """Every PSTN leg of the tenant's calls that started in the range, oldest first."""
+    _require(principal, PSTN_PERMISSIONS)
+    with rt.uow() as uow:
+        logs = uow.call_records.published_between(principal.tenant_id, start, end)
+    return [row for log in logs for row in pstn_rows(log)]
+
+
+def get_direct_routing_calls(
+    rt: Runtime, principal: Principal, start: float, end: float
+) -> list[dict[str, Any]]:
+    """Callboard simulates no session border controller: every phone leg is a Calling Plan
+    leg (``getPstnCalls``), so this log is empty (docs/call-records.md)."""
+    _require(principal, DIRECT_ROUTING_PERMISSIONS)
+    return []

@@ -1,0 +1,140 @@
+"""Call logs and their records, attendance sessions, presence subscription resources (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from callboard.clock import iso
+from callboard.domain import attendance
+from callboard.domain.call_records import CallLog, Seen, pstn_rows, render_record
+from callboard.domain.presence import Presence
+from callboard.domain.subscriptions import CALL_RECORDS, PRESENCES, parse_resource
+from callboard.errors import BadRequest
+
+BOT = {"application": {"id": "bot", "displayName": "Bot"}}
+ANN = {"user": {"id": "ann", "displayName": "Ann"}}
+PHONE = {"phone": {"id": "+15550100"}}
+
+
+def _log(kind: str = "peerToPeer", direction: str = "outgoing") -> CallLog:
+    return CallLog(
+        record_id="rec",
+        call_id="call",
+        tenant_id="t",
+        app_id="bot",
+        kind=kind,
+        direction=direction,
+        started_at=100.0,
+        organizer=BOT,
+        targets=[ANN],
+    )
+
+
+def test_legs_open_and_close_with_the_roster() -> None:
+    log = _log()
+    joined, left = log.observe([Seen("p1", BOT, ("audio",)), Seen("p2", ANN, ("audio",))], 110)
+    assert [leg.participant_id for leg in joined] == ["p1", "p2"] and left == []
+    joined, left = log.observe([Seen("p1", BOT, ("audio",))], 130)
+    assert joined == [] and [leg.left_at for leg in left] == [130]
+    # Someone waiting in the lobby is not in the call.
+    joined, _ = log.observe([Seen("p1", BOT, ("audio",)), Seen("p3", ANN, (), True)], 140)
+    assert joined == []
+    assert [leg.participant_id for leg in log.close(150, None)] == ["p1"]
+    assert log.close(160, None) == [] and log.failure is None
+    record = render_record(log, expand_sessions=True)
+    assert record["type"] == "peerToPeer"
+    assert record["startDateTime"] == iso(100) and record["endDateTime"] == iso(150)
+    [session] = record["sessions"]
+    assert session["startDateTime"] == iso(110) and session["endDateTime"] == iso(130)
+    assert session["callee"]["identity"] == ANN
+    assert [p["id"] for p in record["participants_v2"]] == ["bot", "ann"]
+
+
+def test_a_call_nobody_answered_has_one_failed_session() -> None:
+    log = _log()
+    log.observe([Seen("p1", BOT, ("audio",))], 101)
+    log.close(120, "Declined")
+    [session] = render_record(log, expand_sessions=True)["sessions"]
+    assert session["failureInfo"]["reason"] == "Declined"
+    assert session["callee"]["identity"] == ANN
+
+
+def test_group_calls_have_a_session_per_leg_and_phone_legs_make_pstn_rows() -> None:
+    log = _log(kind="meeting")
+    log.observe([Seen("p1", BOT, ("audio", "video")), Seen("p2", PHONE, ("audio",))], 100)
+    log.close(160, None)
+    record = render_record(log, expand_sessions=True)
+    assert record["type"] == "groupCall"
+    assert record["modalities"] == ["audio", "video"]
+    assert len(record["sessions"]) == 2
+    [row] = pstn_rows(log)
+    assert (row["callType"], row["callerNumber"], row["duration"]) == ("conf_in", "+15550100", 60)
+    assert pstn_rows(_log()) == []
+
+
+def _participant(pid: str, user: str, *, lobby: bool = False, role: str = "") -> dict[str, Any]:
+    return {
+        "id": pid,
+        "info": {"identity": {"user": {"id": user, "displayName": user}}},
+        "isInLobby": lobby,
+        "_role": role,
+    }
+
+
+def test_attendance_sessions_follow_the_roster() -> None:
+    live: dict[str, Any] = {"participants": []}
+    attendance.observe("m", live, 0)
+    assert live["attendanceSessions"] == []
+    live["participants"] = [_participant("a", "ann", role="organizer")]
+    attendance.observe("m", live, 10)
+    live["participants"].append(_participant("b", "bob", lobby=True))
+    attendance.observe("m", live, 20)
+    live["participants"][1]["isInLobby"] = False
+    attendance.observe("m", live, 30)
+    live["participants"] = [live["participants"][1]]
+    attendance.observe("m", live, 40)
+    assert attendance.reports(live) == []
+    live["participants"] = []
+    attendance.observe("m", live, 70)
+    [session] = attendance.reports(live)
+    report = attendance.render_report(session)
+    assert report["totalParticipantCount"] == 2
+    records = {r["id"]: r for r in attendance.render_records(session, {"user:ann": "a@x"})}
+    assert records["ann"]["totalAttendanceInSeconds"] == 30
+    assert records["ann"]["role"] == "Organizer" and records["ann"]["emailAddress"] == "a@x"
+    assert records["bob"]["totalAttendanceInSeconds"] == 40
+
+
+def test_presence_resources() -> None:
+    assert parse_resource("/communications/presences/abc") == (PRESENCES, ("abc",))
+    assert parse_resource("communications/presences?$filter=id in ('a', 'b')") == (
+        PRESENCES,
+        ("a", "b"),
+    )
+    with pytest.raises(BadRequest):
+        parse_resource("/communications/presences?$filter=id in ()")
+    with pytest.raises(BadRequest):
+        parse_resource("/users/abc/presence")
+
+
+def test_a_call_session_holds_presence_until_the_call_ends() -> None:
+    presence = Presence("t", "ann").join_call("call:1", "InACall", 0)
+    assert presence.current(10) == ("Busy", "InACall")
+    assert presence.leave_call("call:1").current(10) == ("Offline", "Offline")
+
+
+def test_call_record_filters() -> None:
+    both = (
+        "communications/callRecords?$filter=participants/any(p:p/id eq 'a') or "
+        "participants/any(x:x/id in ('b', 'c'))"
+    )
+    assert parse_resource(both) == (CALL_RECORDS, ("a", "b", "c"))
+    for bad in (
+        "communications/callRecords?$filter=participants/any(p:p/id eq 'a') and x",
+        "communications/callRecords?$filter=",
+        "communications/callRecords?$filter=id eq 'a'",
+    ):
+        with pytest.raises(BadRequest):
+            parse_resource(bad)
