@@ -14,13 +14,16 @@ from sqlalchemy import Engine
 from callboard import __version__
 from callboard.api import (
     admin,
+    admin_console,
     admin_deliveries,
     admin_faults,
     admin_parties,
+    api_docs,
     errors,
     metrics,
     wellknown,
 )
+from callboard.api.access_log import AccessLogMiddleware
 from callboard.api.fault_injection import FaultInjectionMiddleware
 from callboard.api.graph import appointments as graph_appointments
 from callboard.api.graph import attendance as graph_attendance
@@ -157,8 +160,12 @@ def build_app() -> FastAPI:
         # Graph never redirects: ``calls/%2F`` (a slash as the id) is an unknown route, not a
         # 307 to ``calls`` that a client would follow into another operation.
         redirect_slashes=False,
+        # /docs is served from local files by api_docs (FastAPI's loads a CDN); no ReDoc.
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
+    api_docs.install(app)
     for version in GRAPH_VERSIONS:
         app.include_router(graph_calls.router, prefix=f"/{version}")
         app.include_router(graph_participants.router, prefix=f"/{version}")
@@ -176,6 +183,8 @@ def build_app() -> FastAPI:
     app.include_router(graph_recordings.media_router)
     app.include_router(admin_deliveries.router)
     app.include_router(admin_faults.router)
+    app.include_router(admin_console.pages)
+    app.include_router(admin_console.router)
     app.include_router(wellknown.router)
     ucwa_routes.install(app)  # /ucwa/oauth/v1 and /ucwa/v1 (docs/ucwa.md)
     app.include_router(metrics.router)
@@ -189,5 +198,7 @@ def build_app() -> FastAPI:
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     # The guard runs inside the request-id middleware, so its refusals carry the ids too.
     app.add_middleware(RequestGuardMiddleware)
+    # Inside the request-id middleware: its line carries the request's id.
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(GraphRequestMiddleware)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import (
@@ -40,12 +40,18 @@ class Settings(BaseSettings):
     data_dir: str = ".callboard"
     # Serve https with the development certificate from data_dir (generated on first use).
     tls: bool = False
+    # How serve and worker write their log lines: "text" or "json" (one object per line).
+    log_format: Literal["text", "json"] = "text"
 
     # None means "the mode decides": on in development, off in production.
     admin_enabled: bool | None = None
     # The bearer token the admin API asks for in production and whenever the server listens
     # beyond loopback (docs/decisions.md, "The admin API's guard"). Empty: no credentials work.
     admin_token: str = ""
+    # GET /metrics (docs/metrics.md): on in both modes; where the admin API needs credentials
+    # (production, or beyond loopback) it asks for the admin token too, unless public.
+    metrics_enabled: bool = True
+    metrics_public: bool = False
     allow_http_loopback_callbacks: bool | None = None
     virtual_clock: bool | None = None
 
@@ -161,6 +167,10 @@ class Settings(BaseSettings):
         """Production, or a server others can reach: the admin API asks for
         ``CALLBOARD_ADMIN_TOKEN``. Development on loopback stays open (tests, the pytest plugin)."""
         return self.mode is Mode.PRODUCTION or self.listens_beyond_loopback
+
+    @property
+    def metrics_need_credentials(self) -> bool:
+        return self.admin_needs_credentials and not self.metrics_public
 
 
 def load_settings(**overrides: Any) -> Settings:

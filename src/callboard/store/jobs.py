@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
+from callboard import logs
 from callboard.store import tables
 
 
@@ -252,6 +253,8 @@ class DeliveryRepository:
     def add_all(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             self._conn.execute(_INSERT_DELIVERY, rows)
+            # Every attempt is recorded here, whichever code made it: one log line each.
+            logs.delivery_attempts(rows)
 
     def list_page(
         self, *, call_id: str | None, outcome: str | None, skip: int, top: int
