@@ -102,3 +102,52 @@ def test_incoming_calls_for_the_dev_bot_reach_the_receiver(callboard: Callboard)
 def test_wait_for_times_out_with_what_arrived(callboard: Callboard) -> None:
     with pytest.raises(AssertionError, match="within 0.1s"):
         callboard.receiver.wait_for("no-such-call", state="established", timeout=0.1)
+
+
+def _call_bob(callboard: Callboard) -> tuple[str, dict[str, str]]:
+    headers = {"Authorization": f"Bearer {callboard.token()}"}
+    body = {
+        "callbackUri": callboard.callback_uri,
+        "targets": [{"identity": {"user": {"id": BOB}}}],
+        "requestedModalities": ["audio"],
+        "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"},
+    }
+    response = httpx.post(f"{callboard.graph_url}/communications/calls", headers=headers, json=body)
+    assert response.status_code == 201, response.text
+    call_id: str = response.json()["id"]
+    callboard.clock.advance(5)
+    callboard.receiver.wait_for(call_id, state="established")
+    tone = httpx.post(
+        f"{callboard.graph_url}/communications/calls/{call_id}/subscribeToTone",
+        headers=headers,
+        json={},
+    )
+    assert tone.status_code == 200, tone.text
+    return call_id, headers
+
+
+def _tones(callboard: Callboard, call_id: str, count: int) -> list[str]:
+    resource = f"/communications/calls/{call_id}"
+    callboard.receiver.wait_until(
+        lambda n: (
+            n.resource_url == resource
+            and n.resource_data.get("toneInfo", {}).get("sequenceId") == count
+        ),
+        what=f"tone {count}",
+    )
+    return [
+        n.resource_data["toneInfo"]["tone"]
+        for n in callboard.receiver.for_call(call_id)
+        if "toneInfo" in n.resource_data
+    ]
+
+
+def test_a_scripted_party_and_a_party_action_press_keys(callboard: Callboard) -> None:
+    # Bob presses 5 ten seconds after answering (the script), then 9 when told to (an action).
+    callboard.script(BOB, "answer", steps=[{"afterSeconds": 10, "pressKeys": "5"}])
+    call_id, _ = _call_bob(callboard)
+    callboard.clock.advance(10)
+    assert _tones(callboard, call_id, 1) == ["tone5"]
+    accepted = callboard.party(call_id, "pressKeys", tones="9")
+    assert accepted["action"] == "pressKeys"
+    assert _tones(callboard, call_id, 2) == ["tone5", "tone9"]

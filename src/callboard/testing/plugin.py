@@ -64,8 +64,11 @@ class Callboard:
     ) -> str:
         return self.server.token(app, user=user, tenant=tenant)
 
-    def script(self, identity: str, response: str = "answer", **timing: float) -> dict[str, Any]:
-        return self.server.script(identity, response, **timing)
+    def script(self, identity: str, response: str = "answer", **behaviour: Any) -> dict[str, Any]:
+        return self.server.script(identity, response, **behaviour)
+
+    def party(self, call_id: str, action: str, **details: Any) -> dict[str, Any]:
+        return self.server.party(call_id, action, **details)
 
     @property
     def sms_outbox(self) -> list[dict[str, Any]]:

@@ -224,15 +224,33 @@ class CallboardServer:
         *,
         answer_after_seconds: float | None = None,
         hang_up_after_seconds: float | None = None,
+        steps: list[dict[str, Any]] | None = None,
+        transfer: str | None = None,
     ) -> dict[str, Any]:
         """How a simulated party (user id, UPN or phone number) behaves when called:
-        ``answer``, ``decline``, ``busy``, ``noAnswer`` or ``unreachable`` (docs/simulation.md)."""
+        ``answer``, ``decline``, ``busy``, ``noAnswer`` or ``unreachable``; ``steps``, what it
+        does once in the call (``{"afterSeconds": 2, "pressKeys": "1"}``, ``speak``, ``hold``,
+        ``hangUp``…); ``transfer``, ``accept`` or ``refuse`` a transfer (docs/simulation.md)."""
         body: dict[str, Any] = {"response": response}
         if answer_after_seconds is not None:
             body["answerAfterSeconds"] = answer_after_seconds
         if hang_up_after_seconds is not None:
             body["hangUpAfterSeconds"] = hang_up_after_seconds
+        if steps is not None:
+            body["script"] = steps
+        if transfer is not None:
+            body["transfer"] = transfer
         document: dict[str, Any] = self.admin("PUT", f"/behaviours/{identity}", json=body).json()
+        return document
+
+    def party(self, call_id: str, action: str, **details: Any) -> dict[str, Any]:
+        """Make a simulated party of a call act now: ``pressKeys`` (``tones="12#"``),
+        ``speak`` (``seconds=3``), ``hangUp``, ``answer``, ``decline``, ``hold``, ``unhold``;
+        ``party=`` names one when the call has several (docs/simulation.md)."""
+        path = f"/calls/{call_id}/party-actions"
+        document: dict[str, Any] = self.admin(
+            "POST", path, json={"action": action, **details}
+        ).json()
         return document
 
     @property
