@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from callboard import __version__
-from callboard.api import admin, admin_parties, errors, metrics, wellknown
+from callboard.api import admin, admin_parties, errors, metrics, route_gates, wellknown
 from callboard.api.graph import appointments as graph_appointments
 from callboard.api.graph import attendance as graph_attendance
 from callboard.api.graph import call_control as graph_call_control
@@ -160,6 +160,7 @@ def build_app() -> FastAPI:
     app.include_router(wellknown.router)
     ucwa_routes.install(app)  # /ucwa/oauth/v1 and /ucwa/v1 (docs/ucwa.md)
     app.include_router(metrics.router)
+    route_gates.install(app)  # after the last router: each is gated by its paths' prefix
     app.state.metrics = metrics.Metrics(lambda: getattr(app.state, "runtime", None))
     # Innermost (added first): GraphRequestMiddleware and the guard may hand on a copy of
     # the scope, and this one must see the scope the router writes the matched route into.
