@@ -34,6 +34,8 @@ def test_a_big_integer_survives_a_round_trip_through_a_stored_document() -> None
         '{"displayName":"Zoë — 会议","nested":[{"a":[]},{}]}',
         '{"open":1000000000000000000000000000000}',  # beyond 64 bits: stays an integer
         '{"open":18446744073709551615,"neg":-9223372036854775808}',
+        '{"neg":-9223372036854775809,"neg19":-9999999999999999999}',  # below 64 bits
+        '{"under":999999999999999999,"n":-999999999999999999}',  # eighteen digits
         '{"f":0.1234567890123456789012345}',
         '{"nan":NaN,"inf":Infinity,"minus":-Infinity}',  # Python's reader allows these
         '{"big":1e400}',

@@ -6,15 +6,15 @@ an open-type property that Callboard echoes)."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import orjson
 
-# Twenty digits in a row may be an integer beyond 64 bits, which orjson would read as a
-# float: such text is read by the standard library, exactly.
-_LONG_DIGITS = re.compile(r"\d{20}")
-_LONG_DIGITS_BYTES = re.compile(rb"\d{20}")
+# Nineteen digits in a row may be an integer beyond 64 bits, which orjson reads as a
+# float: such text is read by the standard library, exactly. Found by mapping every digit to
+# "0" and looking for nineteen of them (a regular expression cost more than the parse it saves).
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGIT_RUN = b"0" * 19
 
 
 def dumps(value: Any) -> bytes:
@@ -33,9 +33,9 @@ def dumps_text(value: Any) -> str:
 def loads(text: str | bytes) -> Any:
     """What ``json.loads`` reads, through orjson where that gives the same value: not for
     long digit runs (above), nor for what orjson refuses but Python's reader allows (NaN,
-    Infinity, lone surrogates, very deep nesting)."""
-    pattern = _LONG_DIGITS if isinstance(text, str) else _LONG_DIGITS_BYTES
-    if pattern.search(text) is None:  # type: ignore[arg-type]
+    Infinity, lone surrogates)."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if raw.translate(_DIGITS_TO_ZERO).find(_LONG_DIGIT_RUN) < 0:
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError:
