@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from callboard import app as app_module
+from callboard import cli as cli_module
 from callboard.cli import cli
 from callboard.config import Mode, Settings
 from callboard.services.directory_loading import default_directory_document
@@ -121,14 +122,12 @@ class _Started:
 
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch) -> _Started:
-    """``serve`` and ``worker`` without a server: create_app, build_services and uvicorn.run
-    record their arguments (and the worker stops there)."""
-    import uvicorn
-
+    """``serve`` and ``worker`` without a server: create_app, build_services and the uvicorn
+    server record their arguments (and the worker stops there)."""
     recorder = _Started()
     monkeypatch.setattr(app_module, "create_app", recorder.create_app)
     monkeypatch.setattr(app_module, "build_services", recorder.build_services)
-    monkeypatch.setattr(uvicorn, "run", recorder.run)
+    monkeypatch.setattr(cli_module, "_run_server", recorder.run)
     return recorder
 
 

@@ -12,7 +12,20 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from callboard import __version__
-from callboard.api import admin, admin_parties, errors, metrics, route_gates, wellknown
+from callboard.api import (
+    admin,
+    admin_console,
+    admin_deliveries,
+    admin_faults,
+    admin_parties,
+    api_docs,
+    errors,
+    metrics,
+    route_gates,
+    wellknown,
+)
+from callboard.api.access_log import AccessLogMiddleware
+from callboard.api.fault_injection import FaultInjectionMiddleware
 from callboard.api.graph import appointments as graph_appointments
 from callboard.api.graph import attendance as graph_attendance
 from callboard.api.graph import call_control as graph_call_control
@@ -26,6 +39,7 @@ from callboard.api.graph import subscriptions as graph_subscriptions
 from callboard.api.middleware import GraphRequestMiddleware
 from callboard.api.request_guard import RequestGuardMiddleware
 from callboard.api.ucwa import routes as ucwa_routes
+from callboard.api.write_retry import WriteRetryMiddleware
 from callboard.clock import Clock, SystemClock, VirtualClock
 from callboard.config import Settings
 from callboard.ids import IdFactory, RandomIds
@@ -81,7 +95,11 @@ def build_services(
         if owns_engine:
             engine.dispose()
         raise
-    runner = Runner(rt, sender or AiohttpSender(limit=settings.runner_concurrency * 2))
+    runner = Runner(
+        rt,
+        sender
+        or AiohttpSender(limit=settings.runner_concurrency * 2, policy=settings.destinations),
+    )
     rt.wake_runner = runner.wake
     return Services(rt, runner)
 
@@ -140,8 +158,15 @@ def build_app() -> FastAPI:
         version=__version__,
         description="Microsoft Graph cloud-communications APIs, self-hosted.",
         lifespan=_lifespan,
+        # Graph never redirects: ``calls/%2F`` (a slash as the id) is an unknown route, not a
+        # 307 to ``calls`` that a client would follow into another operation.
+        redirect_slashes=False,
+        # /docs is served from local files by api_docs (FastAPI's loads a CDN); no ReDoc.
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
+    api_docs.install(app)
     for version in GRAPH_VERSIONS:
         app.include_router(graph_calls.router, prefix=f"/{version}")
         app.include_router(graph_participants.router, prefix=f"/{version}")
@@ -157,15 +182,25 @@ def build_app() -> FastAPI:
     app.include_router(admin.router)
     app.include_router(admin_parties.router)
     app.include_router(graph_recordings.media_router)
+    app.include_router(admin_deliveries.router)
+    app.include_router(admin_faults.router)
+    app.include_router(admin_console.pages)
+    app.include_router(admin_console.router)
     app.include_router(wellknown.router)
     ucwa_routes.install(app)  # /ucwa/oauth/v1 and /ucwa/v1 (docs/ucwa.md)
     app.include_router(metrics.router)
     route_gates.install(app)  # after the last router: each is gated by its paths' prefix
     app.state.metrics = metrics.Metrics(lambda: getattr(app.state, "runtime", None))
+    # A write that lost a race runs again inside everything else (docs/reliability.md).
+    app.add_middleware(WriteRetryMiddleware)
+    # Injected 429/503/504 answers (docs/fault-injection.md), inside the request ids.
+    app.add_middleware(FaultInjectionMiddleware)
     # Innermost (added first): GraphRequestMiddleware and the guard may hand on a copy of
     # the scope, and this one must see the scope the router writes the matched route into.
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
     # The guard runs inside the request-id middleware, so its refusals carry the ids too.
     app.add_middleware(RequestGuardMiddleware)
+    # Inside the request-id middleware: its line carries the request's id.
+    app.add_middleware(AccessLogMiddleware)
     app.add_middleware(GraphRequestMiddleware)
     return app

@@ -10,11 +10,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import Annotated
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from callboard import logs
 from callboard.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 cli = typer.Typer(
     no_args_is_help=True,
@@ -37,6 +42,20 @@ DatabaseUrl = Annotated[
 Directory = Annotated[
     str | None,
     typer.Option("--directory", help="Directory JSON file to load (default: the built-in one)."),
+]
+
+
+class LogFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+LogFormatOption = Annotated[
+    LogFormat | None,
+    typer.Option(
+        "--log-format",
+        help="text (default) or json: one JSON object per line (env CALLBOARD_LOG_FORMAT).",
+    ),
 ]
 
 
@@ -70,12 +89,11 @@ def serve(
         ),
     ] = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    log_format: LogFormatOption = None,
 ) -> None:
     """Start the HTTP server (and, by default, the job runner in the same process)."""
     import shutil
     import tempfile
-
-    import uvicorn
 
     from callboard.app import create_app, settle_heap
 
@@ -97,8 +115,9 @@ def serve(
             directory_file=directory,
             data_dir=data_dir,
             tls=tls or None,
+            log_format=log_format and log_format.value,
         )
-        logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+        logs.configure(settings.log_format, log_level)
         _refuse_unsafe_start(settings)
         ssl: dict[str, str] = {}
         if settings.tls:
@@ -114,17 +133,30 @@ def serve(
         app = create_app(settings)
         settle_heap()
         _warn_unsafe_bind(settings)
-        uvicorn.run(
+        _run_server(
             app,
             host=settings.host,
             port=settings.port,
             log_level=log_level,
-            access_log=log_level == "debug",
-            **ssl,  # type: ignore[arg-type]
+            # Callboard logs each request itself (callboard.requests), with its request-id.
+            access_log=False,
+            log_config=None,
+            **ssl,
         )
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_server(app: FastAPI, **options: Any) -> None:
+    """``uvicorn.run``, telling the app when the server is stopping: streams that never end
+    by themselves (the console's events) end then, where uvicorn would wait for them, and so
+    for the browser tab that holds one open."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, **options))
+    app.state.shutting_down = lambda: server.should_exit
+    server.run()
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
@@ -154,12 +186,20 @@ def _warn_unsafe_bind(settings: Settings) -> None:
 
 
 @cli.command()
-def worker(database_url: DatabaseUrl = None, directory: Directory = None) -> None:
+def worker(
+    database_url: DatabaseUrl = None,
+    directory: Directory = None,
+    log_format: LogFormatOption = None,
+) -> None:
     """Run the job runner alone (deliveries, simulated parties, timers)."""
     from callboard.app import build_services, settle_heap
 
-    settings = _settings(database_url=database_url, directory_file=directory)
-    logging.basicConfig(level="INFO", format="%(levelname)s %(name)s: %(message)s")
+    settings = _settings(
+        database_url=database_url,
+        directory_file=directory,
+        log_format=log_format and log_format.value,
+    )
+    logs.configure(settings.log_format)
     _refuse_unsafe_start(settings, serving=False)
     services = build_services(settings)
     settle_heap()

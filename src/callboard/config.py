@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import (
@@ -14,7 +14,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from callboard.net import is_loopback
+from callboard.net import DestinationPolicy, is_loopback
 
 DEFAULT_SQLITE_URL = "sqlite:///callboard.db"
 
@@ -40,20 +40,33 @@ class Settings(BaseSettings):
     data_dir: str = ".callboard"
     # Serve https with the development certificate from data_dir (generated on first use).
     tls: bool = False
+    # How serve and worker write their log lines: "text" or "json" (one object per line).
+    log_format: Literal["text", "json"] = "text"
 
     # None means "the mode decides": on in development, off in production.
     admin_enabled: bool | None = None
     # The bearer token the admin API asks for in production and whenever the server listens
     # beyond loopback (docs/decisions.md, "The admin API's guard"). Empty: no credentials work.
     admin_token: str = ""
+    # GET /metrics (docs/metrics.md): on in both modes; where the admin API needs credentials
+    # (production, or beyond loopback) it asks for the admin token too, unless public.
+    metrics_enabled: bool = True
+    metrics_public: bool = False
     allow_http_loopback_callbacks: bool | None = None
     virtual_clock: bool | None = None
 
     run_jobs_in_process: bool = True
     runner_poll_seconds: float = 0.5
     runner_batch_size: int = 256
-    runner_concurrency: int = 64
+    # Notification POSTs in flight at once: in all, and to one endpoint (scheme, host and
+    # port), so that a bot that hangs holds its own share and nobody else's.
+    runner_concurrency: int = 256
+    webhook_endpoint_concurrency: int = 64
     job_lock_seconds: float = 60.0
+    # Each serve and worker process records a heartbeat this often (real time, in a thread
+    # of its own); one silent for process_dead_after_seconds is dead and its jobs released.
+    heartbeat_seconds: float = 1.0
+    process_dead_after_seconds: float = 3.0
 
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 8
@@ -66,6 +79,12 @@ class Settings(BaseSettings):
     # rewrites. None: on in development (an emulator should not call the seeds' example
     # hosts), off in production.
     callback_loopback_only: bool | None = None
+    # Refuse callbackUri / notificationUrl hosts that are not public addresses (loopback in
+    # any spelling, private ranges, link-local and cloud metadata), at the API after
+    # resolving the name and again when connecting. None: on in production only.
+    callback_block_private: bool | None = None
+    # Comma-separated CIDRs, addresses and host names callbacks may reach all the same.
+    callback_allow: str = ""
 
     notification_issuer: str = "https://api.botframework.com"
     notification_token_lifetime_seconds: int = 3900
@@ -107,7 +126,16 @@ class Settings(BaseSettings):
             self.virtual_clock = dev
         if self.callback_loopback_only is None:
             self.callback_loopback_only = dev
+        if self.callback_block_private is None:
+            self.callback_block_private = not dev
         return self
+
+    @property
+    def destinations(self) -> DestinationPolicy:
+        """Where callbacks may go (production refuses private addresses)."""
+        return DestinationPolicy.parse(
+            self.callback_allow, block_private=bool(self.callback_block_private)
+        )
 
     @classmethod
     def settings_customise_sources(
@@ -139,6 +167,10 @@ class Settings(BaseSettings):
         """Production, or a server others can reach: the admin API asks for
         ``CALLBOARD_ADMIN_TOKEN``. Development on loopback stays open (tests, the pytest plugin)."""
         return self.mode is Mode.PRODUCTION or self.listens_beyond_loopback
+
+    @property
+    def metrics_need_credentials(self) -> bool:
+        return self.admin_needs_credentials and not self.metrics_public
 
 
 def load_settings(**overrides: Any) -> Settings:

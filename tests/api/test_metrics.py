@@ -152,7 +152,51 @@ class TestSms:
 class TestDisabled:
     @pytest.fixture
     def settings_overrides(self) -> dict[str, Any]:
-        return {"admin_enabled": False}
+        return {"metrics_enabled": False}
 
     def test_metrics_are_not_served(self, h: Harness) -> None:
         assert_error(h.client.get("/metrics"), 404, "UnknownError")
+
+
+class TestWithoutTheAdminApi:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"admin_enabled": False}
+
+    def test_metrics_are_still_served(self, h: Harness) -> None:
+        assert h.client.get("/metrics").status_code == 200
+
+
+ADMIN_TOKEN = "m" * 40
+
+
+class TestProduction:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"mode": "production", "admin_token": ADMIN_TOKEN}
+
+    def test_the_admin_token_is_needed(self, h: Harness) -> None:
+        assert_error(h.client.get("/metrics"), 401, "InvalidAuthenticationToken")
+        wrong = {"Authorization": "Bearer " + "x" * 40}
+        assert_error(h.client.get("/metrics", headers=wrong), 401, "InvalidAuthenticationToken")
+        ok = h.client.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert ok.status_code == 200
+        assert "callboard_calls" in ok.text
+
+
+class TestProductionPublic:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"mode": "production", "metrics_public": True}
+
+    def test_no_credentials_are_needed(self, h: Harness) -> None:
+        assert h.client.get("/metrics").status_code == 200
+
+
+class TestBeyondLoopback:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"host": "0.0.0.0", "admin_token": ADMIN_TOKEN}
+
+    def test_the_admin_token_is_needed(self, h: Harness) -> None:
+        assert_error(h.client.get("/metrics"), 401, "InvalidAuthenticationToken")

@@ -43,7 +43,7 @@ def test_legs_open_and_close_with_the_roster() -> None:
     assert joined == []
     assert [leg.participant_id for leg in log.close(150, None)] == ["p1"]
     assert log.close(160, None) == [] and log.failure is None
-    record = render_record(log, expand_sessions=True)
+    record = render_record(log, expand_sessions=True, expand_participants=True)
     assert record["type"] == "peerToPeer"
     assert record["startDateTime"] == iso(100) and record["endDateTime"] == iso(150)
     [session] = record["sessions"]

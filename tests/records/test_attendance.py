@@ -128,7 +128,9 @@ def test_a_meeting_call_is_recorded_and_its_people_are_in_a_meeting(
     h.advance(h.rt.settings.terminate_delay_seconds)
     h.advance(60)
     [note] = subscriber.notifications()
-    record = h.get(f"/v1.0/communications/callRecords/{note['resourceData']['id']}").json()
+    record = h.get(
+        f"/v1.0/communications/callRecords/{note['resourceData']['id']}?$expand=participants_v2"
+    ).json()
     assert record["type"] == "groupCall"
     assert record["joinWebUrl"] == meeting["joinWebUrl"]
     assert record["organizer_v2"]["identity"]["user"]["id"] == BOB

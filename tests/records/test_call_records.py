@@ -54,7 +54,10 @@ def test_a_finished_call_is_announced_then_readable(
     assert record["endDateTime"] == iso(clock.now() - DELAY)
     assert "sessions" not in record
     assert record["organizer_v2"]["identity"]["application"]["id"] == CALLING_BOT
-    ids = {p["id"] for p in record["participants_v2"]}
+    assert "participants_v2" not in record
+    with_people = h.get(f"{RECORDS}/{record_id}?$expand=participants_v2").json()
+    assert with_people["@odata.context"].endswith("callRecords(participants_v2())/$entity")
+    ids = {p["id"] for p in with_people["participants_v2"]}
     assert JOHN in ids and CALLING_BOT in ids
 
     expanded = h.get(f"{RECORDS}/{record_id}?$expand=sessions($expand=segments)").json()
@@ -71,7 +74,7 @@ def test_a_finished_call_is_announced_then_readable(
     plain = h.get(f"{RECORDS}/{record_id}/sessions").json()["value"]
     assert "segments" not in plain[0]
     people = h.get(f"{RECORDS}/{record_id}/participants_v2").json()["value"]
-    assert people == record["participants_v2"]
+    assert people == with_people["participants_v2"]
     assert_error(h.get(f"{RECORDS}/nope/sessions"), 404, "itemNotFound")
 
 
@@ -233,3 +236,32 @@ def test_a_subscription_filtered_by_participant(
         "expirationDateTime": iso(clock.now() + 600),
     }
     assert_error(h.post("/v1.0/subscriptions", bad), 400, "invalidRequest")
+
+
+def test_list_call_records_with_filters(h: Harness, clock: FrozenClock) -> None:
+    first_start = clock.now()
+    first = h.establish_p2p()
+    _end(h, first["id"])
+    h.advance(600)
+    second_start = clock.now()
+    second = h.establish_p2p(p2p_body("98da8a1a-1b87-452c-a713-65d3f10b5555"))
+    _end(h, second["id"])
+    h.advance(DELAY)
+    listed = h.get(RECORDS).json()
+    assert [r["id"] for r in listed["value"]] == [first["callChainId"], second["callChainId"]]
+    assert "sessions" not in listed["value"][0] and "participants_v2" not in listed["value"][0]
+    after = h.get(f"{RECORDS}?$filter=startDateTime ge {iso(second_start)}").json()["value"]
+    assert [r["id"] for r in after] == [second["callChainId"]]
+    window = f"startDateTime ge {iso(first_start - 1)} and startDateTime lt {iso(second_start)}"
+    assert [r["id"] for r in h.get(f"{RECORDS}?$filter={window}").json()["value"]] == [
+        first["callChainId"]
+    ]
+    johns = h.get(f"{RECORDS}?$filter=participants_v2/any(p:p/id eq '{JOHN}')").json()
+    assert [r["id"] for r in johns["value"]] == [first["callChainId"]]
+    paged = h.client.get(RECORDS, headers={**h.auth(), "Prefer": "odata.maxpagesize=1"}).json()
+    assert len(paged["value"]) == 1
+    rest = h.client.get(paged["@odata.nextLink"], headers=h.auth()).json()
+    assert [r["id"] for r in rest["value"]] == [second["callChainId"]]
+    assert_error(h.get(f"{RECORDS}?$filter=type eq 'peerToPeer'"), 400, "invalidRequest")
+    assert_error(h.get(RECORDS, app=TEST_BOT), 403, "accessDenied")
+    assert h.get(RECORDS, tenant=FABRIKAM).json()["value"] == []

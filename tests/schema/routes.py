@@ -95,6 +95,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
         r"getDirectRoutingCalls\(.*\)",
         f"[{DIRECT_ROUTING_ROW}]",
     ),
+    ("GET", r"/communications/callRecords", f"[{CALL_RECORD}]"),
     ("GET", rf"/communications/callRecords/{_ID}", CALL_RECORD),
     ("GET", rf"/communications/callRecords/{_ID}/sessions", f"[{GRAPH}callRecords.session]"),
     (

@@ -157,23 +157,6 @@ async def place_incoming_call(
     return json_response(render_call(request, call), 201)
 
 
-@router.get("/deliveries", summary="webhook delivery attempts")
-async def list_deliveries(
-    request: Request,
-    rt: RuntimeDep,
-    call_id: Annotated[str | None, Query(alias="callId")] = None,
-    outcome: Annotated[Literal["delivered", "retry", "dead"] | None, Query()] = None,
-    skip: Annotated[int, Query(alias="$skip", ge=0)] = 0,
-    top: Annotated[int, Query(alias="$top", ge=1, le=1000)] = 100,
-) -> Response:
-    rows, more = control_plane.list_deliveries(
-        rt, call_id=call_id, outcome=outcome, skip=skip, top=top
-    )
-    for row in rows:
-        row["created_at"] = iso(row["created_at"])
-    return json_response(_page(request, rows, more, skip, top))
-
-
 @router.get("/jobs", summary="jobs (outbox and timers)")
 async def list_jobs(
     request: Request,

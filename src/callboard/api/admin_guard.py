@@ -101,3 +101,8 @@ async def admin_guard(request: Request) -> None:
     _check_origin(request, netloc, settings)
     if settings.admin_needs_credentials:
         _check_credentials(request, settings)
+
+
+def require_admin_token(request: Request) -> None:
+    """The admin token's check alone, for routes outside the admin API (``GET /metrics``)."""
+    _check_credentials(request, runtime(request).settings)

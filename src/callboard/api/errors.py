@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from callboard.api import deps
+from callboard.api import deps, write_retry
 from callboard.api.responses import json_response
 from callboard.errors import (
     BadRequest,
@@ -53,6 +53,7 @@ def render(request: Request, error: GraphError) -> Response:
 
 async def _graph_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, GraphError)
+    write_retry.mark(request, exc)
     return render(request, exc)
 
 

@@ -23,6 +23,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from callboard.api.admin_guard import require_admin_token
 from callboard.api.deps import runtime
 from callboard.errors import UnknownRoute
 from callboard.services import metrics as metrics_service
@@ -191,9 +192,12 @@ router = APIRouter()
 
 @router.get("/metrics", include_in_schema=False)
 async def get_metrics(request: Request) -> Response:
-    # Served where the control plane is (CALLBOARD_ADMIN_ENABLED: on in development, off in
-    # production unless enabled): both describe the deployment to whoever can reach it.
-    if not runtime(request).settings.admin:
-        raise UnknownRoute("Metrics are disabled (CALLBOARD_ADMIN_ENABLED).")
+    # docs/metrics.md: CALLBOARD_METRICS_ENABLED; the admin token where the admin API needs
+    # credentials, unless CALLBOARD_METRICS_PUBLIC.
+    settings = runtime(request).settings
+    if not settings.metrics_enabled:
+        raise UnknownRoute("Metrics are disabled (CALLBOARD_METRICS_ENABLED).")
+    if settings.metrics_need_credentials:
+        require_admin_token(request)
     metrics: Metrics = request.app.state.metrics
     return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -9,11 +9,14 @@ rendered from it (``render_record``) along with a row per PSTN leg (``pstn_rows`
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from callboard.clock import iso
+from callboard.errors import BadRequest
 
 RECORD_TYPE = "#microsoft.graph.callRecords.callRecord"
 ENDPOINT_TYPE = "#microsoft.graph.callRecords.participantEndpoint"
@@ -218,12 +221,12 @@ def _participant(identity: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_record(
-    log: CallLog, *, expand_sessions: bool, expand_participants: bool = True
+    log: CallLog, *, expand_sessions: bool, expand_participants: bool = False
 ) -> dict[str, Any]:
-    """The callRecord as Graph renders it; ``sessions`` (with their segments) only when asked
-    for with ``$expand``, as Graph does."""
+    """The callRecord as Graph renders it; ``sessions`` (with their segments) and
+    ``participants_v2`` only when asked for with ``$expand``, as Graph does."""
     assert log.ended_at is not None
-    start = min([log.started_at, *(leg.joined_at for leg in log.legs)])
+    start = record_start(log)
     body: dict[str, Any] = {
         "id": log.record_id,
         "version": log.version,
@@ -291,3 +294,52 @@ def pstn_rows(log: CallLog) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# List callRecords' $filter: startDateTime compared (lt, le, gt, ge) and a participant id.
+_START = re.compile(r"startDateTime\s+(lt|le|gt|ge)\s+(\S+)", re.IGNORECASE)
+_PARTICIPANT = re.compile(
+    r"participants_v2/any\(\s*(\w+)\s*:\s*\1/id\s+eq\s+'([^']+)'\s*\)", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """What ``GET /communications/callRecords?$filter=…`` may ask (Graph's *List callRecords*):
+    comparisons of ``startDateTime`` and one participant id, joined by ``and``."""
+
+    bounds: tuple[tuple[str, str], ...] = ()
+    participant: str | None = None
+
+    @classmethod
+    def parse(cls, text: str | None) -> RecordFilter:
+        if not text or not text.strip():
+            return cls()
+        bounds = tuple((op.lower(), value) for op, value in _START.findall(text))
+        participants = [m.group(2) for m in _PARTICIPANT.finditer(text)]
+        rest = _PARTICIPANT.sub("", _START.sub("", text))
+        if len(participants) > 1 or re.sub(r"\s+and\s+", "", f" {rest} ").strip():
+            raise BadRequest(
+                "$filter supports startDateTime (lt, le, gt, ge) and "
+                "participants_v2/any(p:p/id eq '{id}'), joined by and."
+            )
+        return cls(bounds, participants[0] if participants else None)
+
+    def matches(self, log: CallLog, start: float, moment: Callable[[str], float]) -> bool:
+        for op, value in self.bounds:
+            limit = moment(value)
+            if not {
+                "lt": start < limit,
+                "le": start <= limit,
+                "gt": start > limit,
+                "ge": start >= limit,
+            }[op]:
+                return False
+        if self.participant is not None:
+            ids = {_participant(i)["id"] for i in log.participants()}
+            return self.participant in ids
+        return True
+
+
+def record_start(log: CallLog) -> float:
+    return min([log.started_at, *(leg.joined_at for leg in log.legs)])

@@ -11,6 +11,9 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import aiohttp
 
+from callboard.gateways.guarded_resolver import DestinationRefused, GuardedResolver
+from callboard.net import DestinationPolicy
+
 # Graph reads at most this much of a validation answer: a token is short text.
 MAX_ANSWER_BYTES = 64 * 1024
 
@@ -33,12 +36,22 @@ def with_token(url: str, token: str) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-async def post_validation(url: str, token: str, timeout_seconds: float) -> ProbeAnswer:
-    """POST ``url?validationToken=…`` with an empty text/plain body; never follows redirects."""
+async def post_validation(
+    url: str, token: str, timeout_seconds: float, policy: DestinationPolicy | None = None
+) -> ProbeAnswer:
+    """POST ``url?validationToken=…`` with an empty text/plain body; never follows redirects.
+    With a ``policy`` that blocks private addresses, the connection's addresses are checked
+    (literals here, names by the resolver) against DNS rebinding."""
     timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+    connector = None
+    if policy is not None and policy.block_private:
+        host = urlsplit(url).hostname or ""
+        if policy.refusal(host, lambda _name: []) is not None:
+            raise ProbeFailed(f"refused: {host} is not a public address")
+        connector = aiohttp.TCPConnector(resolver=GuardedResolver(policy))
     try:
         async with (
-            aiohttp.ClientSession(timeout=timeout) as session,
+            aiohttp.ClientSession(timeout=timeout, connector=connector) as session,
             session.post(
                 with_token(url, token),
                 data=b"",
@@ -55,4 +68,7 @@ async def post_validation(url: str, token: str, timeout_seconds: float) -> Probe
     except TimeoutError as exc:
         raise ProbeFailed("timed out") from exc
     except (aiohttp.ClientError, OSError, ValueError) as exc:
+        refused = exc if isinstance(exc, DestinationRefused) else exc.__cause__
+        if isinstance(refused, DestinationRefused):
+            raise ProbeFailed(str(refused)) from exc
         raise ProbeFailed(f"{type(exc).__name__}: {exc}") from exc

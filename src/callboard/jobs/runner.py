@@ -3,8 +3,9 @@
 It runs inside ``callboard serve`` (an asyncio task) or alone as ``callboard worker``;
 several may run against one database. Each job kind has one handler in ``Runner.handlers``,
 which runs a batch of claimed jobs of that kind. Simulation steps are short synchronous
-transactions; webhook POSTs and SMS sends run concurrently. Whatever goes wrong with one
-job is that job's failed attempt: never the batch's, never a silent retry forever.
+transactions; webhook POSTs (``jobs/deliveries.py``) and SMS sends run in background tasks,
+so a bot or gateway that hangs delays neither timers nor anybody else. Whatever goes wrong
+with one job is that job's failed attempt: never the batch's, never a silent retry forever.
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import threading
 import time
-import traceback
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from callboard.gateways import sms as sms_gateways
-from callboard.jobs.webhooks import Attempt, NotificationSigner, WebhookSender, deliver
+from callboard.jobs.deliveries import DeliveryObserver, DeliveryPool, describe
+from callboard.jobs.webhooks import NotificationSigner, WebhookSender
 from callboard.retry import retry_delay
 from callboard.services import (
     call_records,
@@ -31,6 +36,7 @@ from callboard.services import (
 from callboard.services.notifications import WEBHOOK_DELIVER
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import ClaimedJob
+from callboard.store.uow import UnitOfWork
 
 log = logging.getLogger("callboard.jobs")
 
@@ -43,27 +49,33 @@ COALESCE_SECONDS = 0.005
 # about this long, letting requests in between, so that a batch of due timers neither
 # stalls the loop for its whole length nor waits behind every request after each step.
 STEP_SLICE_SECONDS = 0.005
+# With many POSTs in flight, attempts end by the hundred per second: recording them (and
+# claiming the calls' next notifications) every few milliseconds would cost a claim query
+# each time. Past a full endpoint's worth in flight, looks are this far apart at least.
+BUSY_COALESCE_SECONDS = 0.02
 
 BatchHandler = Callable[[list[ClaimedJob]], Awaitable[None]]
 # A job handler that runs one job in its own transaction and finishes it there.
 StepHandler = Callable[[Runtime, dict[str, Any], int], None]
-# Told of each notification attempt: its outcome (delivered, retry, dead) and latency in ms.
-DeliveryObserver = Callable[[str, float], None]
-
-
-def _describe(exc: BaseException) -> str:
-    return "".join(traceback.format_exception_only(exc)).strip()
 
 
 class Runner:
-    def __init__(self, rt: Runtime, sender: WebhookSender) -> None:
+    def __init__(
+        self, rt: Runtime, sender: WebhookSender, *, wall_clock: Callable[[], float] = time.time
+    ) -> None:
         self.rt = rt
-        self.sender = sender
+        # This process in the registry. Heartbeats use real time, never the virtual clock:
+        # an advance of the clock in one process must not make the others look dead.
+        self.process_id = uuid.uuid4().hex
+        self.wall_clock = wall_clock
+        self._registered = False
         self.signer = NotificationSigner(rt.keyring, rt.settings)
+        self.deliveries = DeliveryPool(rt, sender, self.signer, on_done=self.wake)
         self.sms_gateway = sms_gateways.build(rt.settings)
-        self.observe_delivery: DeliveryObserver | None = None
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # SMS batches being sent.
+        self._sending: set[asyncio.Task[None]] = set()
         # Job kind -> the handler of a batch of that kind, run in this order: timers first,
         # so that the notifications they cause can join the next batch.
         self.handlers: dict[str, BatchHandler] = {
@@ -76,6 +88,35 @@ class Runner:
             WEBHOOK_DELIVER: self._deliver_all,
             sms_sending.SMS_SEND: self._send_sms,
         }
+
+    @property
+    def sender(self) -> WebhookSender:
+        return self.deliveries.sender
+
+    @sender.setter
+    def sender(self, sender: WebhookSender) -> None:
+        self.deliveries.sender = sender
+
+    @property
+    def observe_delivery(self) -> DeliveryObserver | None:
+        return self.deliveries.observe
+
+    @observe_delivery.setter
+    def observe_delivery(self, observer: DeliveryObserver | None) -> None:
+        self.deliveries.observe = observer
+
+    @property
+    def busy(self) -> bool:
+        """Whether POSTs or SMS sends are still in flight."""
+        return self.deliveries.busy or bool(self._sending)
+
+    async def settle(self) -> None:
+        """Wait until nothing is in flight, and record what ended."""
+        while self.busy:
+            await self.deliveries.wait()
+            if self._sending:
+                await asyncio.wait(list(self._sending))
+        self.deliveries.record_now(self.rt.uow)
 
     def wake(self) -> None:
         """Thread-safe nudge after a commit that wrote jobs."""
@@ -101,9 +142,31 @@ class Runner:
     async def run_due(self) -> int:
         """Claim and run one batch of due jobs; returns how many were claimed."""
         s = self.rt.settings
-        with self.rt.uow() as uow:
-            jobs = uow.jobs.claim_due(uow.now, s.runner_batch_size, s.job_lock_seconds)
-            uow.commit()
+        # POSTs started and not ended: past this many, claim no more notifications (timers
+        # and SMS still go), so one process never hoards the queue while a bot hangs.
+        saturated = len(self.deliveries.in_flight) >= 2 * s.runner_concurrency
+        # The attempts that ended since the last look go in the claim's transaction: their
+        # calls' next notifications are claimable at once, and recording costs no commit.
+        ended = self.deliveries.take()
+        try:
+            with self.rt.uow() as uow:
+                if not self._registered:
+                    # Registered before it holds any job, so a crash releases them.
+                    self._beat(uow)
+                attempts = self.deliveries.write(uow, ended)
+                jobs = uow.jobs.claim_due(
+                    uow.now,
+                    s.runner_batch_size,
+                    s.job_lock_seconds,
+                    skip_kinds=(WEBHOOK_DELIVER,) if saturated else (),
+                    owner=self.process_id,
+                )
+                uow.commit()
+                self._registered = True
+        except BaseException:
+            self.deliveries.put_back(ended)
+            raise
+        self.deliveries.observed(attempts)
         if not jobs:
             return 0
         runnable = self._drop_unrunnable(jobs)
@@ -115,8 +178,41 @@ class Runner:
                 await handler(batch)
             except Exception as exc:  # noqa: BLE001 - a handler's failure is its jobs' attempt
                 log.exception("job handler for %s failed", kind)
-                self._fail(batch, _describe(exc))
+                self._fail(batch, describe(exc))
         return len(jobs)
+
+    def _beat(self, uow: UnitOfWork) -> None:
+        uow.processes.beat(self.process_id, socket.gethostname(), os.getpid(), self.wall_clock())
+
+    def heartbeat(self) -> list[str]:
+        """Record that this process lives, and release the jobs of the processes whose
+        heartbeat is too old; returns their ids. Thread-safe (it has its own transaction)."""
+        with self.rt.uow() as uow:
+            self._beat(uow)
+            cutoff = self.wall_clock() - self.rt.settings.process_dead_after_seconds
+            dead = uow.processes.release_dead(cutoff)
+            uow.commit()
+        self._registered = True
+        if dead:
+            log.warning("processes %s stopped beating: their jobs are released", dead)
+            self.wake()
+        return dead
+
+    def leave(self) -> None:
+        """A clean shutdown: nothing held any more, and no row left to time out."""
+        with self.rt.uow() as uow:
+            uow.processes.leave(self.process_id)
+            uow.commit()
+        self._registered = False
+
+    def _heartbeats(self, stop: threading.Event) -> None:
+        """The heartbeat thread: beats even while the event loop is busy for a while."""
+        every = self.rt.settings.heartbeat_seconds
+        while not stop.wait(every):
+            try:
+                self.heartbeat()
+            except Exception:
+                log.exception("heartbeat failed")
 
     def _drop_unrunnable(self, jobs: list[ClaimedJob]) -> list[ClaimedJob]:
         """Dead-letter the jobs no handler can run: an unknown kind, or a job claimed again
@@ -151,17 +247,43 @@ class Runner:
             uow.commit()
 
     async def run_until_idle(self, max_batches: int = 10_000) -> int:
-        """Run batches until nothing is due at the clock's current time (tests, admin)."""
+        """Run batches, and wait for what they sent, until nothing is due at the clock's
+        current time (tests, admin)."""
         total = 0
         for _ in range(max_batches):
             ran = await self.run_due()
             if not ran:
-                break
+                if self.deliveries.ended:
+                    continue
+                if not self.busy:
+                    break
+                await self._wait_in_flight()
             total += ran
         return total
 
+    async def _wait_in_flight(self) -> None:
+        """Until at least one POST or SMS batch in flight ends."""
+        tasks = [*self.deliveries.tasks(), *self._sending]
+        if tasks:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+
     async def run_forever(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
+        self.heartbeat()
+        beats_stop = threading.Event()
+        beats = threading.Thread(
+            target=self._heartbeats, args=(beats_stop,), name="callboard-heartbeat", daemon=True
+        )
+        beats.start()
+        try:
+            await self._run(stop)
+        finally:
+            beats_stop.set()
+            await asyncio.to_thread(beats.join)
+            with contextlib.suppress(Exception):
+                self.leave()
+
+    async def _run(self, stop: asyncio.Event) -> None:
         poll = self.rt.settings.runner_poll_seconds
         full = self.rt.settings.runner_batch_size
         synced = 0.0
@@ -170,6 +292,8 @@ class Runner:
                 # Another process (serve, when this is a worker) may have moved the clock.
                 synced = time.monotonic()
                 clock_sync.load(self.rt)
+            # Cleared before the look: whatever ends or commits after it wakes the next one.
+            self._wake.clear()
             try:
                 ran = await self.run_due()
             except Exception:
@@ -177,14 +301,21 @@ class Runner:
                 ran = 0
             if ran:
                 # A full batch: more is due now. A partial one: let more commits join the next.
-                await asyncio.sleep(0 if ran >= full else COALESCE_SECONDS)
+                await asyncio.sleep(0 if ran >= full else self._pause())
                 continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=poll)
+            if not self._wake.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=poll)
             if self._wake.is_set() and not stop.is_set():
-                await asyncio.sleep(COALESCE_SECONDS)
+                # Let the attempts ending and the commits of the next moment join one look.
+                await asyncio.sleep(self._pause())
+        # Let the POSTs in flight end (each within its timeout) and record them.
+        await self.settle()
         await self.sender.close()
+
+    def _pause(self) -> float:
+        busy = len(self.deliveries.in_flight) >= self.rt.settings.webhook_endpoint_concurrency
+        return BUSY_COALESCE_SECONDS if busy else COALESCE_SECONDS
 
     def _sync_handler(self, step: StepHandler) -> BatchHandler:
         """A kind whose jobs are short transactions, run like the simulation's steps."""
@@ -208,7 +339,7 @@ class Runner:
         try:
             step(self.rt, job.payload, job.id)
         except Exception as exc:
-            error = _describe(exc)
+            error = describe(exc)
             with self.rt.uow() as uow:
                 if job.attempts >= job.max_attempts:
                     log.error("job %s (%s) dead: %s", job.id, job.kind, error)
@@ -219,61 +350,19 @@ class Runner:
                 uow.commit()
 
     async def _send_sms(self, jobs: list[ClaimedJob]) -> None:
-        await sms_sending.run_sends(self.rt, self.sms_gateway, jobs)
+        self._in_background(sms_sending.run_sends(self.rt, self.sms_gateway, jobs), jobs)
+
+    def _in_background(self, work: Coroutine[Any, Any, None], jobs: list[ClaimedJob]) -> None:
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception as exc:  # noqa: BLE001 - a handler's failure is its jobs' attempt
+                log.exception("job handler for %s failed", jobs[0].kind)
+                self._fail(jobs, describe(exc))
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
 
     async def _deliver_all(self, jobs: list[ClaimedJob]) -> None:
-        now = self.rt.clock.now()
-        limit = asyncio.Semaphore(self.rt.settings.runner_concurrency)
-
-        async def one(job: ClaimedJob) -> Attempt:
-            async with limit:
-                try:
-                    return await deliver(
-                        job.id,
-                        job.payload,
-                        sender=self.sender,
-                        signer=self.signer,
-                        settings=self.rt.settings,
-                        now=now,
-                    )
-                except Exception as exc:  # noqa: BLE001 - one job's failure is its attempt
-                    log.exception("delivery job %s failed", job.id)
-                    return Attempt(
-                        str(job.payload.get("url", "")), None, 0.0, _describe(exc), "retry"
-                    )
-
-        attempts = await asyncio.gather(*(one(j) for j in jobs))
-        with self.rt.uow() as uow:
-            done, rows, observed = [], [], []
-            for job, attempt in zip(jobs, attempts, strict=True):
-                outcome = attempt.outcome
-                if outcome == "retry" and job.attempts >= job.max_attempts or outcome == "failed":
-                    outcome = "dead"
-                observed.append((outcome, attempt.latency_ms))
-                rows.append(
-                    {
-                        "job_id": job.id,
-                        "call_id": job.payload.get("callId"),
-                        "attempt": job.attempts,
-                        "url": attempt.url,
-                        "status_code": attempt.status_code,
-                        "latency_ms": attempt.latency_ms,
-                        "error": attempt.error,
-                        "outcome": outcome,
-                        "created_at": uow.now,
-                    }
-                )
-                if outcome == "delivered":
-                    done.append(job.id)
-                elif outcome == "dead":
-                    uow.jobs.dead(job.id, uow.now, attempt.error or "failed")
-                else:
-                    delay = self.backoff(job.attempts, attempt.retry_after)
-                    uow.jobs.retry(job.id, uow.now + delay, attempt.error or "retry")
-            uow.jobs.finish(done, uow.now)
-            uow.deliveries.add_all(rows)
-            uow.commit()
-        if self.observe_delivery is not None:
-            # After the commit: an attempt counts once it is on record.
-            for outcome, latency_ms in observed:
-                self.observe_delivery(outcome, latency_ms)
+        self.deliveries.start(jobs)

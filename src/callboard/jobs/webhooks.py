@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -11,9 +12,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 
 from callboard.config import Settings
-from callboard.net import has_user_info, host_of, is_loopback, rewrite
+from callboard.gateways.guarded_resolver import DestinationRefused, GuardedResolver
+from callboard.net import DestinationPolicy, has_user_info, host_of, is_loopback, rewrite
 from callboard.retry import RETRY_AFTER_STATUSES, is_retryable, parse_retry_after
 from callboard.tokens import KeyRing
 
@@ -21,6 +24,18 @@ log = logging.getLogger("callboard.jobs")
 
 USER_AGENT = "Microsoft-Skype/3.0,(Calling/1.0) Callboard/0.1"
 MESSAGE_ID_NAMESPACE = uuid.UUID("0c7d2e4f-5b7a-4a86-9f0a-6a1e2b3c4d5e")
+# How much of a bot's answer the deliveries listing keeps.
+RESPONSE_BODY_CHARS = 2048
+# How much of the Authorization header the deliveries listing shows.
+MASKED_AUTHORIZATION_CHARS = 12
+
+
+def masked(headers: dict[str, str]) -> dict[str, str]:
+    """The headers as the deliveries listing shows them: the bearer token cut short."""
+    shown = dict(headers)
+    if "Authorization" in shown:
+        shown["Authorization"] = shown["Authorization"][:MASKED_AUTHORIZATION_CHARS] + "\u2026"
+    return shown
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,7 @@ class Reply:
 
     status: int
     retry_after: str | None = None
+    body: str = ""  # the first RESPONSE_BODY_CHARS characters, for the deliveries listing
 
 
 class WebhookSender(Protocol):
@@ -43,14 +59,28 @@ class AiohttpSender:
     """Keep-alive pool. aiohttp, because it stays fast under many concurrent POSTs where
     httpx's async pool slows down."""
 
-    def __init__(self, limit: int = 128) -> None:
+    def __init__(
+        self,
+        limit: int = 128,
+        *,
+        policy: DestinationPolicy | None = None,
+        resolver: AbstractResolver | None = None,
+    ) -> None:
         self._limit = limit
+        # Production: every connection's addresses are checked (against DNS rebinding).
+        self._policy = policy if policy is not None and policy.block_private else None
+        self._resolver = resolver  # the name lookups under the check (tests: a fake)
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     async def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Reply:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self._limit))
+            resolver = self._resolver
+            if self._policy is not None:
+                resolver = GuardedResolver(self._policy, self._resolver)
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._limit, resolver=resolver)
+            )
         client_timeout = self._timeouts.get(timeout)
         if client_timeout is None:
             client_timeout = self._timeouts[timeout] = aiohttp.ClientTimeout(total=timeout)
@@ -61,8 +91,12 @@ class AiohttpSender:
             allow_redirects=False,
             timeout=client_timeout,
         ) as response:
-            await response.read()
-            return Reply(response.status, response.headers.get("Retry-After"))
+            raw = await response.read()
+            return Reply(
+                response.status,
+                response.headers.get("Retry-After"),
+                raw[:RESPONSE_BODY_CHARS].decode("utf-8", errors="replace") if raw else "",
+            )
 
     async def close(self) -> None:
         if self._session is not None:
@@ -120,6 +154,10 @@ class Attempt:
     error: str | None
     outcome: str
     retry_after: float | None = None
+    # What the listing shows: the headers sent (masked), the start of the answer.
+    request_headers: dict[str, str] | None = None
+    response_body: str | None = None
+    fault: str | None = None  # the injected fault (docs/fault-injection.md), if any
 
 
 async def deliver(
@@ -145,6 +183,12 @@ async def deliver(
             f"refused: {host} is not a loopback address (CALLBOARD_CALLBACK_LOOPBACK_ONLY)",
             "failed",
         )
+    if settings.callback_block_private:
+        # IP literals (and localhost): a name is checked by the sender's resolver, on the
+        # addresses it connects to.
+        reason = settings.destinations.refusal(host, lambda _name: [])
+        if reason is not None:
+            return Attempt(url, None, 0.0, f"refused: {reason}", "failed")
     headers = {
         "Authorization": "Bearer " + signer.token(payload["appId"], payload["tenantId"]),
         "Content-Type": "application/json",
@@ -154,25 +198,45 @@ async def deliver(
         "client-request-id": str(uuid.uuid5(MESSAGE_ID_NAMESPACE, f"req-{job_id}")),
     }
     body = json.dumps(payload["body"], separators=(",", ":")).encode()
+    attempt = await _post(job_id, url, body, headers, sender=sender, settings=settings, now=now)
+    return dataclasses.replace(attempt, request_headers=masked(headers))
+
+
+async def _post(
+    job_id: int,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    sender: WebhookSender,
+    settings: Settings,
+    now: float,
+) -> Attempt:
     started = time.perf_counter()
     try:
         reply = await sender.post(url, body, headers, settings.webhook_timeout_seconds)
     except TimeoutError:
         return Attempt(url, None, _ms(started), "timeout", "retry")
     except (aiohttp.ClientError, OSError) as exc:
+        refused = exc if isinstance(exc, DestinationRefused) else exc.__cause__
+        if isinstance(refused, DestinationRefused):
+            return Attempt(url, None, _ms(started), str(refused), "failed")
         return Attempt(url, None, _ms(started), f"{type(exc).__name__}: {exc}", "retry")
     except Exception as exc:  # noqa: BLE001 - one bad URL or client bug must not fail a batch
         log.warning("delivery of job %s to %s raised", job_id, url, exc_info=True)
         return Attempt(url, None, _ms(started), f"{type(exc).__name__}: {exc}", "retry")
     status = reply.status
+    answer = reply.body or None
     if 200 <= status < 300:
-        return Attempt(url, status, _ms(started), None, "delivered")
+        return Attempt(url, status, _ms(started), None, "delivered", response_body=answer)
     if not is_retryable(status):
-        return Attempt(url, status, _ms(started), f"HTTP {status}", "failed")
+        return Attempt(url, status, _ms(started), f"HTTP {status}", "failed", response_body=answer)
     retry_after = (
         parse_retry_after(reply.retry_after, now) if status in RETRY_AFTER_STATUSES else None
     )
-    return Attempt(url, status, _ms(started), f"HTTP {status}", "retry", retry_after)
+    return Attempt(
+        url, status, _ms(started), f"HTTP {status}", "retry", retry_after, response_body=answer
+    )
 
 
 def _ms(started: float) -> float:

@@ -1,16 +1,18 @@
 """Call records: each call's log follows its roster; when the call ends, its record is
 published after ``call_record_delay_seconds`` (a durable ``callRecord.publish`` job) and
-announced to the tenant's subscribers; read with ``GET /communications/callRecords/{id}``,
-``getPstnCalls`` and ``getDirectRoutingCalls``.
+announced to the tenant's subscribers; read with ``GET /communications/callRecords`` (list)
+and ``/{id}``, ``getPstnCalls`` and ``getDirectRoutingCalls``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from callboard.domain.call_records import CallLog, Seen, pstn_rows
+from callboard.domain.call_records import CallLog, RecordFilter, Seen, pstn_rows, record_start
 from callboard.domain.calls import Call, CallKind, CallState
+from callboard.domain.events import CallStateChanged, RosterChanged
 from callboard.errors import AccessDenied, BadRequest, ItemNotFound
 from callboard.services import call_presence, change_notifications
 from callboard.services.runtime import Runtime
@@ -25,7 +27,6 @@ PSTN_PERMISSIONS = ("CallRecord-PstnCalls.Read.All", "CallRecords.Read.All")
 DIRECT_ROUTING_PERMISSIONS = ("CallRecord-PstnCalls.Read.All", "CallRecords.Read.All")
 # getPstnCalls / getDirectRoutingCalls: at most 90 days between fromDateTime and toDateTime.
 MAX_RANGE_SECONDS = 90 * 86400.0
-PAGE_SIZE = 1000
 
 
 def _new_log(uow: UnitOfWork, call: Call) -> CallLog:
@@ -59,6 +60,8 @@ def _new_log(uow: UnitOfWork, call: Call) -> CallLog:
 def observe(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
     """The unit of work's observer: the call's log follows its roster (and the people in
     it their presence); a call that ended has its record published later."""
+    if not any(isinstance(e, CallStateChanged | RosterChanged) for e in call.events):
+        return  # operations and content sharing: nobody came or went
     found = uow.call_records.of_call(call.id)
     if found is None:
         log, status = _new_log(uow, call), OPEN
@@ -122,6 +125,21 @@ def get_call_record(rt: Runtime, principal: Principal, record_id: str) -> CallLo
     if found is None or found[1] != PUBLISHED or found[0].tenant_id != principal.tenant_id:
         raise ItemNotFound(f"The callRecord {record_id} does not exist.")
     return found[0]
+
+
+def list_call_records(rt: Runtime, principal: Principal, odata_filter: str | None) -> list[CallLog]:
+    """``GET /communications/callRecords``: the tenant's published records, oldest first,
+    filtered as Graph's *List callRecords* allows."""
+    _require(principal, READ_PERMISSIONS)
+    wanted = RecordFilter.parse(odata_filter)
+    moment = _moment("$filter")
+    with rt.uow() as uow:
+        logs = uow.call_records.published(principal.tenant_id)
+    return [log for log in logs if wanted.matches(log, record_start(log), moment)]
+
+
+def _moment(name: str) -> Callable[[str], float]:
+    return lambda text: _timestamp(text, name)
 
 
 def parse_range(from_text: str | None, to_text: str | None) -> tuple[float, float]:

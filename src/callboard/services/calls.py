@@ -83,9 +83,14 @@ def require_any(principal: Principal, *permissions: str) -> None:
 
 
 def check_callback_uri(rt: Runtime, uri: str, name: str = "callbackUri") -> None:
-    net.check_callback_uri(
+    url = net.check_callback_uri(
         uri, allow_http_loopback=bool(rt.settings.allow_http_loopback_callbacks), name=name
     )
+    # Production: no callbacks into the server's own network (SSRF); checked again at
+    # connect time, against DNS rebinding.
+    reason = rt.settings.destinations.refusal(url.host, rt.resolve)
+    if reason is not None:
+        raise BadRequest(f"{name} is refused: {reason}.")
 
 
 def _resolve_source(

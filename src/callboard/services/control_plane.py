@@ -1,4 +1,5 @@
-"""The test control plane: reset, directory, behaviours, deliveries and jobs, the clock."""
+"""The test control plane: reset, directory, behaviours, jobs, the clock (deliveries:
+``services/deliveries.py``)."""
 
 from __future__ import annotations
 
@@ -70,15 +71,6 @@ def delete_behaviour(rt: Runtime, identity_id: str) -> None:
         if not uow.behaviours.delete(identity_id):
             raise ItemNotFound(f"No behaviour is set for {identity_id}.")
         uow.commit()
-
-
-def list_deliveries(
-    rt: Runtime, *, call_id: str | None, outcome: str | None, skip: int, top: int
-) -> tuple[list[dict[str, Any]], bool]:
-    """One page of delivery attempts, oldest first, and whether more follow."""
-    with rt.uow() as uow:
-        rows = uow.deliveries.list_page(call_id=call_id, outcome=outcome, skip=skip, top=top + 1)
-    return rows[:top], len(rows) > top
 
 
 def list_jobs(

@@ -9,7 +9,9 @@ from callboard.clock import Clock
 from callboard.config import Settings
 from callboard.domain.calls import Call
 from callboard.domain.directory import Directory
+from callboard.domain.faults import FaultBook
 from callboard.ids import IdFactory
+from callboard.net import resolve_host
 from callboard.services import notifications
 from callboard.services.directory_loading import DirectoryCache
 from callboard.store.db import Engine
@@ -33,6 +35,10 @@ class Runtime:
     observer: Callable[[Runtime, UnitOfWork, Call], None] | None = None
     # Told of who came into or left a meeting (``services/call_presence.follow_meeting``).
     attendance_observer: Callable[[Runtime, UnitOfWork, AttendanceChange], None] | None = None
+    # Host name -> addresses, for the callback destination check (tests inject a fake).
+    resolve: Callable[[str], list[str]] = resolve_host
+    # This process's copy of the fault injection rules (services/faults.py).
+    fault_book: FaultBook = field(default_factory=FaultBook)
 
     def uow(self) -> UnitOfWork:
         observer, attendance_observer = self.observer, self.attendance_observer

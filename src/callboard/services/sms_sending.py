@@ -40,12 +40,21 @@ def _begin(rt: Runtime, jobs: list[ClaimedJob]) -> list[tuple[ClaimedJob, SmsMes
     claimed: list[tuple[ClaimedJob, SmsMessage]] = []
     with rt.uow() as uow:
         ids = sorted({str(job.payload["messageId"]) for job in jobs})
+        # The meetings first, locked against a delete (the delete locks the meeting, then
+        # its reminders: the same order, no deadlock): a meeting deleted before this
+        # transaction sends nothing, one deleted after waits for the send to be claimed.
+        meetings = uow.meetings.existing(sorted({m.meeting_id for m in uow.sms.get_many(ids)}))
         found = {m.id: m for m in uow.sms.get_many(ids, for_update=True)}
         idle: list[int] = []
         changed: dict[str, SmsMessage] = {}
         for job in jobs:
             message = found.get(job.payload["messageId"])
             if message is None or message.status in FINAL:
+                idle.append(job.id)
+            elif message.meeting_id not in meetings:
+                if message.id not in changed:
+                    message.move(SmsStatus.CANCELLED, uow.now, "The meeting was deleted.")
+                    changed[message.id] = message
                 idle.append(job.id)
             elif message.status is SmsStatus.SCHEDULED and message.due_at != job.payload.get(
                 "dueAt"

@@ -16,7 +16,7 @@ from callboard.domain.subscriptions import (
 )
 from callboard.errors import ItemNotFound, SubscriptionValidationFailed
 from callboard.gateways.endpoint_probe import ProbeAnswer, ProbeFailed, post_validation
-from callboard.net import host_of, is_loopback, rewrite
+from callboard.net import DestinationPolicy, host_of, is_loopback, rewrite
 from callboard.services.calls import check_callback_uri
 from callboard.services.change_notifications import arm_lifecycle
 from callboard.services.runtime import Runtime
@@ -25,7 +25,8 @@ from callboard.tokens import Principal
 # Graph waits this long for an endpoint to answer its validation request.
 VALIDATION_TIMEOUT_SECONDS = 10.0
 
-Probe = Callable[[str, str, float], Awaitable[ProbeAnswer]]
+# (url, validation token, timeout seconds, destination policy) -> the endpoint's answer.
+Probe = Callable[[str, str, float, DestinationPolicy], Awaitable[ProbeAnswer]]
 
 
 async def create_subscription(
@@ -143,7 +144,7 @@ async def _handshake(rt: Runtime, url: str, probe: Probe) -> None:
         + rt.ids.new()
     )
     try:
-        answer = await probe(target, token, VALIDATION_TIMEOUT_SECONDS)
+        answer = await probe(target, token, VALIDATION_TIMEOUT_SECONDS, settings.destinations)
     except ProbeFailed as exc:
         if str(exc) == "timed out":
             raise SubscriptionValidationFailed(

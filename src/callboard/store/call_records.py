@@ -99,3 +99,13 @@ class CallRecordRepository:
             .order_by(table.c.started_at, table.c.id)
         )
         return [_log(r) for r in rows.mappings()]
+
+    def published(self, tenant_id: str) -> list[CallLog]:
+        """Every published record of a tenant, oldest call first."""
+        table = tables.call_records
+        rows = self._conn.execute(
+            select(table)
+            .where(table.c.tenant_id == tenant_id, table.c.status == PUBLISHED)
+            .order_by(table.c.started_at, table.c.id)
+        )
+        return [_log(r) for r in rows.mappings()]

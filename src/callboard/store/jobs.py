@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
+from callboard import logs
 from callboard.store import tables
 
 
@@ -35,7 +36,7 @@ _INSERT_JOB = tables.jobs.insert()
 _FINISH_JOB = (
     update(tables.jobs)
     .where(tables.jobs.c.id == bindparam("job_id"))
-    .values(status="done", finished_at=bindparam("now"), locked_until=None)
+    .values(status="done", finished_at=bindparam("now"), locked_until=None, locked_by=None)
 )
 
 
@@ -63,9 +64,19 @@ class JobRepository:
             ],
         )
 
-    def claim_due(self, now: float, limit: int, lock_seconds: float) -> list[ClaimedJob]:
-        """Lock due jobs for this runner. A job with an ordering key waits until every
-        earlier job with that key is done or dead (FIFO per call)."""
+    def claim_due(
+        self,
+        now: float,
+        limit: int,
+        lock_seconds: float,
+        *,
+        skip_kinds: tuple[str, ...] = (),
+        owner: str | None = None,
+    ) -> list[ClaimedJob]:
+        """Lock due jobs for this runner (the process ``owner``), except those of
+        ``skip_kinds``. A job with an ordering key waits until every earlier job with that
+        key is done or dead (FIFO per call). A job held by a process stays with it while it
+        lives (the registry releases a dead one's); only an ownerless lock expires."""
         j = tables.jobs
         k = aliased(tables.jobs)
         earlier_open = exists().where(
@@ -74,13 +85,19 @@ class JobRepository:
             k.c.status.in_(("pending", "running")),
         )
         ready = or_(j.c.ordering_key.is_(None), ~earlier_open)
+        if skip_kinds:
+            ready = and_(ready, j.c.kind.not_in(skip_kinds))
         if self._conn.dialect.name == "postgresql":
             due = (
                 select(j.c.id)
                 .where(
                     or_(
                         and_(j.c.status == "pending", j.c.run_at <= now),
-                        and_(j.c.status == "running", j.c.locked_until < now),
+                        and_(
+                            j.c.status == "running",
+                            j.c.locked_until < now,
+                            j.c.locked_by.is_(None),
+                        ),
                     ),
                     ready,
                 )
@@ -101,7 +118,11 @@ class JobRepository:
                 .subquery()
                 for state in (
                     and_(j.c.status == "pending", j.c.run_at <= now),
-                    and_(j.c.status == "running", j.c.locked_until < now),
+                    and_(
+                        j.c.status == "running",
+                        j.c.locked_until < now,
+                        j.c.locked_by.is_(None),
+                    ),
                 )
             ]
             both = union_all(*(select(top) for top in tops)).subquery()
@@ -109,7 +130,12 @@ class JobRepository:
         rows = self._conn.execute(
             update(j)
             .where(j.c.id.in_(due.scalar_subquery()))
-            .values(status="running", locked_until=now + lock_seconds, attempts=j.c.attempts + 1)
+            .values(
+                status="running",
+                locked_until=now + lock_seconds,
+                locked_by=owner,
+                attempts=j.c.attempts + 1,
+            )
             .returning(
                 j.c.id,
                 j.c.kind,
@@ -137,15 +163,38 @@ class JobRepository:
         self._conn.execute(
             update(tables.jobs)
             .where(tables.jobs.c.id == job_id)
-            .values(status="pending", run_at=run_at, locked_until=None, last_error=error[:2000])
+            .values(
+                status="pending",
+                run_at=run_at,
+                locked_until=None,
+                locked_by=None,
+                last_error=error[:2000],
+            )
+        )
+
+    def leave_order(self, job_id: int) -> None:
+        """The job no longer waits for, nor holds back, the jobs of its ordering key."""
+        self._conn.execute(
+            update(tables.jobs).where(tables.jobs.c.id == job_id).values(ordering_key=None)
         )
 
     def dead(self, job_id: int, now: float, error: str) -> None:
         self._conn.execute(
             update(tables.jobs)
             .where(tables.jobs.c.id == job_id)
-            .values(status="dead", finished_at=now, locked_until=None, last_error=error[:2000])
+            .values(
+                status="dead",
+                finished_at=now,
+                locked_until=None,
+                locked_by=None,
+                last_error=error[:2000],
+            )
         )
+
+    def last_id(self) -> int:
+        """The highest job id (in this transaction: the job it just added)."""
+        value = self._conn.execute(select(func.max(tables.jobs.c.id))).scalar()
+        return int(value or 0)
 
     def next_run_at(self) -> float | None:
         value = self._conn.execute(
@@ -190,7 +239,7 @@ class JobRepository:
         self._conn.execute(
             update(tables.jobs)
             .where(tables.jobs.c.id == job_id, tables.jobs.c.status == "running")
-            .values(locked_until=None, last_error=error[:2000], **values)
+            .values(locked_until=None, locked_by=None, last_error=error[:2000], **values)
         )
 
 
@@ -204,13 +253,36 @@ class DeliveryRepository:
     def add_all(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             self._conn.execute(_INSERT_DELIVERY, rows)
+            # Every attempt is recorded here, whichever code made it: one log line each.
+            logs.delivery_attempts(rows)
 
     def list_page(
         self, *, call_id: str | None, outcome: str | None, skip: int, top: int
     ) -> list[dict[str, Any]]:
-        query = select(tables.deliveries).order_by(tables.deliveries.c.id).offset(skip).limit(top)
+        """Delivery attempts, oldest first, each with ``payload``: its job's (the body sent)."""
+        d, j = tables.deliveries, tables.jobs
+        query = (
+            select(d, j.c.payload)
+            .select_from(d.outerjoin(j, j.c.id == d.c.job_id))
+            .order_by(d.c.id)
+            .offset(skip)
+            .limit(top)
+        )
         if call_id:
-            query = query.where(tables.deliveries.c.call_id == call_id)
+            query = query.where(d.c.call_id == call_id)
         if outcome:
-            query = query.where(tables.deliveries.c.outcome == outcome)
+            query = query.where(d.c.outcome == outcome)
         return [dict(r) for r in self._conn.execute(query).mappings()]
+
+    def get(self, delivery_id: int) -> dict[str, Any] | None:
+        d, j = tables.deliveries, tables.jobs
+        row = (
+            self._conn.execute(
+                select(d, j.c.payload, j.c.ordering_key, j.c.max_attempts)
+                .select_from(d.outerjoin(j, j.c.id == d.c.job_id))
+                .where(d.c.id == delivery_id)
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else dict(row)

@@ -63,9 +63,24 @@ class MeetingRepository:
         meeting.version += 1
 
     def delete(self, meeting_id: str) -> None:
-        self._conn.execute(
+        """Delete the row; ``Conflict`` when it is already gone (a concurrent delete won:
+        run again, the request finds no meeting)."""
+        result = self._conn.execute(
             tables.online_meetings.delete().where(tables.online_meetings.c.id == meeting_id)
         )
+        if result.rowcount != 1:
+            raise Conflict(f"The meeting {meeting_id} was deleted concurrently.")
+
+    def existing(self, meeting_ids: list[str]) -> set[str]:
+        """Which of these meetings exist, each locked against a delete until the end of the
+        transaction (PostgreSQL: FOR SHARE; SQLite has a single writer anyway)."""
+        if not meeting_ids:
+            return set()
+        c = tables.online_meetings.c
+        query = select(c.id).where(c.id.in_(sorted(meeting_ids)))
+        if self._conn.dialect.name == "postgresql":
+            query = query.order_by(c.id).with_for_update(read=True)
+        return {str(row.id) for row in self._conn.execute(query)}
 
     def get(self, meeting_id: str) -> OnlineMeeting | None:
         return self._one(tables.online_meetings.c.id == meeting_id)

@@ -128,6 +128,8 @@ jobs = Table(
     Column("max_attempts", Integer, nullable=False),
     Column("ordering_key", String(128), nullable=True),
     Column("locked_until", Float, nullable=True),
+    # The process (``processes.id``) that holds a running job: released when it dies.
+    Column("locked_by", String(64), nullable=True),
     Column("last_error", Text, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("finished_at", Float, nullable=True),
@@ -151,6 +153,11 @@ deliveries = Table(
     Column("error", Text, nullable=True),
     Column("outcome", String(16), nullable=False),
     Column("created_at", Float, nullable=False),
+    # The headers sent (Authorization masked), the answer's first 2 KB, the injected fault;
+    # the body sent is the job's payload.
+    Column("request_headers", JSON, nullable=True),
+    Column("response_body", Text, nullable=True),
+    Column("fault", String(32), nullable=True),
 )
 
 # Virtual-appointment SMS: one row per recipient and message (reminders included).
@@ -245,6 +252,28 @@ call_records = Table(
     Index("ix_call_records_tenant_started", "tenant_id", "started_at"),
 )
 
+# Running serve and worker processes: a process whose heartbeat is older than
+# ``process_dead_after_seconds`` is dead, and the jobs it held are released. A reset empties
+# it with the jobs; a live process registers again at its next heartbeat.
+processes = Table(
+    "processes",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("host", String(256), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("heartbeat_at", Float, nullable=False),
+)
+
+# Fault injection rules (docs/fault-injection.md); the rule is the JSON document.
+faults = Table(
+    "faults",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created_at", Float, nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
 STATE_TABLES: tuple[Table, ...] = (
     clock_state,
     calls,
@@ -260,4 +289,6 @@ STATE_TABLES: tuple[Table, ...] = (
     presences,
     recordings,
     call_records,
+    processes,
+    faults,
 )

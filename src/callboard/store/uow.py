@@ -12,15 +12,19 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from callboard.domain.calls import Call
+from callboard.errors import Conflict
 from callboard.store.call_records import CallRecordRepository
 from callboard.store.calls import CallRepository, OperationRepository
 from callboard.store.clock_state import ClockRepository
 from callboard.store.directory import BehaviourRepository, DirectoryRepository, KeyRepository
+from callboard.store.faults import FaultRepository
 from callboard.store.jobs import DeliveryRepository, JobRepository, NewJob
 from callboard.store.meetings import AttendanceChange, MeetingRepository
 from callboard.store.presences import PresenceRepository
+from callboard.store.processes import ProcessRepository
 from callboard.store.recordings import RecordingRepository
 from callboard.store.sms import SmsRepository
 from callboard.store.subscriptions import SubscriptionRepository
@@ -49,6 +53,8 @@ class UnitOfWork:
     presences: PresenceRepository
     recordings: RecordingRepository
     call_records: CallRecordRepository
+    processes: ProcessRepository
+    faults: FaultRepository
 
     def __init__(
         self,
@@ -91,6 +97,8 @@ class UnitOfWork:
         self.presences = PresenceRepository(conn)
         self.recordings = RecordingRepository(conn)
         self.call_records = CallRecordRepository(conn)
+        self.processes = ProcessRepository(conn)
+        self.faults = FaultRepository(conn)
         return self
 
     def __exit__(
@@ -106,6 +114,9 @@ class UnitOfWork:
         finally:
             self._conn.close()
             self._conn = None
+        if isinstance(exc, DBAPIError) and lost_a_race(exc):
+            # Nothing was written: the caller may run the unit of work again.
+            raise Conflict("A concurrent transaction won; retry the request.") from exc
 
     def add_call(self, call: Call) -> None:
         call.stamp_history(self.now)
@@ -144,3 +155,16 @@ class UnitOfWork:
         self._touched.clear()
         if jobs and self._on_commit is not None:
             self._on_commit()
+
+
+# PostgreSQL: serialization_failure, deadlock_detected.
+_RACE_STATES = frozenset({"40001", "40P01"})
+
+
+def lost_a_race(exc: DBAPIError) -> bool:
+    """Whether the database refused the transaction only because another one won it."""
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in _RACE_STATES:
+        return True
+    # SQLite: a write after another connection's commit in a read transaction (WAL).
+    return "database is locked" in str(exc.orig)

@@ -43,7 +43,7 @@ def unserved_meeting_segment(segment: str) -> None:
         raise UnknownRoute(f"Resource not found for the segment '{name}'.")
 
 
-def _owner_path(request: Request, user_ref: str) -> str:
+def _owner_path(user_ref: str) -> str:
     return "me" if user_ref == "me" else f"users('{user_ref}')"
 
 
@@ -58,7 +58,7 @@ def _reports(kind: str) -> Any:
         owner = owners.owner(kind, user_id)
         found = attendance.list_attendance_reports(rt, principal, owner, meeting_id)
         context = (
-            f"{graph_root(request)}/$metadata#{_owner_path(request, owner)}"
+            f"{graph_root(request)}/$metadata#{_owner_path(owner)}"
             f"/onlineMeetings('{meeting_id}')/attendanceReports"
         )
         return json_response({"@odata.context": context, "value": found})
@@ -86,7 +86,7 @@ def _report(kind: str) -> Any:
             expand_records="attendanceRecords" in (expand or ""),
         )
         context = (
-            f"{graph_root(request)}/$metadata#{_owner_path(request, owner)}"
+            f"{graph_root(request)}/$metadata#{_owner_path(owner)}"
             f"/onlineMeetings('{meeting_id}')/attendanceReports/$entity"
         )
         return json_response({"@odata.context": context, **report})
@@ -106,7 +106,7 @@ def _records(kind: str) -> Any:
         owner = owners.owner(kind, user_id)
         found = attendance.list_attendance_records(rt, principal, owner, meeting_id, report_id)
         context = (
-            f"{graph_root(request)}/$metadata#{_owner_path(request, owner)}"
+            f"{graph_root(request)}/$metadata#{_owner_path(owner)}"
             f"/onlineMeetings('{meeting_id}')/attendanceReports('{report_id}')/attendanceRecords"
         )
         return json_response({"@odata.context": context, "value": found})

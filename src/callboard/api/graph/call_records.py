@@ -32,11 +32,12 @@ _ROW_TYPES = {
 _MAX_PAGE = 1000
 
 
-def _expansions(expand: str | None) -> tuple[bool, bool]:
-    """(sessions, segments) asked for by ``$expand``: ``sessions($expand=segments)``."""
+def _expansions(expand: str | None) -> tuple[bool, bool, bool]:
+    """(sessions, segments, participants_v2) asked for by ``$expand``:
+    ``sessions($expand=segments)``, ``participants_v2``."""
     text = (expand or "").replace(" ", "")
     sessions = "sessions" in text
-    return sessions, sessions and "segments" in text
+    return sessions, sessions and "segments" in text, "participants_v2" in text
 
 
 _ARGUMENT = re.compile(r"(fromDateTime|toDateTime)=", re.IGNORECASE)
@@ -61,6 +62,40 @@ def _page_size(request: Request) -> int:
     return min(int(found.group(1)), _MAX_PAGE) if found and int(found.group(1)) > 0 else _MAX_PAGE
 
 
+_LIST_PAGE = 60
+
+
+@router.get("/communications/callRecords", summary="list callRecords")
+async def list_call_records(
+    request: Request,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    odata_filter: Annotated[str | None, Query(alias="$filter")] = None,
+    skiptoken: Annotated[str | None, Query(alias="$skiptoken")] = None,
+) -> Response:
+    logs = call_records.list_call_records(rt, principal, odata_filter)
+    try:
+        offset = int(skiptoken or 0)
+    except ValueError:
+        raise BadRequest(f"Invalid $skiptoken: {skiptoken!r}.") from None
+    size = (
+        min(_page_size(request), _LIST_PAGE)
+        if "maxpagesize" in request.headers.get("prefer", "")
+        else _LIST_PAGE
+    )
+    root = graph_root(request)
+    body: dict[str, Any] = {
+        "@odata.context": f"{root}/$metadata#communications/callRecords",
+        "value": [
+            render_record(log, expand_sessions=False) for log in logs[offset : offset + size]
+        ],
+    }
+    if offset + size < len(logs):
+        query = {"$skiptoken": offset + size, **({"$filter": odata_filter} if odata_filter else {})}
+        body["@odata.nextLink"] = f"{root}/communications/callRecords?{urlencode(query)}"
+    return json_response(body)
+
+
 @router.get("/communications/callRecords/{segment}", summary="get callRecord")
 async def get_call_record(
     request: Request,
@@ -74,12 +109,13 @@ async def get_call_record(
     if function is not None:
         return _log_rows(request, segment, function, rt, principal, skip)
     log = call_records.get_call_record(rt, principal, segment)
-    sessions, segments = _expansions(expand)
-    body = render_record(log, expand_sessions=sessions)
+    sessions, segments, participants = _expansions(expand)
+    body = render_record(log, expand_sessions=sessions, expand_participants=participants)
     if sessions and not segments:
         for session in body["sessions"]:
             session.pop("segments", None)
     shape = "(sessions(segments()))" if segments else "(sessions())" if sessions else ""
+    shape = "(participants_v2())" if participants and not sessions else shape
     context = f"{graph_root(request)}/$metadata#communications/callRecords{shape}/$entity"
     return json_response({"@odata.context": context, **body})
 
@@ -145,7 +181,9 @@ async def list_participants_v2(
     request: Request, record_id: str, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     log = call_records.get_call_record(rt, principal, record_id)
-    participants = render_record(log, expand_sessions=False)["participants_v2"]
+    participants = render_record(log, expand_sessions=False, expand_participants=True)[
+        "participants_v2"
+    ]
     context = (
         f"{graph_root(request)}/$metadata#communications/callRecords('{record_id}')/participants_v2"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request, Response
 
+from callboard.api import write_retry
 from callboard.api.ucwa import representations as rep
 from callboard.errors import GraphError, UcwaError
 
@@ -23,6 +24,7 @@ def ucwa_error(exc: Exception) -> UcwaError:
 
 
 def render_error(request: Request, exc: Exception) -> Response:
+    write_retry.mark(request, exc)
     error = ucwa_error(exc)
     media = rep.negotiate(request.headers.get("accept")) or rep.JSON_TYPES[0]
     headers = {}
