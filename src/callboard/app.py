@@ -21,6 +21,7 @@ from callboard.api import (
     api_docs,
     errors,
     metrics,
+    route_gates,
     wellknown,
 )
 from callboard.api.access_log import AccessLogMiddleware
@@ -188,6 +189,7 @@ def build_app() -> FastAPI:
     app.include_router(wellknown.router)
     ucwa_routes.install(app)  # /ucwa/oauth/v1 and /ucwa/v1 (docs/ucwa.md)
     app.include_router(metrics.router)
+    route_gates.install(app)  # after the last router: each is gated by its paths' prefix
     app.state.metrics = metrics.Metrics(lambda: getattr(app.state, "runtime", None))
     # A write that lost a race runs again inside everything else (docs/reliability.md).
     app.add_middleware(WriteRetryMiddleware)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
@@ -12,6 +13,17 @@ from callboard.tokens import InvalidToken, Principal
 
 # Graph paths: there a missing or bad token is answered before anything about the body.
 GRAPH_PREFIXES = ("/v1.0/", "/beta/")
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+# Endpoints that call ``authenticate`` themselves instead of declaring ``PrincipalDep``: on
+# the hottest routes FastAPI's dependency solver cost more than the rest of the route. FastAPI
+# validates the body before such an endpoint runs, so a validation error there must yield to
+# a missing token (``api/errors.py``), as it does where the token is a dependency.
+_AUTHENTICATING_ENDPOINTS: set[Callable[..., Any]] = set()
+# The base URL per (scheme, Host header, server, root path): Starlette builds a URL object
+# for it on every request. Bounded, since the Host header is the client's to choose.
+_BASE_URLS: dict[tuple[object, ...], str] = {}
+_BASE_URLS_MAX = 256
 
 
 def runtime(request: Request) -> Runtime:
@@ -36,6 +48,17 @@ async def principal(request: Request) -> Principal:
     return authenticate(request)
 
 
+def authenticates_itself(endpoint: Endpoint) -> Endpoint:
+    """Mark an endpoint that calls ``authenticate`` in its body (see above)."""
+    _AUTHENTICATING_ENDPOINTS.add(endpoint)
+    return endpoint
+
+
+def endpoint_authenticates_itself(request: Request) -> bool:
+    endpoint = getattr(request.scope.get("route"), "endpoint", None)
+    return endpoint is not None and endpoint in _AUTHENTICATING_ENDPOINTS
+
+
 def unauthenticated(request: Request) -> Unauthenticated | None:
     """Why a Graph request must get 401 before anything is said about its body, or None."""
     if not request.url.path.startswith(GRAPH_PREFIXES):
@@ -53,7 +76,22 @@ def api_version(request: Request) -> str:
 
 def base_url(request: Request) -> str:
     configured = runtime(request).settings.base_url
-    return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
+    if configured:
+        return configured.rstrip("/")
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    key = (
+        scope.get("scheme"),
+        host,
+        scope.get("server"),
+        scope.get("app_root_path", scope.get("root_path", "")),
+    )
+    found = _BASE_URLS.get(key)
+    if found is None:
+        if len(_BASE_URLS) >= _BASE_URLS_MAX:
+            _BASE_URLS.clear()
+        found = _BASE_URLS[key] = str(request.base_url).rstrip("/")
+    return found
 
 
 def graph_root(request: Request) -> str:

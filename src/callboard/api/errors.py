@@ -64,9 +64,12 @@ def _location(loc: tuple[Any, ...]) -> str:
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    if any(err.get("type") == "json_invalid" for err in exc.errors()):
-        # FastAPI parses the body before it runs the token dependency; Graph checks the
-        # token first, so an unreadable body without a valid token is a 401.
+    if deps.endpoint_authenticates_itself(request) or any(
+        err.get("type") == "json_invalid" for err in exc.errors()
+    ):
+        # FastAPI parses the body before it runs the token dependency (and validates it
+        # before an endpoint that checks the token itself); Graph checks the token first,
+        # so an unreadable or invalid body without a valid token is a 401.
         missing = deps.unauthenticated(request)
         if missing is not None:
             return render(request, missing)

@@ -7,6 +7,7 @@ exactly once, by the route that needs it (docs/decisions.md, "Request limits").
 from __future__ import annotations
 
 import email.message
+import functools
 import re
 from itertools import accumulate
 from urllib.parse import unquote_to_bytes
@@ -32,6 +33,8 @@ _CONTROL = re.compile("[\x00-\x1f\x7f]")
 _CONTROL_BYTES = re.compile(rb"[\x00-\x1f\x7f]")
 
 
+# Clients send a handful of distinct Content-Types; parsing one costs an email.Message.
+@functools.lru_cache(maxsize=128)
 def is_json(content_type: str | None) -> bool:
     """Whether a Content-Type names JSON (``application/json`` or ``application/*+json``),
     read the way FastAPI reads it before parsing a body as JSON."""

@@ -7,7 +7,7 @@ use it are ``domain/party_rules.py`` and ``domain/recordings.py``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from callboard.errors import BadRequest
@@ -119,7 +119,18 @@ class CallMedia:
                 change.at = now
 
     def to_document(self) -> dict[str, Any]:
-        return asdict(self)
+        """What ``asdict`` gives, without its generic deep copy (this runs on every save):
+        every record here holds only scalars and a tuple of strings."""
+        recording = self.recording
+        return {
+            "history": [_plain(change) for change in self.history],
+            "dtmf": [_plain(entry) for entry in self.dtmf],
+            "tone_sequence": self.tone_sequence,
+            "speech": [_plain(speech) for speech in self.speech],
+            "recording": None if recording is None else _plain(recording),
+            "recordings": [_plain(ref) for ref in self.recordings],
+            "held_by": self.held_by,
+        }
 
     @classmethod
     def from_document(cls, doc: dict[str, Any] | None) -> CallMedia:
@@ -137,3 +148,13 @@ class CallMedia:
             recordings=[RecordingRef(**r) for r in doc.get("recordings") or []],
             held_by=doc.get("held_by"),
         )
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    names = _FIELD_NAMES.get(type(record))
+    if names is None:
+        names = _FIELD_NAMES[type(record)] = tuple(f.name for f in fields(record))
+    return {name: getattr(record, name) for name in names}

@@ -5,16 +5,39 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, RowMapping, bindparam, select
 
 from callboard.domain.call_records import CallLog, Leg
 from callboard.store import tables
 
 OPEN, CLOSED, PUBLISHED = "open", "closed", "published"
 
+_LOG_FIELDS = tuple(f.name for f in dataclasses.fields(CallLog))
+_LEG_FIELDS = tuple(f.name for f in dataclasses.fields(Leg))
+
+# Built once, as in store/calls.py: a statement built per call makes SQLAlchemy derive its
+# cache key from every bound value each time, which costs more than running it.
+_TABLE = tables.call_records
+_OF_CALL = select(_TABLE).where(_TABLE.c.call_id == bindparam("call_id"))
+_GET = select(_TABLE).where(_TABLE.c.id == bindparam("record_id"))
+_INSERT = _TABLE.insert()
+_SAVE = (
+    _TABLE.update()
+    .where(_TABLE.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("status"),
+        ended_at=bindparam("ended_at"),
+        document=bindparam("document", type_=_TABLE.c.document.type),
+    )
+)
+
 
 def _document(log: CallLog) -> dict[str, Any]:
-    return dataclasses.asdict(log)
+    """What ``dataclasses.asdict`` gives, without its deep copy: the document is encoded
+    straight away, so sharing the log's nested dicts and lists is safe."""
+    document = {name: getattr(log, name) for name in _LOG_FIELDS}
+    document["legs"] = [{name: getattr(leg, name) for name in _LEG_FIELDS} for leg in log.legs]
+    return document
 
 
 def _log(row: RowMapping) -> CallLog:
@@ -29,35 +52,37 @@ class CallRecordRepository:
 
     def of_call(self, call_id: str) -> tuple[CallLog, str] | None:
         """The log of a call and its status, if the call has one yet."""
-        table = tables.call_records
-        row = self._conn.execute(select(table).where(table.c.call_id == call_id)).mappings().first()
+        row = self._conn.execute(_OF_CALL, {"call_id": call_id}).mappings().first()
         return None if row is None else (_log(row), row["status"])
 
     def get(self, record_id: str) -> tuple[CallLog, str] | None:
-        table = tables.call_records
-        row = self._conn.execute(select(table).where(table.c.id == record_id)).mappings().first()
+        row = self._conn.execute(_GET, {"record_id": record_id}).mappings().first()
         return None if row is None else (_log(row), row["status"])
 
     def add(self, log: CallLog) -> None:
         self._conn.execute(
-            tables.call_records.insert().values(
-                id=log.record_id,
-                call_id=log.call_id,
-                tenant_id=log.tenant_id,
-                app_id=log.app_id,
-                status=OPEN,
-                started_at=log.started_at,
-                ended_at=log.ended_at,
-                document=_document(log),
-            )
+            _INSERT,
+            {
+                "id": log.record_id,
+                "call_id": log.call_id,
+                "tenant_id": log.tenant_id,
+                "app_id": log.app_id,
+                "status": OPEN,
+                "started_at": log.started_at,
+                "ended_at": log.ended_at,
+                "document": _document(log),
+            },
         )
 
     def save(self, log: CallLog, status: str) -> None:
-        table = tables.call_records
         self._conn.execute(
-            table.update()
-            .where(table.c.id == log.record_id)
-            .values(status=status, ended_at=log.ended_at, document=_document(log))
+            _SAVE,
+            {
+                "b_id": log.record_id,
+                "status": status,
+                "ended_at": log.ended_at,
+                "document": _document(log),
+            },
         )
 
     def published_between(self, tenant_id: str, start: float, end: float) -> list[CallLog]:

@@ -37,6 +37,23 @@ _SAVE_CALL = (
     )
 )
 
+_OPERATIONS = tables.operations
+_INSERT_OPERATION = _OPERATIONS.insert()
+_GET_OPERATION = select(_OPERATIONS.c.document).where(
+    _OPERATIONS.c.id == bindparam("operation_id"), _OPERATIONS.c.call_id == bindparam("call_id")
+)
+_SAVE_OPERATION = (
+    update(_OPERATIONS)
+    .where(
+        _OPERATIONS.c.id == bindparam("b_operation_id"),
+        _OPERATIONS.c.call_id == bindparam("b_call_id"),
+    )
+    .values(
+        status=bindparam("status"),
+        document=bindparam("document", type_=_OPERATIONS.c.document.type),
+    )
+)
+
 
 class CallRepository:
     def __init__(self, conn: Connection) -> None:
@@ -288,20 +305,19 @@ class OperationRepository:
 
     def add(self, call_id: str, operation: CommsOperation, now: float) -> None:
         self._conn.execute(
-            tables.operations.insert().values(
-                id=operation.id,
-                call_id=call_id,
-                status=operation.status.value,
-                created_at=now,
-                document=graph_json.operation(operation),
-            )
+            _INSERT_OPERATION,
+            {
+                "id": operation.id,
+                "call_id": call_id,
+                "status": operation.status.value,
+                "created_at": now,
+                "document": graph_json.operation(operation),
+            },
         )
 
     def get(self, call_id: str, operation_id: str) -> CommsOperation | None:
         row = self._conn.execute(
-            select(tables.operations.c.document).where(
-                tables.operations.c.id == operation_id, tables.operations.c.call_id == call_id
-            )
+            _GET_OPERATION, {"operation_id": operation_id, "call_id": call_id}
         ).first()
         return None if row is None else graph_json.parse_operation(row[0])
 
@@ -316,7 +332,11 @@ class OperationRepository:
 
     def save(self, call_id: str, operation: CommsOperation) -> None:
         self._conn.execute(
-            update(tables.operations)
-            .where(tables.operations.c.id == operation.id, tables.operations.c.call_id == call_id)
-            .values(status=operation.status.value, document=graph_json.operation(operation))
+            _SAVE_OPERATION,
+            {
+                "b_operation_id": operation.id,
+                "b_call_id": call_id,
+                "status": operation.status.value,
+                "document": graph_json.operation(operation),
+            },
         )

@@ -53,6 +53,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             json_serializer=json_codec.dumps_text,
+            json_deserializer=json_codec.loads,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=8,
             max_overflow=8,
@@ -72,6 +73,7 @@ def make_engine(url: str) -> Engine:
     return create_engine(
         url,
         json_serializer=json_codec.dumps_text,
+        json_deserializer=json_codec.loads,
         pool_size=10,
         max_overflow=10,
     )
