@@ -67,3 +67,18 @@ def test_nothing_is_written_without_commit(engine: Engine, settings: Settings) -
     assert _jobs(engine) == 0
     with _uow(engine, settings) as uow:
         assert uow.calls.get("c1") is None
+
+
+def test_a_unit_of_work_knows_the_calls_it_inserted(engine: Engine, settings: Settings) -> None:
+    # The call-records observer skips looking for the log of a call inserted here.
+    with _uow(engine, settings) as uow:
+        call = _call()
+        uow.add_call(call)
+        assert uow.added_here(call)
+        uow.commit()
+    with _uow(engine, settings) as uow:
+        loaded = uow.calls.get("c1")
+        assert loaded is not None
+        loaded.hang_up()
+        uow.save_call(loaded)
+        assert not uow.added_here(loaded)

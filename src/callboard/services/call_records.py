@@ -62,7 +62,8 @@ def observe(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
     it their presence); a call that ended has its record published later."""
     if not any(isinstance(e, CallStateChanged | RosterChanged) for e in call.events):
         return  # operations and content sharing: nobody came or went
-    found = uow.call_records.of_call(call.id)
+    # A call placed in this transaction has no log yet: no query for one (create-call's path).
+    found = None if uow.added_here(call) else uow.call_records.of_call(call.id)
     if found is None:
         log, status = _new_log(uow, call), OPEN
         uow.call_records.add(log)

@@ -75,6 +75,7 @@ class UnitOfWork:
         # Objects, not ids: one call may be loaded and saved twice in a transaction, and the
         # events of both copies must reach the outbox.
         self._touched: list[Call] = []
+        self._added_call_ids: set[str] = set()
         self._scheduled: list[NewJob] = []
         self._conn: Connection | None = None
 
@@ -121,7 +122,12 @@ class UnitOfWork:
     def add_call(self, call: Call) -> None:
         call.stamp_history(self.now)
         self.calls.add(call)
+        self._added_call_ids.add(call.id)
         self._touch(call)
+
+    def added_here(self, call: Call) -> bool:
+        """Whether this unit of work inserted the call (nothing else has stored about it)."""
+        return call.id in self._added_call_ids
 
     def save_call(self, call: Call) -> None:
         call.stamp_history(self.now)
