@@ -115,7 +115,7 @@ def check_move(
 ) -> None:
     """Moving someone between meetings: both created by the app, and the participant is in
     the source meeting under ``participantId`` with the invited identity."""
-    creators = {from_meeting.live.get("createdByAppId"), to_meeting.live.get("createdByAppId")}
+    creators = {from_meeting.created_by_app_id, to_meeting.created_by_app_id}
     if creators != {app_id}:
         raise BadRequest(
             "Participants can be moved only between meetings created by the same application."

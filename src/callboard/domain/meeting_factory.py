@@ -16,10 +16,16 @@ from urllib.parse import quote
 
 from callboard.domain.directory import Directory, User
 from callboard.domain.identities import user_identity_set
-from callboard.domain.meetings import MEETING_TYPE, OnlineMeeting
+from callboard.domain.meeting_parts import (
+    PARTICIPANT_INFO,
+    ChatInfo,
+    JoinMeetingIdSettings,
+    LobbyBypassSettings,
+    MeetingParticipantInfo,
+)
+from callboard.domain.meetings import TYPED, OnlineMeeting, iso
 from callboard.errors import BadRequest
 
-PARTICIPANT_INFO = "#microsoft.graph.meetingParticipantInfo"
 DIAL_IN_NUMBER = "+14255550199"
 PASSCODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 
@@ -42,10 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "isEndToEndEncryptionEnabled": False,
     "isEntryExitAnnounced": True,
     "recordAutomatically": False,
-    "lobbyBypassSettings": {"scope": "organization", "isDialInBypassEnabled": False},
     "meetingType": None,
-    "externalId": None,
-    "subject": None,
     "expiryDateTime": None,
     "chatRestrictions": None,
     "watermarkProtection": None,
@@ -58,14 +61,11 @@ DEFAULTS: dict[str, Any] = {
     "cloudVideoInteropInfo": None,
     "meetingOptionsWebUrl": None,
 }
+# Typed on the meeting (domain/meeting_parts.py): its default when the client sends none.
+DEFAULT_LOBBY_BYPASS: dict[str, Any] = {"scope": "organization", "isDialInBypassEnabled": False}
 
 
 # -- times ------------------------------------------------------------------------------
-
-
-def iso(moment: datetime) -> str:
-    """Graph's DateTimeOffset rendering in UTC: ``2030-01-01T10:00:00.000Z``."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_time(value: Any, name: str) -> datetime:
@@ -176,26 +176,11 @@ def new_meeting(
     participants = body.get("participants") or {}
     settings = body.get("joinMeetingIdSettings") or {}
     conference_id = str((seed >> 40) % 10**9).zfill(9)
-    resource: dict[str, Any] = {
+    bypass = body.get("lobbyBypassSettings", DEFAULT_LOBBY_BYPASS)
+    properties: dict[str, Any] = {
         **DEFAULTS,
-        **{k: v for k, v in body.items() if k not in ("participants", "joinMeetingIdSettings")},
-        "@odata.type": MEETING_TYPE,
-        "id": meeting_id,
+        **{k: v for k, v in body.items() if k not in TYPED},
         "creationDateTime": iso(datetime.fromtimestamp(now, tz=UTC)),
-        "joinWebUrl": join_web_url,
-        "joinUrl": join_web_url,
-        "videoTeleconferenceId": str((seed >> 20) % 10**10).zfill(10),
-        "chatInfo": {
-            "@odata.type": "#microsoft.graph.chatInfo",
-            "threadId": thread_id,
-            "messageId": "0",
-            "replyChainMessageId": None,
-        },
-        "joinMeetingIdSettings": {
-            "isPasscodeRequired": bool(settings.get("isPasscodeRequired", False)),
-            "joinMeetingId": join_meeting_id,
-            "passcode": passcode_value,
-        },
         "audioConferencing": {
             "conferenceId": conference_id,
             "tollNumber": DIAL_IN_NUMBER,
@@ -212,21 +197,33 @@ def new_meeting(
             ),
             "contentType": "html",
         },
-        "participants": {
-            "organizer": {
-                "@odata.type": PARTICIPANT_INFO,
-                "identity": user_identity_set(organizer),
-                "upn": organizer.user_principal_name,
-                "role": "presenter",
-            },
-            "attendees": resolve_attendees(directory, tenant, participants.get("attendees") or []),
-        },
     }
     return OnlineMeeting(
         id=meeting_id,
         tenant_id=tenant,
         organizer_id=organizer.id,
-        resource=resource,
+        organizer=MeetingParticipantInfo(
+            user_identity_set(organizer),
+            organizer.user_principal_name,
+            "presenter",
+            {"@odata.type": PARTICIPANT_INFO},
+        ),
+        attendees=[
+            MeetingParticipantInfo.parse(a)
+            for a in resolve_attendees(directory, tenant, participants.get("attendees") or [])
+        ],
+        join_settings=JoinMeetingIdSettings(
+            join_meeting_id, passcode_value, bool(settings.get("isPasscodeRequired", False))
+        ),
+        chat_info=ChatInfo(thread_id),
+        join_web_url=join_web_url,
+        start=datetime.fromisoformat(body["startDateTime"]),
+        end=datetime.fromisoformat(body["endDateTime"]),
+        subject=body.get("subject"),
+        lobby_bypass=None if bypass is None else LobbyBypassSettings.parse(bypass),
+        external_id=body.get("externalId"),
+        video_teleconference_id=str((seed >> 20) % 10**10).zfill(10),
+        properties=properties,
         created_at=now,
         modified_at=now,
     )

@@ -12,6 +12,7 @@ from typing import Any
 from callboard.domain import graph_json, meeting_calls
 from callboard.domain.calls import Call, CallState
 from callboard.domain.identities import user_identity_set
+from callboard.domain.meeting_parts import ContentSharingSession
 from callboard.domain.meetings import OnlineMeeting, public
 from callboard.domain.participants import Participant
 from callboard.domain.results import MEETING_DELETED
@@ -129,7 +130,7 @@ def describe(rt: Runtime, meeting_id: str) -> dict[str, Any]:
         **meeting.resource,
         "tenantId": meeting.tenant_id,
         "roster": [public(p) for p in meeting.participants],
-        "contentSharingSessions": [public(s) for s in meeting.sharing_sessions],
+        "contentSharingSessions": [s.to_graph() for s in meeting.sharing_sessions],
     }
 
 
@@ -164,8 +165,8 @@ def leave(rt: Runtime, meeting_id: str, participant_id: str) -> None:
         found = meeting.participant(participant_id)
         if found.get("_callId"):
             raise BadRequest("A bot leaves a meeting by hanging up its call.")
-        for session in [s for s in meeting.sharing_sessions if s["_sharer"] == participant_id]:
-            _stop_sharing(uow, meeting, session["id"])
+        for session in [s for s in meeting.sharing_sessions if s.sharer_id == participant_id]:
+            _stop_sharing(uow, meeting, session.id)
         meeting.leave(participant_id)
 
     _change(rt, meeting_id, change)
@@ -184,10 +185,10 @@ def admit(rt: Runtime, meeting_id: str, participant_id: str) -> None:
 
 
 def _tell_sharing(
-    uow: UnitOfWork, meeting: OnlineMeeting, change_type: str, session: dict[str, Any]
+    uow: UnitOfWork, meeting: OnlineMeeting, change_type: str, session: ContentSharingSession
 ) -> None:
     for call in uow.calls.in_meeting(meeting.id):
-        call.content_sharing_changed(change_type, [public(session)])
+        call.content_sharing_changed(change_type, [session.to_graph()])
         uow.save_call(call)
 
 
@@ -196,7 +197,7 @@ def start_sharing(rt: Runtime, meeting_id: str, participant_id: str) -> dict[str
         session_id = rt.ids.new().replace("-", "").upper() * 2
         session = meeting.start_sharing(session_id, participant_id)
         _tell_sharing(uow, meeting, "created", session)
-        return public(session)
+        return session.to_graph()
 
     result: dict[str, Any] = _change(rt, meeting_id, change)
     return result
@@ -222,7 +223,7 @@ def sharing_sessions(uow: UnitOfWork, call: Call) -> list[dict[str, Any]]:
     if call.meeting_id is None or call.state is not CallState.ESTABLISHED:
         return []
     meeting = uow.meetings.get(call.meeting_id)
-    return [] if meeting is None else [public(s) for s in meeting.sharing_sessions]
+    return [] if meeting is None else [s.to_graph() for s in meeting.sharing_sessions]
 
 
 # -- participant operations of a bot in a meeting call --------------------------------

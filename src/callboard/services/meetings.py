@@ -70,7 +70,7 @@ def create_online_meeting(
     with rt.uow() as uow:
         user = meeting_access.resolve_owner(rt, uow, principal, user_ref, MEETINGS_WRITE)
         meeting = new_meeting(rt, uow, user, body)
-        meeting.live["createdByAppId"] = principal.app_id
+        meeting.created_by_app_id = principal.app_id
         uow.meetings.add(meeting)
         uow.commit()
     return meeting
@@ -92,7 +92,7 @@ def create_or_get_online_meeting(
         if existing is not None:
             return existing, False
         meeting = new_meeting(rt, uow, user, body)
-        meeting.live["createdByAppId"] = principal.app_id
+        meeting.created_by_app_id = principal.app_id
         uow.meetings.add(meeting)
         uow.commit()
     return meeting, True

@@ -104,7 +104,7 @@ def create_meeting(
                 f"The user already has {count} online meetings, the most allowed.",
             )
         meeting = _new(rt, uow, user, props)
-        meeting.live["createdByAppId"] = principal.app_id
+        meeting.created_by_app_id = principal.app_id
         uow.meetings.add(meeting)
         uow.commit()
     return user, meeting

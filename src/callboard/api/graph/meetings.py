@@ -47,7 +47,7 @@ def _context(request: Request, user_ref: str, entity: bool) -> str:
 
 
 def _render(request: Request, meeting: OnlineMeeting) -> dict[str, Any]:
-    resource = dict(meeting.resource)
+    resource = meeting.to_graph()
     if api_version(request) == "v1.0":
         # joinUrl is beta's deprecated alias of joinWebUrl; v1.0 does not declare it.
         resource.pop("joinUrl", None)
