@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from callboard.domain.directory import User
-from callboard.domain.identities import user_identity_set
+from callboard.domain.identities import guest_identity_set, phone_identity_set, user_identity_set
 
 TENANT = "t0000000-0000-4000-8000-000000000001"
 ALICE = User("a1", TENANT, "Alice Adams", "alice@example.com")
@@ -21,3 +21,15 @@ def test_user_identity_set_with_and_without_a_provider() -> None:
         },
     }
     assert "identityProvider" not in user_identity_set(ALICE, identity_provider=None)["user"]
+
+
+def test_phone_and_guest_identity_sets() -> None:
+    assert phone_identity_set("+14255550100") == {
+        "@odata.type": "#microsoft.graph.identitySet",
+        "phone": {"@odata.type": "#microsoft.graph.identity", "id": "+14255550100"},
+    }
+    assert guest_identity_set("g1", "Guest")["guest"] == {
+        "@odata.type": "#microsoft.graph.identity",
+        "id": "g1",
+        "displayName": "Guest",
+    }

@@ -11,7 +11,12 @@ import pytest
 
 from callboard.domain import meeting_factory
 from callboard.domain.directory import Directory, User
-from callboard.domain.meeting_parts import ContentSharingSession, LobbyBypassSettings, LobbyScope
+from callboard.domain.meeting_parts import (
+    ContentSharingSession,
+    LobbyBypassSettings,
+    LobbyScope,
+    PersonSpec,
+)
 from callboard.domain.meetings import OnlineMeeting, public
 from callboard.errors import BadRequest, ItemNotFound
 
@@ -160,3 +165,19 @@ def test_content_sharing(directory: Directory) -> None:
     assert meeting.stop_sharing("s1") is session
     with pytest.raises(ItemNotFound, match="No content-sharing session s1"):
         meeting.sharing_session("s1")
+
+
+def test_how_the_lobby_sees_a_directory_user(directory: Directory) -> None:
+    meeting = _new(directory, {"participants": {"attendees": [{"upn": "bob@example.com"}]}})
+    assert meeting.joiner_kind(ALICE) == "organizer"
+    assert meeting.joiner_kind(BOB) == "invited"
+    assert meeting.joiner_kind(User("c3", TENANT, "Carol", "carol@example.com")) == "organization"
+    assert meeting.joiner_kind(User("a1", "elsewhere", "Alice twin", "a@x.com")) == "federated"
+
+
+def test_a_person_spec_reads_the_admin_body() -> None:
+    assert PersonSpec.parse({}) == PersonSpec()
+    spec = PersonSpec.parse({"phone": "+1425", "modalities": ["audio"], "muted": True})
+    assert spec == PersonSpec(phone="+1425", modalities=("audio",), muted=True)
+    with pytest.raises(BadRequest, match="userId or phone, not both"):
+        PersonSpec.parse({"userId": "a1", "phone": "+1425"})

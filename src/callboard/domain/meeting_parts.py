@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from callboard.errors import BadRequest
+
 PARTICIPANT_INFO = "#microsoft.graph.meetingParticipantInfo"
 CHAT_INFO = "#microsoft.graph.chatInfo"
 SHARING_SESSION = "#microsoft.graph.contentSharingSession"
@@ -162,3 +164,27 @@ class ContentSharingSession:
     def to_document(self) -> dict[str, Any]:
         """The stored form: the Graph JSON plus who shares."""
         return {**self.to_graph(), "_sharer": self.sharer_id}
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    """A simulated person joining a meeting (the admin API's body, a fixture's ``present``):
+    a directory user, a phone, or, with neither, an anonymous guest."""
+
+    user_id: str | None = None
+    phone: str | None = None
+    display_name: str | None = None
+    modalities: tuple[str, ...] = ("audio", "video", "videoBasedScreenSharing")
+    muted: bool = False
+
+    @classmethod
+    def parse(cls, data: dict[str, Any]) -> PersonSpec:
+        if data.get("userId") is not None and data.get("phone") is not None:
+            raise BadRequest("Give userId or phone, not both.")
+        return cls(
+            user_id=data.get("userId"),
+            phone=data.get("phone"),
+            display_name=data.get("displayName"),
+            modalities=tuple(data.get("modalities") or cls.modalities),
+            muted=bool(data.get("muted", False)),
+        )

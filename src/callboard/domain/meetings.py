@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from callboard.domain.directory import User
 from callboard.domain.meeting_parts import (
     ChatInfo,
     ContentSharingSession,
@@ -239,6 +240,14 @@ class OnlineMeeting:
         return any(a.user_id == user_id for a in self.attendees)
 
     # -- who is in the meeting --------------------------------------------------------
+
+    def joiner_kind(self, user: User) -> str:
+        """How the lobby sees a directory user: organizer, federated, invited, organization."""
+        if user.id == self.organizer_id and user.tenant_id == self.tenant_id:
+            return "organizer"
+        if user.tenant_id != self.tenant_id:
+            return "federated"
+        return "invited" if self.is_invited(user.id) else "organization"
 
     def must_wait_in_lobby(self, joiner_kind: str) -> bool:
         """``joiner_kind``: organizer, invited, organization, federated, anonymous, phone."""

@@ -13,6 +13,7 @@ from callboard.domain import meeting_factory
 from callboard.domain.directory import User
 from callboard.domain.meeting_factory import check_times, resolve_attendees, teams_escapes
 from callboard.domain.meeting_filter import FilterProperty, parse_filter
+from callboard.domain.meeting_parts import PersonSpec
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import AccessDenied, BadRequest
 from callboard.services import meeting_access, meeting_lifecycle, meeting_rosters
@@ -213,7 +214,8 @@ def ensure_fixture_meetings(rt: Runtime, uow: UnitOfWork, fixtures: list[dict[st
             passcode=fixture.get("passcode"),
             thread_id=fixture.get("threadId"),
         )
-        meeting_rosters.add_people(rt, uow, meeting, fixture.get("present", []))
+        people = [PersonSpec.parse(p) for p in fixture.get("present", [])]
+        meeting_rosters.add_people(rt, uow, meeting, people)
         uow.meetings.add(meeting)
 
 
