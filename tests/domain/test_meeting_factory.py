@@ -143,3 +143,26 @@ def test_teams_escapes_and_passcodes() -> None:
     assert all(
         c in meeting_factory.PASSCODE_ALPHABET for c in meeting_factory.passcode(2**100 + 12345)
     )
+
+
+def test_an_update_checks_times_and_resolves_attendees(directory: Directory) -> None:
+    meeting = _new(directory)
+    patch: dict[str, Any] = {
+        "startDateTime": "2030-03-01T10:00:00+01:00",
+        "endDateTime": "2030-03-01T10:30:00+01:00",
+        "participants": {"attendees": [{"upn": "bob@example.com"}]},
+    }
+    meeting_factory.update(meeting, directory, patch, now=NOW)
+    assert meeting.resource["startDateTime"] == "2030-03-01T09:00:00.000Z"
+    assert meeting.resource["endDateTime"] == "2030-03-01T09:30:00.000Z"
+    assert meeting.is_invited(BOB.id)
+    assert patch["startDateTime"] == "2030-03-01T10:00:00+01:00"  # the caller's body is kept
+    with pytest.raises(BadRequest, match="together"):
+        meeting_factory.update(meeting, directory, {"endDateTime": "2030-03-01T11:00:00Z"}, now=NOW)
+    with pytest.raises(BadRequest, match="must be after"):
+        meeting_factory.update(
+            meeting,
+            directory,
+            {"startDateTime": "2030-03-01T11:00:00Z", "endDateTime": "2030-03-01T10:00:00Z"},
+            now=NOW,
+        )

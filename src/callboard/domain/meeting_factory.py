@@ -227,3 +227,20 @@ def new_meeting(
         created_at=now,
         modified_at=now,
     )
+
+
+def update(
+    meeting: OnlineMeeting, directory: Directory, patch: dict[str, Any], *, now: float
+) -> None:
+    """A PATCH: times checked and rewritten as at creation, attendees resolved from the
+    directory, then the meeting's own update rules (``OnlineMeeting.apply_update``)."""
+    if "startDateTime" in patch or "endDateTime" in patch:
+        if ("startDateTime" in patch) != ("endDateTime" in patch):
+            raise BadRequest("startDateTime and endDateTime must be updated together.")
+        patch = dict(patch)
+        check_times(patch, now, fill=False)
+    participants = patch.get("participants")
+    if isinstance(participants, dict) and "attendees" in participants:
+        attendees = resolve_attendees(directory, meeting.tenant_id, participants["attendees"] or [])
+        patch = {**patch, "participants": {**participants, "attendees": attendees}}
+    meeting.apply_update(patch)

@@ -11,7 +11,7 @@ from typing import Any
 
 from callboard.domain import meeting_factory
 from callboard.domain.directory import User
-from callboard.domain.meeting_factory import check_times, resolve_attendees, teams_escapes
+from callboard.domain.meeting_factory import resolve_attendees, teams_escapes
 from callboard.domain.meeting_filter import FilterProperty, parse_filter
 from callboard.domain.meeting_parts import PersonSpec
 from callboard.domain.meetings import OnlineMeeting
@@ -158,20 +158,7 @@ def update_online_meeting(
     with rt.uow() as uow:
         user = meeting_access.resolve_owner(rt, uow, principal, user_ref, MEETINGS_WRITE)
         meeting = meeting_access.load_organized(uow, user, meeting_id, "update")
-        if "startDateTime" in patch or "endDateTime" in patch:
-            if ("startDateTime" in patch) != ("endDateTime" in patch):
-                raise BadRequest("startDateTime and endDateTime must be updated together.")
-            check_times(patch, uow.now, fill=False)
-        participants = patch.get("participants")
-        if isinstance(participants, dict) and "attendees" in participants:
-            participants = {
-                **participants,
-                "attendees": resolve_attendees(
-                    rt.directory(uow), user.tenant_id, participants["attendees"] or []
-                ),
-            }
-            patch = {**patch, "participants": participants}
-        meeting.apply_update(patch)
+        meeting_factory.update(meeting, rt.directory(uow), patch, now=uow.now)
         uow.meetings.save(meeting, uow.now)
         if "startDateTime" in patch:
             meeting_lifecycle.meeting_rescheduled(rt, uow, meeting)
