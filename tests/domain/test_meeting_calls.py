@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from callboard.domain import meeting_calls, meeting_factory
 from callboard.domain.directory import Directory, User
 from callboard.domain.identities import phone_identity_set
-from callboard.domain.meeting_parts import PersonSpec
+from callboard.domain.meeting_parts import MeetingRequest, PersonSpec
 from callboard.domain.meetings import OnlineMeeting
 
 ALICE = User("a1", "t1", "Alice", "alice@example.com")
@@ -17,7 +17,9 @@ SEED = "12345678-1234-4234-8234-123456789abc"
 
 
 def _meeting(body: dict[str, object]) -> OnlineMeeting:
-    return meeting_factory.new_meeting(Directory(), ALICE, dict(body), now=NOW, seed_id=SEED)
+    return meeting_factory.new_meeting(
+        Directory(), ALICE, MeetingRequest.parse(dict(body)), now=NOW, seed_id=SEED
+    )
 
 
 def test_a_dial_in_waits_unless_phones_bypass_the_lobby() -> None:

@@ -10,6 +10,7 @@ import pytest
 from callboard.domain import meeting_factory
 from callboard.domain.directory import Directory, User
 from callboard.domain.identities import user_identity_set
+from callboard.domain.meeting_parts import MeetingRequest
 from callboard.errors import BadRequest
 
 TENANT = "t0000000-0000-4000-8000-000000000001"
@@ -26,7 +27,7 @@ def directory() -> Directory:
 
 def _new(directory: Directory, body: dict[str, Any] | None = None, **kwargs: Any) -> Any:
     return meeting_factory.new_meeting(
-        directory, ALICE, body or {}, now=NOW, seed_id=SEED, **kwargs
+        directory, ALICE, MeetingRequest.parse(body or {}), now=NOW, seed_id=SEED, **kwargs
     )
 
 

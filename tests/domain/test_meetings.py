@@ -15,6 +15,7 @@ from callboard.domain.meeting_parts import (
     ContentSharingSession,
     LobbyBypassSettings,
     LobbyScope,
+    MeetingRequest,
     PersonSpec,
 )
 from callboard.domain.meetings import OnlineMeeting, public
@@ -33,7 +34,9 @@ def directory() -> Directory:
 
 
 def _new(directory: Directory, body: dict[str, Any] | None = None) -> OnlineMeeting:
-    return meeting_factory.new_meeting(directory, ALICE, body or {}, now=NOW, seed_id=SEED)
+    return meeting_factory.new_meeting(
+        directory, ALICE, MeetingRequest.parse(body or {}), now=NOW, seed_id=SEED
+    )
 
 
 def _person(participant_id: str, *, in_lobby: bool = False, role: str = "attendee") -> Any:
@@ -181,3 +184,23 @@ def test_a_person_spec_reads_the_admin_body() -> None:
     assert spec == PersonSpec(phone="+1425", modalities=("audio",), muted=True)
     with pytest.raises(BadRequest, match="userId or phone, not both"):
         PersonSpec.parse({"userId": "a1", "phone": "+1425"})
+
+
+def test_a_meeting_request_reads_a_creation_body() -> None:
+    assert MeetingRequest.parse({}) == MeetingRequest()
+    request = MeetingRequest.parse(
+        {
+            "subject": "S",
+            "startDateTime": "2030-01-01T09:00:00Z",
+            "externalId": "x",
+            "participants": {"attendees": [{"upn": "bob@example.com"}]},
+            "lobbyBypassSettings": None,
+            "joinMeetingIdSettings": {"isPasscodeRequired": True},
+            "allowRecording": False,
+        }
+    )
+    assert (request.subject, request.start, request.end) == ("S", "2030-01-01T09:00:00Z", None)
+    assert request.external_id == "x" and request.is_passcode_required
+    assert request.attendees == ({"upn": "bob@example.com"},)
+    assert request.lobby_bypass is None
+    assert request.options == {"allowRecording": False}

@@ -20,8 +20,8 @@ from callboard.domain.meeting_parts import (
     PARTICIPANT_INFO,
     ChatInfo,
     JoinMeetingIdSettings,
-    LobbyBypassSettings,
     MeetingParticipantInfo,
+    MeetingRequest,
 )
 from callboard.domain.meetings import TYPED, OnlineMeeting, iso
 from callboard.errors import BadRequest
@@ -61,10 +61,6 @@ DEFAULTS: dict[str, Any] = {
     "cloudVideoInteropInfo": None,
     "meetingOptionsWebUrl": None,
 }
-# Typed on the meeting (domain/meeting_parts.py): its default when the client sends none.
-DEFAULT_LOBBY_BYPASS: dict[str, Any] = {"scope": "organization", "isDialInBypassEnabled": False}
-
-
 # -- times ------------------------------------------------------------------------------
 
 
@@ -81,23 +77,25 @@ def parse_time(value: Any, name: str) -> datetime:
     return parsed
 
 
-def check_times(body: dict[str, Any], now: float, *, fill: bool) -> None:
-    """Start defaults to now and end to start + 1 h; end must come after start. Both are
-    rewritten in Graph's UTC form. Without ``fill`` an end needs a start."""
-    start_given = body.get("startDateTime") is not None
-    end_given = body.get("endDateTime") is not None
-    if end_given and not start_given and not fill:
+def meeting_times(start: Any, end: Any, now: float, *, fill: bool) -> tuple[datetime, datetime]:
+    """Start defaults to now and end to start + 1 h; end must come after start. Without
+    ``fill`` an end needs a start. ``start`` and ``end`` as sent (None: not given)."""
+    if end is not None and start is None and not fill:
         raise BadRequest("endDateTime needs a startDateTime.")
-    start = (
-        parse_time(body["startDateTime"], "startDateTime")
-        if start_given
+    begins = (
+        parse_time(start, "startDateTime")
+        if start is not None
         else datetime.fromtimestamp(now, tz=UTC)
     )
-    end = (
-        parse_time(body["endDateTime"], "endDateTime") if end_given else start + timedelta(hours=1)
-    )
-    if end <= start:
+    ends = parse_time(end, "endDateTime") if end is not None else begins + timedelta(hours=1)
+    if ends <= begins:
         raise BadRequest("endDateTime must be after startDateTime.")
+    return begins, ends
+
+
+def check_times(body: dict[str, Any], now: float, *, fill: bool) -> None:
+    """``meeting_times`` on a body, rewriting both in Graph's UTC form."""
+    start, end = meeting_times(body.get("startDateTime"), body.get("endDateTime"), now, fill=fill)
     body["startDateTime"] = iso(start)
     body["endDateTime"] = iso(end)
 
@@ -147,7 +145,7 @@ def passcode(seed: int) -> str:
 def new_meeting(
     directory: Directory,
     organizer: User,
-    body: dict[str, Any],
+    request: MeetingRequest,
     *,
     now: float,
     seed_id: str,
@@ -157,8 +155,12 @@ def new_meeting(
     thread_id: str | None = None,
 ) -> OnlineMeeting:
     """A meeting with every property a client reads; ids derived from ``seed_id`` unless
-    given. ``body`` holds the client's properties; its times are checked and filled in."""
-    check_times(body, now, fill=True)
+    given. The request's times are checked and filled in."""
+    # As Graph renders them (UTC, milliseconds), so a stored meeting reads back the same.
+    start, end = (
+        datetime.fromisoformat(iso(t))
+        for t in meeting_times(request.start, request.end, now, fill=True)
+    )
     seed = uuid.UUID(seed_id).int
     if thread_id is None:
         token = base64.urlsafe_b64encode(uuid.UUID(int=seed).bytes).decode().rstrip("=")
@@ -173,13 +175,10 @@ def new_meeting(
     join_web_url = teams_escapes(
         f"https://teams.microsoft.com/l/meetup-join/{quote(thread_id, safe='')}/0?context={context}"
     )
-    participants = body.get("participants") or {}
-    settings = body.get("joinMeetingIdSettings") or {}
     conference_id = str((seed >> 40) % 10**9).zfill(9)
-    bypass = body.get("lobbyBypassSettings", DEFAULT_LOBBY_BYPASS)
     properties: dict[str, Any] = {
         **DEFAULTS,
-        **{k: v for k, v in body.items() if k not in TYPED},
+        **{k: v for k, v in request.options.items() if k not in TYPED},
         "creationDateTime": iso(datetime.fromtimestamp(now, tz=UTC)),
         "audioConferencing": {
             "conferenceId": conference_id,
@@ -210,18 +209,18 @@ def new_meeting(
         ),
         attendees=[
             MeetingParticipantInfo.parse(a)
-            for a in resolve_attendees(directory, tenant, participants.get("attendees") or [])
+            for a in resolve_attendees(directory, tenant, list(request.attendees))
         ],
         join_settings=JoinMeetingIdSettings(
-            join_meeting_id, passcode_value, bool(settings.get("isPasscodeRequired", False))
+            join_meeting_id, passcode_value, request.is_passcode_required
         ),
         chat_info=ChatInfo(thread_id),
         join_web_url=join_web_url,
-        start=datetime.fromisoformat(body["startDateTime"]),
-        end=datetime.fromisoformat(body["endDateTime"]),
-        subject=body.get("subject"),
-        lobby_bypass=None if bypass is None else LobbyBypassSettings.parse(bypass),
-        external_id=body.get("externalId"),
+        start=start,
+        end=end,
+        subject=request.subject,
+        lobby_bypass=request.lobby_bypass,
+        external_id=request.external_id,
         video_teleconference_id=str((seed >> 20) % 10**10).zfill(10),
         properties=properties,
         created_at=now,

@@ -188,3 +188,54 @@ class PersonSpec:
             modalities=tuple(data.get("modalities") or cls.modalities),
             muted=bool(data.get("muted", False)),
         )
+
+
+# The creation properties a MeetingRequest holds as fields (the rest are its ``options``).
+_REQUEST_FIELDS = frozenset(
+    {
+        "subject",
+        "startDateTime",
+        "endDateTime",
+        "externalId",
+        "participants",
+        "lobbyBypassSettings",
+        "joinMeetingIdSettings",
+    }
+)
+
+
+def _default_bypass() -> LobbyBypassSettings | None:
+    return LobbyBypassSettings()
+
+
+@dataclass(frozen=True)
+class MeetingRequest:
+    """What a new meeting is created from: a client's ``POST`` or ``createOrGet`` body, a
+    directory fixture, or UCWA (nothing). Times are as sent (the factory checks them)."""
+
+    subject: str | None = None
+    start: str | None = None
+    end: str | None = None
+    external_id: str | None = None
+    # meetingParticipantInfo JSON as sent; the factory resolves them against the directory.
+    attendees: tuple[dict[str, Any], ...] = ()
+    lobby_bypass: LobbyBypassSettings | None = field(default_factory=_default_bypass)
+    is_passcode_required: bool = False
+    # Every other property (the allow… options, a client's open-type extras), kept as sent.
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> MeetingRequest:
+        people = body.get("participants") or {}
+        settings = body.get("joinMeetingIdSettings") or {}
+        bypass = body.get("lobbyBypassSettings", LobbyBypassSettings().to_graph())
+        return cls(
+            subject=body.get("subject"),
+            start=body.get("startDateTime"),
+            end=body.get("endDateTime"),
+            external_id=body.get("externalId"),
+            attendees=tuple(people.get("attendees") or ()),
+            lobby_bypass=None if bypass is None else LobbyBypassSettings.parse(bypass),
+            is_passcode_required=bool(settings.get("isPasscodeRequired", False)),
+            options={k: v for k, v in body.items() if k not in _REQUEST_FIELDS},
+        )

@@ -13,7 +13,7 @@ from callboard.domain import meeting_factory
 from callboard.domain.directory import User
 from callboard.domain.meeting_factory import resolve_attendees, teams_escapes
 from callboard.domain.meeting_filter import FilterProperty, parse_filter
-from callboard.domain.meeting_parts import PersonSpec
+from callboard.domain.meeting_parts import MeetingRequest, PersonSpec
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import AccessDenied, BadRequest
 from callboard.services import meeting_access, meeting_lifecycle, meeting_rosters
@@ -43,7 +43,7 @@ def new_meeting(
     rt: Runtime,
     uow: UnitOfWork,
     organizer: User,
-    body: dict[str, Any],
+    request: MeetingRequest,
     *,
     meeting_id: str | None = None,
     join_meeting_id: str | None = None,
@@ -54,7 +54,7 @@ def new_meeting(
     return meeting_factory.new_meeting(
         rt.directory(uow),
         organizer,
-        body,
+        request,
         now=uow.now,
         seed_id=rt.ids.new(),
         meeting_id=meeting_id,
@@ -65,12 +65,12 @@ def new_meeting(
 
 
 def create_online_meeting(
-    rt: Runtime, principal: Principal, user_ref: str, body: dict[str, Any]
+    rt: Runtime, principal: Principal, user_ref: str, request: MeetingRequest
 ) -> OnlineMeeting:
     """``POST .../onlineMeetings`` → 201."""
     with rt.uow() as uow:
         user = meeting_access.resolve_owner(rt, uow, principal, user_ref, MEETINGS_WRITE)
-        meeting = new_meeting(rt, uow, user, body)
+        meeting = new_meeting(rt, uow, user, request)
         meeting.created_by_app_id = principal.app_id
         uow.meetings.add(meeting)
         uow.commit()
@@ -78,21 +78,21 @@ def create_online_meeting(
 
 
 def create_or_get_online_meeting(
-    rt: Runtime, principal: Principal, user_ref: str, body: dict[str, Any]
+    rt: Runtime, principal: Principal, user_ref: str, request: MeetingRequest
 ) -> tuple[OnlineMeeting, bool]:
     """``POST .../onlineMeetings/createOrGet`` keyed by (tenant, organizer, externalId):
     201 and True when created, 200 and False when it existed."""
-    external_id = body.get("externalId")
+    external_id = request.external_id
     if not isinstance(external_id, str) or not external_id:
         raise BadRequest("externalId is required.")
-    if body.get("endDateTime") is not None and body.get("startDateTime") is None:
+    if request.end is not None and request.start is None:
         raise BadRequest("endDateTime needs a startDateTime.")
     with rt.uow() as uow:
         user = meeting_access.resolve_owner(rt, uow, principal, user_ref, MEETINGS_WRITE)
         existing = uow.meetings.find_by_external_id(user.tenant_id, user.id, external_id)
         if existing is not None:
             return existing, False
-        meeting = new_meeting(rt, uow, user, body)
+        meeting = new_meeting(rt, uow, user, request)
         meeting.created_by_app_id = principal.app_id
         uow.meetings.add(meeting)
         uow.commit()
@@ -195,7 +195,7 @@ def ensure_fixture_meetings(rt: Runtime, uow: UnitOfWork, fixtures: list[dict[st
             rt,
             uow,
             organizer,
-            body,
+            MeetingRequest.parse(body),
             meeting_id=fixture["id"],
             join_meeting_id=fixture.get("joinMeetingId"),
             passcode=fixture.get("passcode"),
