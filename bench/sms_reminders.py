@@ -24,6 +24,7 @@ from callboard.app import build_services
 from callboard.clock import VirtualClock, iso
 from callboard.config import Settings
 from callboard.domain.appointments import Attendee
+from callboard.domain.meeting_parts import MeetingRequest
 from callboard.services import appointments, meetings
 from callboard.services.token_issuing import issue_token
 from callboard.store import tables
@@ -57,11 +58,7 @@ def main(argv: list[str] | None = None) -> int:
                 rt,
                 principal,
                 meetings.ME,
-                {
-                    "subject": f"Bench {i}",
-                    "startDateTime": iso(start),
-                    "endDateTime": iso(start + 1800),
-                },
+                MeetingRequest(f"Bench {i}", iso(start), iso(start + 1800)),
             )
             meeting_ids.append(meeting.id)
 

@@ -17,14 +17,17 @@ US = Attendee("+13129224122", "Pacific Standard Time")
 
 
 def _meeting(start: str = "2030-01-15T17:00:00.000Z") -> OnlineMeeting:
-    return OnlineMeeting(
-        id="m1",
-        tenant_id="t1",
-        organizer_id="u1",
-        resource={
+    return OnlineMeeting.from_graph(
+        "m1",
+        "t1",
+        "u1",
+        {
             "subject": "Check-up",
             "startDateTime": start,
+            "endDateTime": "2030-01-15T18:00:00.000Z",
             "joinWebUrl": "https://teams.microsoft.com/l/meetup-join/x",
+            "joinMeetingIdSettings": {"joinMeetingId": "1234567890"},
+            "chatInfo": {"threadId": "19:meeting_x@thread.v2"},
         },
     )
 

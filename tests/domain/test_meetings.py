@@ -1,7 +1,9 @@
-"""The online meeting without I/O: the factory, times, attendees, $filter, update rules."""
+"""The online meeting aggregate without I/O: update rules, the lobby, the roster, content
+sharing, and its Graph JSON (rendered and read back unchanged)."""
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,9 +11,15 @@ import pytest
 
 from callboard.domain import meeting_factory
 from callboard.domain.directory import Directory, User
-from callboard.domain.identities import user_identity_set
-from callboard.domain.meeting_filter import FilterProperty, MeetingFilter, parse_filter
-from callboard.errors import BadRequest
+from callboard.domain.meeting_parts import (
+    ContentSharingSession,
+    LobbyBypassSettings,
+    LobbyScope,
+    MeetingRequest,
+    PersonSpec,
+)
+from callboard.domain.meetings import OnlineMeeting, public
+from callboard.errors import BadRequest, ItemNotFound
 
 TENANT = "t0000000-0000-4000-8000-000000000001"
 ALICE = User("a1", TENANT, "Alice Adams", "alice@example.com")
@@ -25,162 +33,14 @@ def directory() -> Directory:
     return Directory(users={(TENANT, u.id): u for u in (ALICE, BOB)})
 
 
-def _new(directory: Directory, body: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+def _new(directory: Directory, body: dict[str, Any] | None = None) -> OnlineMeeting:
     return meeting_factory.new_meeting(
-        directory, ALICE, body or {}, now=NOW, seed_id=SEED, **kwargs
+        directory, ALICE, MeetingRequest.parse(body or {}), now=NOW, seed_id=SEED
     )
 
 
-def test_the_factory_derives_every_generated_value_from_the_seed(directory: Directory) -> None:
-    one, two = _new(directory), _new(directory)
-    assert one.resource == two.resource and one.id == two.id
-    resource = one.resource
-    assert resource["@odata.type"] == "#microsoft.graph.onlineMeeting"
-    assert resource["creationDateTime"] == "2030-01-01T09:00:00.000Z"
-    assert resource["chatInfo"]["threadId"].startswith("19:meeting_")
-    assert resource["chatInfo"]["threadId"].endswith("@thread.v2")
-    assert resource["joinWebUrl"] == resource["joinUrl"]
-    assert resource["joinWebUrl"].startswith("https://teams.microsoft.com/l/meetup-join/19%3a")
-    settings = resource["joinMeetingIdSettings"]
-    assert settings["joinMeetingId"].isdigit() and len(settings["joinMeetingId"]) == 12
-    assert len(settings["passcode"]) == 6 and settings["isPasscodeRequired"] is False
-    assert len(resource["videoTeleconferenceId"]) == 10
-    assert resource["audioConferencing"]["tollNumber"] == meeting_factory.DIAL_IN_NUMBER
-    assert one.tenant_id == TENANT and one.organizer_id == ALICE.id
-    assert one.created_at == one.modified_at == NOW
-    assert resource["allowRecording"] is True and resource["subject"] is None
-    organizer = resource["participants"]["organizer"]
-    assert organizer["identity"] == user_identity_set(ALICE)
-    assert organizer["role"] == "presenter" and organizer["upn"] == "alice@example.com"
-
-
-def test_the_factory_keeps_given_ids_and_client_properties(directory: Directory) -> None:
-    meeting = _new(
-        directory,
-        {"subject": "S", "joinMeetingIdSettings": {"isPasscodeRequired": True}},
-        meeting_id="m1",
-        join_meeting_id="111122223333",
-        passcode_value="abcdef",
-        thread_id="19:meeting_x@thread.v2",
-    )
-    assert meeting.id == "m1" and meeting.resource["id"] == "m1"
-    assert meeting.join_meeting_id == "111122223333"
-    assert meeting.thread_id == "19:meeting_x@thread.v2"
-    assert meeting.resource["joinMeetingIdSettings"] == {
-        "isPasscodeRequired": True,
-        "joinMeetingId": "111122223333",
-        "passcode": "abcdef",
-    }
-    assert meeting.resource["subject"] == "S"
-    assert "19%3ameeting_x%40thread.v2" in meeting.resource["joinWebUrl"]
-
-
-def test_times_default_to_now_and_an_hour_and_parse_z(directory: Directory) -> None:
-    meeting = _new(directory)
-    assert meeting.resource["startDateTime"] == "2030-01-01T09:00:00.000Z"
-    assert meeting.resource["endDateTime"] == "2030-01-01T10:00:00.000Z"
-    assert meeting.start == datetime(2030, 1, 1, 9, tzinfo=UTC)
-    given = _new(directory, {"startDateTime": "2030-02-01T10:00:00Z"})
-    assert given.resource["startDateTime"] == "2030-02-01T10:00:00.000Z"
-    assert given.resource["endDateTime"] == "2030-02-01T11:00:00.000Z"
-    offset = _new(
-        directory,
-        {"startDateTime": "2030-02-01T10:00:00+02:00", "endDateTime": "2030-02-01T09:30:00Z"},
-    )
-    assert offset.resource["startDateTime"] == "2030-02-01T08:00:00.000Z"
-    assert offset.resource["endDateTime"] == "2030-02-01T09:30:00.000Z"
-
-
-@pytest.mark.parametrize(
-    ("body", "fragment"),
-    [
-        ({"startDateTime": "tomorrow"}, "not a valid ISO 8601"),
-        ({"startDateTime": 5}, "must be a date-time string"),
-        ({"startDateTime": "2030-02-01T10:00:00"}, "needs a time zone offset"),
-        (
-            {"startDateTime": "2030-02-01T10:00:00Z", "endDateTime": "2030-02-01T10:00:00Z"},
-            "endDateTime must be after startDateTime",
-        ),
-    ],
-)
-def test_bad_times_are_bad_requests(body: dict[str, Any], fragment: str) -> None:
-    with pytest.raises(BadRequest, match=fragment):
-        meeting_factory.check_times(body, NOW, fill=True)
-
-
-def test_an_end_without_a_start_is_filled_only_when_asked() -> None:
-    with pytest.raises(BadRequest, match="endDateTime needs a startDateTime"):
-        meeting_factory.check_times({"endDateTime": "2030-01-01T12:00:00Z"}, NOW, fill=False)
-    body: dict[str, Any] = {"endDateTime": "2030-01-01T12:00:00Z"}
-    meeting_factory.check_times(body, NOW, fill=True)
-    assert body == {
-        "startDateTime": "2030-01-01T09:00:00.000Z",
-        "endDateTime": "2030-01-01T12:00:00.000Z",
-    }
-
-
-def test_attendees_are_resolved_from_the_directory(directory: Directory) -> None:
-    resolved = meeting_factory.resolve_attendees(
-        directory,
-        TENANT,
-        [
-            {"identity": {"user": {"id": BOB.id}}},
-            {"upn": "bob@example.com", "role": "presenter"},
-            {"identity": {"user": {"id": "stranger"}}},
-        ],
-    )
-    assert resolved[0]["identity"] == user_identity_set(BOB)
-    assert resolved[0]["upn"] == "bob@example.com" and resolved[0]["role"] == "attendee"
-    assert resolved[1]["identity"]["user"]["id"] == BOB.id and resolved[1]["role"] == "presenter"
-    assert resolved[2]["identity"] == {"user": {"id": "stranger"}} and resolved[2]["upn"] is None
-    assert {a["@odata.type"] for a in resolved} == {meeting_factory.PARTICIPANT_INFO}
-    with pytest.raises(BadRequest, match=r"attendees\[0\] needs identity.user.id or upn"):
-        meeting_factory.resolve_attendees(directory, TENANT, [{"role": "attendee"}])
-
-
-def test_user_identity_set_with_and_without_a_provider() -> None:
-    assert user_identity_set(ALICE) == {
-        "@odata.type": "#microsoft.graph.identitySet",
-        "user": {
-            "@odata.type": "#microsoft.graph.identity",
-            "id": "a1",
-            "displayName": "Alice Adams",
-            "tenantId": TENANT,
-            "identityProvider": "AAD",
-        },
-    }
-    assert "identityProvider" not in user_identity_set(ALICE, identity_provider=None)["user"]
-
-
-def test_teams_escapes_and_passcodes() -> None:
-    assert meeting_factory.teams_escapes("a%3A%2Fb%40") == "a%3a%2fb%40"
-    assert meeting_factory.passcode(0) == "AAAAAA"
-    assert all(
-        c in meeting_factory.PASSCODE_ALPHABET for c in meeting_factory.passcode(2**100 + 12345)
-    )
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("JoinWebUrl eq 'https://x/y'", MeetingFilter(FilterProperty.JOIN_WEB_URL, "https://x/y")),
-        (
-            " joinMeetingIdSettings/joinMeetingId eq '123' ",
-            MeetingFilter(FilterProperty.JOIN_MEETING_ID, "123"),
-        ),
-        (
-            "VideoTeleconferenceId eq 'it''s'",
-            MeetingFilter(FilterProperty.VIDEO_TELECONFERENCE_ID, "it's"),
-        ),
-        ("subject eq 'x'", None),
-        ("JoinWebUrl ne 'x'", None),
-        ("JoinWebUrl eq x", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_filter_parsing(text: str | None, expected: MeetingFilter | None) -> None:
-    assert parse_filter(text) == expected
+def _person(participant_id: str, *, in_lobby: bool = False, role: str = "attendee") -> Any:
+    return {"id": participant_id, "isInLobby": in_lobby, "isMuted": False, "_role": role}
 
 
 def test_update_rules(directory: Directory) -> None:
@@ -199,3 +59,148 @@ def test_update_rules(directory: Directory) -> None:
     meeting.apply_update({"participants": {"attendees": []}})
     assert not meeting.is_invited(BOB.id)
     assert meeting.resource["participants"]["organizer"]["upn"] == "alice@example.com"
+
+
+def test_an_update_sets_typed_fields_and_keeps_the_other_properties(directory: Directory) -> None:
+    meeting = _new(directory, {"customProperty": {"kept": True}})
+    meeting.apply_update(
+        {
+            "startDateTime": "2030-02-01T10:00:00.000Z",
+            "endDateTime": "2030-02-01T11:00:00.000Z",
+            "allowRecording": False,
+            "lobbyBypassSettings": {"scope": "everyone"},
+        }
+    )
+    assert meeting.start == datetime(2030, 2, 1, 10, tzinfo=UTC)
+    assert meeting.end == datetime(2030, 2, 1, 11, tzinfo=UTC)
+    assert meeting.properties["allowRecording"] is False
+    assert meeting.lobby_bypass == LobbyBypassSettings("everyone", None)
+    resource = meeting.resource
+    assert resource["customProperty"] == {"kept": True}
+    assert resource["lobbyBypassSettings"] == {"scope": "everyone", "isDialInBypassEnabled": None}
+    meeting.apply_update({"lobbyBypassSettings": None})
+    assert meeting.resource["lobbyBypassSettings"] is None
+    assert not meeting.must_wait_in_lobby("organization")  # no settings: Graph's default
+
+
+def test_the_graph_document_reads_back_into_the_same_meeting(directory: Directory) -> None:
+    meeting = _new(directory, {"subject": "S", "participants": {"attendees": [{"upn": "x@y"}]}})
+    meeting.created_by_app_id = "app-1"
+    meeting.join(_person("p1"))
+    meeting.start_sharing("s1", "p1")
+    again = OnlineMeeting.from_graph(
+        meeting.id,
+        meeting.tenant_id,
+        meeting.organizer_id,
+        copy.deepcopy(meeting.to_graph()),
+        copy.deepcopy(meeting.live_document()),
+        created_at=meeting.created_at,
+        modified_at=meeting.modified_at,
+    )
+    assert again == meeting
+    assert meeting.live_document()["contentSharingSessions"] == [
+        {"@odata.type": "#microsoft.graph.contentSharingSession", "id": "s1", "_sharer": "p1"}
+    ]
+    assert meeting.live_document()["createdByAppId"] == "app-1"
+
+
+@pytest.mark.parametrize(
+    ("scope", "dial_in", "waits"),
+    [
+        ("organizer", False, {"invited", "organization", "federated", "anonymous", "phone"}),
+        ("organization", False, {"federated", "anonymous", "phone"}),
+        ("organizationAndFederated", False, {"anonymous", "phone"}),
+        ("organizationExcludingGuests", False, {"federated", "anonymous", "phone"}),
+        ("everyone", False, set()),
+        ("invited", False, {"organization", "federated", "anonymous", "phone"}),
+        ("invited", True, {"organization", "federated", "anonymous"}),
+        ("unknownFutureValue", False, {"federated", "anonymous", "phone"}),
+    ],
+)
+def test_who_waits_in_the_lobby(scope: str, dial_in: bool, waits: set[str]) -> None:
+    settings = LobbyBypassSettings(scope, dial_in)
+    kinds = {"organizer", "invited", "organization", "federated", "anonymous", "phone"}
+    assert {kind for kind in kinds if settings.must_wait(kind)} == waits
+    assert LobbyScope.of(scope).value == (
+        scope if scope != "unknownFutureValue" else "organization"
+    )
+
+
+def test_the_roster_join_admit_mute_leave(directory: Directory) -> None:
+    meeting = _new(directory)
+    meeting.join(_person("org", role="organizer", in_lobby=True))
+    assert not meeting.organizer_present
+    meeting.admit("org")
+    assert meeting.organizer_present
+    with pytest.raises(BadRequest, match="not in the lobby"):
+        meeting.admit("org")
+    with pytest.raises(BadRequest, match="already in the meeting"):
+        meeting.join(_person("org"))
+    person = _person("p1")
+    person["mediaStreams"] = [{"mediaType": "audio", "serverMuted": False}]
+    meeting.join(person)
+    meeting.set_muted("p1", True)
+    assert meeting.participant("p1")["isMuted"] is True
+    assert meeting.participant("p1")["mediaStreams"][0]["serverMuted"] is True
+    assert public(meeting.leave("p1")) == {
+        "id": "p1",
+        "isInLobby": False,
+        "isMuted": True,
+        "mediaStreams": [{"mediaType": "audio", "serverMuted": True}],
+    }
+    with pytest.raises(ItemNotFound, match="No participant p1"):
+        meeting.participant("p1")
+
+
+def test_content_sharing(directory: Directory) -> None:
+    meeting = _new(directory)
+    meeting.join(_person("p1"))
+    meeting.join(_person("waiting", in_lobby=True))
+    with pytest.raises(BadRequest, match="in the lobby cannot share"):
+        meeting.start_sharing("s0", "waiting")
+    session = meeting.start_sharing("s1", "p1")
+    assert session == ContentSharingSession("s1", "p1")
+    assert session.to_graph() == {
+        "@odata.type": "#microsoft.graph.contentSharingSession",
+        "id": "s1",
+    }
+    assert meeting.sharing_session("s1") is session
+    assert meeting.stop_sharing("s1") is session
+    with pytest.raises(ItemNotFound, match="No content-sharing session s1"):
+        meeting.sharing_session("s1")
+
+
+def test_how_the_lobby_sees_a_directory_user(directory: Directory) -> None:
+    meeting = _new(directory, {"participants": {"attendees": [{"upn": "bob@example.com"}]}})
+    assert meeting.joiner_kind(ALICE) == "organizer"
+    assert meeting.joiner_kind(BOB) == "invited"
+    assert meeting.joiner_kind(User("c3", TENANT, "Carol", "carol@example.com")) == "organization"
+    assert meeting.joiner_kind(User("a1", "elsewhere", "Alice twin", "a@x.com")) == "federated"
+
+
+def test_a_person_spec_reads_the_admin_body() -> None:
+    assert PersonSpec.parse({}) == PersonSpec()
+    spec = PersonSpec.parse({"phone": "+1425", "modalities": ["audio"], "muted": True})
+    assert spec == PersonSpec(phone="+1425", modalities=("audio",), muted=True)
+    with pytest.raises(BadRequest, match="userId or phone, not both"):
+        PersonSpec.parse({"userId": "a1", "phone": "+1425"})
+
+
+def test_a_meeting_request_reads_a_creation_body() -> None:
+    assert MeetingRequest.parse({}) == MeetingRequest()
+    request = MeetingRequest.parse(
+        {
+            "subject": "S",
+            "startDateTime": "2030-01-01T09:00:00Z",
+            "externalId": "x",
+            "participants": {"attendees": [{"upn": "bob@example.com"}]},
+            "lobbyBypassSettings": None,
+            "joinMeetingIdSettings": {"isPasscodeRequired": True},
+            "allowRecording": False,
+        }
+    )
+    assert (request.subject, request.start, request.end) == ("S", "2030-01-01T09:00:00Z", None)
+    assert request.external_id == "x" and request.is_passcode_required
+    assert request.attendees == ({"upn": "bob@example.com"},)
+    assert request.lobby_bypass is None
+    assert request.options == {"allowRecording": False}

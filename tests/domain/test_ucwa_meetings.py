@@ -21,9 +21,14 @@ def graph_meeting(**resource: Any) -> OnlineMeeting:
         "subject": "Stand-up",
         "joinWebUrl": "https://teams.example/join",
         "joinMeetingIdSettings": {"joinMeetingId": "1234567890"},
+        "chatInfo": {"threadId": "19:meeting_x@thread.v2"},
+        "startDateTime": "2030-01-01T09:00:00.000Z",
+        "endDateTime": "2030-01-01T10:00:00.000Z",
         "participants": {"organizer": {"upn": ALICE.user_principal_name}, "attendees": []},
     }
-    return OnlineMeeting("meeting-1", "t1", ALICE.id, {**base, **resource}, created_at=1000.0)
+    return OnlineMeeting.from_graph(
+        "meeting-1", "t1", ALICE.id, {**base, **resource}, created_at=1000.0
+    )
 
 
 def test_a_graph_meeting_reads_as_ucwa_defaults() -> None:
@@ -104,7 +109,7 @@ def test_access_level_round_trip(access: str, scope: str) -> None:
 def test_none_reads_back_only_while_the_scope_is_unchanged() -> None:
     meeting = graph_meeting()
     ucwa_meetings.replace(meeting, ucwa_meetings.MeetingProperties(access_level="None"), 5000.0, [])
-    meeting.resource["lobbyBypassSettings"]["scope"] = "everyone"  # a Graph PATCH
+    meeting.apply_update({"lobbyBypassSettings": {"scope": "everyone"}})  # a Graph PATCH
     assert ucwa_meetings.properties(meeting, ALICE)["accessLevel"] == "Everyone"
 
 
@@ -137,7 +142,7 @@ def test_roster_entries_list_each_person_once_and_never_the_organizer() -> None:
 
 def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
     meeting = graph_meeting(
-        startDateTime="2026-12-01T10:00:00Z",
+        startDateTime="2026-12-01T10:00:00.000Z",
         lobbyBypassSettings={"scope": "organization", "isDialInBypassEnabled": False},
     )
     props = ucwa_meetings.MeetingProperties(
@@ -158,7 +163,7 @@ def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
     assert resource["lobbyBypassSettings"] == {"scope": "everyone", "isDialInBypassEnabled": True}
     assert resource["participants"]["attendees"] == resolved
     assert resource["participants"]["organizer"] == {"upn": "alice@callboard.dev"}
-    assert resource["startDateTime"] == "2026-12-01T10:00:00Z"  # not UCWA's
+    assert resource["startDateTime"] == "2026-12-01T10:00:00.000Z"  # not UCWA's
     read = ucwa_meetings.properties(meeting, ALICE)
     assert read["description"] == "Quarterly"
     assert read["automaticLeaderAssignment"] == "SameEnterprise"
@@ -176,7 +181,7 @@ def test_etag_follows_properties_not_extensions() -> None:
     assert ucwa_meetings.etag(meeting, ALICE) == tag
     ucwa_meetings.extensions(meeting).append({"id": "1", "type": "Undefined"})
     assert ucwa_meetings.etag(meeting, ALICE) == tag
-    meeting.resource["subject"] = "changed through Graph"
+    meeting.apply_update({"subject": "changed through Graph"})
     assert ucwa_meetings.etag(meeting, ALICE) != tag
 
 

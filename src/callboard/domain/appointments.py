@@ -181,11 +181,11 @@ def reminder_due(start: float, remind_before_minutes: int) -> float:
 def meeting_text(meeting: OnlineMeeting, kind: MessageType, time_zone: str, lang: str) -> str:
     return render(
         kind,
-        subject=meeting.resource.get("subject"),
+        subject=meeting.subject,
         start=meeting.start,
         time_zone=time_zone,
         lang=lang,
-        url=str(meeting.resource.get("joinWebUrl") or ""),
+        url=meeting.join_web_url,
     )
 
 

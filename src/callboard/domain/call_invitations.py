@@ -178,6 +178,32 @@ class InvitationRules(CallCore):
             (k for k, i in self.invitations.items() if i.status is InvitationStatus.JOINED), None
         )
 
+    def check_replacement(self, replaced: InvitationRules, moved_key: str) -> None:
+        """Whether ``replaced``'s party may move into this call (invite with replacesCallId):
+        between two meeting calls (the meetings' own rule is ``meeting_calls.check_move``),
+        or the other party of an established peer-to-peer call into a group call."""
+        if replaced.id == self.id:
+            raise BadRequest("replacesCallId names the call the participant is invited into.")
+        if replaced.kind is CallKind.MEETING or self.kind is CallKind.MEETING:
+            if replaced.kind is not CallKind.MEETING or self.kind is not CallKind.MEETING:
+                raise BadRequest(
+                    "A participant moves between two meeting calls, or from a "
+                    "peer-to-peer call into a group call."
+                )
+            return
+        if replaced.kind is not CallKind.PEER_TO_PEER:
+            raise BadRequest(f"replacesCallId must name a peer-to-peer call; {replaced.id} is not.")
+        if replaced.state is not CallState.ESTABLISHED:
+            raise BadRequest(
+                f"The call {replaced.id} named by replacesCallId is {replaced.state.value}, "
+                "not established."
+            )
+        if replaced.peer_key() != moved_key:
+            raise BadRequest(
+                f"The invited identity is not the other party of call {replaced.id} "
+                f"(replacesCallId); that is {replaced.peer_key()}."
+            )
+
     def replaced(self) -> None:
         """Its other party was moved into another call (invite with replacesCallId)."""
         if self.state is CallState.ESTABLISHED:

@@ -22,3 +22,16 @@ def user_identity_set(user: User, *, identity_provider: str | None = "AAD") -> d
     if identity_provider is not None:
         identity["identityProvider"] = identity_provider
     return {"@odata.type": IDENTITY_SET, "user": identity}
+
+
+def phone_identity_set(number: str) -> dict[str, Any]:
+    """Someone who dialled in from ``number``."""
+    return {"@odata.type": IDENTITY_SET, "phone": {"@odata.type": IDENTITY, "id": number}}
+
+
+def guest_identity_set(guest_id: str, display_name: str) -> dict[str, Any]:
+    """An anonymous guest (joined by link, not signed in)."""
+    return {
+        "@odata.type": IDENTITY_SET,
+        "guest": {"@odata.type": IDENTITY, "id": guest_id, "displayName": display_name},
+    }

@@ -6,11 +6,14 @@ invitations settle together: the operation finishes once none of them is ringing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from callboard.domain.phone_numbers import require_e164
 from callboard.domain.results import ResultInfo
+from callboard.errors import BadRequest
 
 # Invitations (participant invite): how many a group call holds.
 GROUP_CALL_CAPACITY = 20
@@ -66,6 +69,48 @@ class Invitee:
     target: dict[str, Any]
     participant_id: str
     replaces_call_id: str | None = None
+
+    def to_graph(self) -> dict[str, Any]:
+        """The invitationParticipantInfo as sent, with Graph's nulls and the participant id
+        the invitee has in the roster (so that DELETE .../participants/{id} can cancel it)."""
+        shown = dict(self.target)
+        shown.setdefault("id", None)  # as in the *participant: invite* page's responses
+        shown.setdefault("endpointType", None)
+        shown.setdefault("replacesCallId", None)
+        shown.setdefault("participantId", self.participant_id)
+        return shown
+
+
+def invitees(
+    participants: list[dict[str, Any]],
+    *,
+    source_phone: str | None,
+    new_participant_id: Callable[[], str],
+    moved_from: str | None = None,
+    keeps_participant_ids: bool = False,
+) -> list[Invitee]:
+    """An invite's participants (invitationParticipantInfo JSON) as invitees: each names an
+    identity with an id; a phone needs an E.164 number and a call from a number.
+    ``moved_from``: the call whose party moves in (replacesCallId); a participant moved
+    between meetings keeps its id (``keeps_participant_ids``)."""
+    result = []
+    for index, participant in enumerate(participants):
+        key = target_key(participant)
+        if key.endswith(":"):
+            raise BadRequest(f"participants[{index}].identity needs an identity with an id.")
+        phone = participant["identity"].get("phone")
+        if phone is not None:
+            require_e164(phone.get("id"), f"participants[{index}].identity.phone.id")
+            if source_phone is None:
+                raise BadRequest(
+                    "Inviting a phone number needs a call whose source is an "
+                    "applicationInstance with an assigned phone number."
+                )
+        participant_id = (
+            participant["participantId"] if keeps_participant_ids else new_participant_id()
+        )
+        result.append(Invitee(key, participant, participant_id, moved_from))
+    return result
 
 
 def target_key(target: dict[str, Any]) -> str:

@@ -14,6 +14,7 @@ from callboard.domain import graph_json
 from callboard.domain.call_core import CallCore, CallState
 from callboard.domain.events import ContentSharingChanged
 from callboard.domain.invitations import target_key
+from callboard.domain.meeting_parts import PersonSpec
 from callboard.domain.meetings import OnlineMeeting, public
 from callboard.domain.participants import Participant
 from callboard.domain.results import ResultInfo
@@ -55,6 +56,28 @@ class MeetingCallRules(CallCore):
 def live_roster(meeting: OnlineMeeting) -> list[Participant]:
     """The meeting's live roster as a call's participants."""
     return [graph_json.parse_participant(public(p)) for p in meeting.participants]
+
+
+def simulated_person(
+    meeting: OnlineMeeting,
+    participant_id: str,
+    identity: dict[str, Any],
+    kind: str,
+    spec: PersonSpec,
+) -> dict[str, Any]:
+    """The roster entry of a simulated person of ``kind`` (``OnlineMeeting.joiner_kind``,
+    ``phone`` or ``anonymous``): in the lobby if the meeting's bypass settings say so; video
+    and screen sharing received only, as a Teams client that shares nothing."""
+    participant = Participant.new(
+        participant_id,
+        identity,
+        modalities=list(spec.modalities),
+        source_id=1 + 10 * len(meeting.participants),
+        muted=spec.muted,
+        in_lobby=meeting.must_wait_in_lobby(kind),
+    )
+    participant.receive_only_except_audio()
+    return {**graph_json.participant(participant), "_role": kind}
 
 
 def arrive(meeting: OnlineMeeting, call: MeetingCallRules) -> bool:
@@ -115,7 +138,7 @@ def check_move(
 ) -> None:
     """Moving someone between meetings: both created by the app, and the participant is in
     the source meeting under ``participantId`` with the invited identity."""
-    creators = {from_meeting.live.get("createdByAppId"), to_meeting.live.get("createdByAppId")}
+    creators = {from_meeting.created_by_app_id, to_meeting.created_by_app_id}
     if creators != {app_id}:
         raise BadRequest(
             "Participants can be moved only between meetings created by the same application."

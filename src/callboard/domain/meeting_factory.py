@@ -16,10 +16,16 @@ from urllib.parse import quote
 
 from callboard.domain.directory import Directory, User
 from callboard.domain.identities import user_identity_set
-from callboard.domain.meetings import MEETING_TYPE, OnlineMeeting
+from callboard.domain.meeting_parts import (
+    PARTICIPANT_INFO,
+    ChatInfo,
+    JoinMeetingIdSettings,
+    MeetingParticipantInfo,
+    MeetingRequest,
+)
+from callboard.domain.meetings import TYPED, OnlineMeeting, iso
 from callboard.errors import BadRequest
 
-PARTICIPANT_INFO = "#microsoft.graph.meetingParticipantInfo"
 DIAL_IN_NUMBER = "+14255550199"
 PASSCODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 
@@ -42,10 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "isEndToEndEncryptionEnabled": False,
     "isEntryExitAnnounced": True,
     "recordAutomatically": False,
-    "lobbyBypassSettings": {"scope": "organization", "isDialInBypassEnabled": False},
     "meetingType": None,
-    "externalId": None,
-    "subject": None,
     "expiryDateTime": None,
     "chatRestrictions": None,
     "watermarkProtection": None,
@@ -58,14 +61,7 @@ DEFAULTS: dict[str, Any] = {
     "cloudVideoInteropInfo": None,
     "meetingOptionsWebUrl": None,
 }
-
-
 # -- times ------------------------------------------------------------------------------
-
-
-def iso(moment: datetime) -> str:
-    """Graph's DateTimeOffset rendering in UTC: ``2030-01-01T10:00:00.000Z``."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_time(value: Any, name: str) -> datetime:
@@ -81,23 +77,25 @@ def parse_time(value: Any, name: str) -> datetime:
     return parsed
 
 
-def check_times(body: dict[str, Any], now: float, *, fill: bool) -> None:
-    """Start defaults to now and end to start + 1 h; end must come after start. Both are
-    rewritten in Graph's UTC form. Without ``fill`` an end needs a start."""
-    start_given = body.get("startDateTime") is not None
-    end_given = body.get("endDateTime") is not None
-    if end_given and not start_given and not fill:
+def meeting_times(start: Any, end: Any, now: float, *, fill: bool) -> tuple[datetime, datetime]:
+    """Start defaults to now and end to start + 1 h; end must come after start. Without
+    ``fill`` an end needs a start. ``start`` and ``end`` as sent (None: not given)."""
+    if end is not None and start is None and not fill:
         raise BadRequest("endDateTime needs a startDateTime.")
-    start = (
-        parse_time(body["startDateTime"], "startDateTime")
-        if start_given
+    begins = (
+        parse_time(start, "startDateTime")
+        if start is not None
         else datetime.fromtimestamp(now, tz=UTC)
     )
-    end = (
-        parse_time(body["endDateTime"], "endDateTime") if end_given else start + timedelta(hours=1)
-    )
-    if end <= start:
+    ends = parse_time(end, "endDateTime") if end is not None else begins + timedelta(hours=1)
+    if ends <= begins:
         raise BadRequest("endDateTime must be after startDateTime.")
+    return begins, ends
+
+
+def check_times(body: dict[str, Any], now: float, *, fill: bool) -> None:
+    """``meeting_times`` on a body, rewriting both in Graph's UTC form."""
+    start, end = meeting_times(body.get("startDateTime"), body.get("endDateTime"), now, fill=fill)
     body["startDateTime"] = iso(start)
     body["endDateTime"] = iso(end)
 
@@ -147,7 +145,7 @@ def passcode(seed: int) -> str:
 def new_meeting(
     directory: Directory,
     organizer: User,
-    body: dict[str, Any],
+    request: MeetingRequest,
     *,
     now: float,
     seed_id: str,
@@ -157,8 +155,12 @@ def new_meeting(
     thread_id: str | None = None,
 ) -> OnlineMeeting:
     """A meeting with every property a client reads; ids derived from ``seed_id`` unless
-    given. ``body`` holds the client's properties; its times are checked and filled in."""
-    check_times(body, now, fill=True)
+    given. The request's times are checked and filled in."""
+    # As Graph renders them (UTC, milliseconds), so a stored meeting reads back the same.
+    start, end = (
+        datetime.fromisoformat(iso(t))
+        for t in meeting_times(request.start, request.end, now, fill=True)
+    )
     seed = uuid.UUID(seed_id).int
     if thread_id is None:
         token = base64.urlsafe_b64encode(uuid.UUID(int=seed).bytes).decode().rstrip("=")
@@ -173,29 +175,11 @@ def new_meeting(
     join_web_url = teams_escapes(
         f"https://teams.microsoft.com/l/meetup-join/{quote(thread_id, safe='')}/0?context={context}"
     )
-    participants = body.get("participants") or {}
-    settings = body.get("joinMeetingIdSettings") or {}
     conference_id = str((seed >> 40) % 10**9).zfill(9)
-    resource: dict[str, Any] = {
+    properties: dict[str, Any] = {
         **DEFAULTS,
-        **{k: v for k, v in body.items() if k not in ("participants", "joinMeetingIdSettings")},
-        "@odata.type": MEETING_TYPE,
-        "id": meeting_id,
+        **{k: v for k, v in request.options.items() if k not in TYPED},
         "creationDateTime": iso(datetime.fromtimestamp(now, tz=UTC)),
-        "joinWebUrl": join_web_url,
-        "joinUrl": join_web_url,
-        "videoTeleconferenceId": str((seed >> 20) % 10**10).zfill(10),
-        "chatInfo": {
-            "@odata.type": "#microsoft.graph.chatInfo",
-            "threadId": thread_id,
-            "messageId": "0",
-            "replyChainMessageId": None,
-        },
-        "joinMeetingIdSettings": {
-            "isPasscodeRequired": bool(settings.get("isPasscodeRequired", False)),
-            "joinMeetingId": join_meeting_id,
-            "passcode": passcode_value,
-        },
         "audioConferencing": {
             "conferenceId": conference_id,
             "tollNumber": DIAL_IN_NUMBER,
@@ -212,21 +196,50 @@ def new_meeting(
             ),
             "contentType": "html",
         },
-        "participants": {
-            "organizer": {
-                "@odata.type": PARTICIPANT_INFO,
-                "identity": user_identity_set(organizer),
-                "upn": organizer.user_principal_name,
-                "role": "presenter",
-            },
-            "attendees": resolve_attendees(directory, tenant, participants.get("attendees") or []),
-        },
     }
     return OnlineMeeting(
         id=meeting_id,
         tenant_id=tenant,
         organizer_id=organizer.id,
-        resource=resource,
+        organizer=MeetingParticipantInfo(
+            user_identity_set(organizer),
+            organizer.user_principal_name,
+            "presenter",
+            {"@odata.type": PARTICIPANT_INFO},
+        ),
+        attendees=[
+            MeetingParticipantInfo.parse(a)
+            for a in resolve_attendees(directory, tenant, list(request.attendees))
+        ],
+        join_settings=JoinMeetingIdSettings(
+            join_meeting_id, passcode_value, request.is_passcode_required
+        ),
+        chat_info=ChatInfo(thread_id),
+        join_web_url=join_web_url,
+        start=start,
+        end=end,
+        subject=request.subject,
+        lobby_bypass=request.lobby_bypass,
+        external_id=request.external_id,
+        video_teleconference_id=str((seed >> 20) % 10**10).zfill(10),
+        properties=properties,
         created_at=now,
         modified_at=now,
     )
+
+
+def update(
+    meeting: OnlineMeeting, directory: Directory, patch: dict[str, Any], *, now: float
+) -> None:
+    """A PATCH: times checked and rewritten as at creation, attendees resolved from the
+    directory, then the meeting's own update rules (``OnlineMeeting.apply_update``)."""
+    if "startDateTime" in patch or "endDateTime" in patch:
+        if ("startDateTime" in patch) != ("endDateTime" in patch):
+            raise BadRequest("startDateTime and endDateTime must be updated together.")
+        patch = dict(patch)
+        check_times(patch, now, fill=False)
+    participants = patch.get("participants")
+    if isinstance(participants, dict) and "attendees" in participants:
+        attendees = resolve_attendees(directory, meeting.tenant_id, participants["attendees"] or [])
+        patch = {**patch, "participants": {**participants, "attendees": attendees}}
+    meeting.apply_update(patch)

@@ -8,9 +8,17 @@ service layer fans a roster change out to every call in the meeting.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from callboard.domain.directory import User
+from callboard.domain.meeting_parts import (
+    ChatInfo,
+    ContentSharingSession,
+    JoinMeetingIdSettings,
+    LobbyBypassSettings,
+    MeetingParticipantInfo,
+)
 from callboard.errors import BadRequest, ItemNotFound
 
 MEETING_TYPE = "#microsoft.graph.onlineMeeting"
@@ -43,15 +51,30 @@ UPDATABLE = frozenset(
     }
 )
 
-# Who skips the lobby for each lobbyBypassSettings.scope, by kind of joiner.
-_BYPASS: dict[str, frozenset[str]] = {
-    "organizer": frozenset({"organizer"}),
-    "organization": frozenset({"organizer", "organization"}),
-    "organizationAndFederated": frozenset({"organizer", "organization", "federated"}),
-    "organizationExcludingGuests": frozenset({"organizer", "organization"}),
-    "everyone": frozenset({"organizer", "organization", "federated", "anonymous", "phone"}),
-    "invited": frozenset({"organizer", "invited"}),
-}
+# The resource's properties the aggregate holds as typed fields; every other property (the
+# meeting options, generated dial-in and join text, the client's open-type extras) is kept
+# in ``properties`` as the client or the factory wrote it.
+TYPED = frozenset(
+    {
+        "@odata.type",
+        "id",
+        "subject",
+        "startDateTime",
+        "endDateTime",
+        "externalId",
+        "joinWebUrl",
+        "joinUrl",
+        "videoTeleconferenceId",
+        "chatInfo",
+        "joinMeetingIdSettings",
+        "lobbyBypassSettings",
+        "participants",
+    }
+)
+# Keys of the stored live document that are typed fields here (the rest is the roster and
+# what domain/attendance.py and domain/ucwa_meetings.py keep there).
+_SHARING = "contentSharingSessions"
+_CREATOR = "createdByAppId"
 
 
 @dataclass
@@ -59,28 +82,119 @@ class OnlineMeeting:
     id: str
     tenant_id: str
     organizer_id: str
-    resource: dict[str, Any]
+    organizer: MeetingParticipantInfo
+    attendees: list[MeetingParticipantInfo]
+    join_settings: JoinMeetingIdSettings
+    chat_info: ChatInfo
+    join_web_url: str
+    start: datetime
+    end: datetime
+    subject: str | None = None
+    lobby_bypass: LobbyBypassSettings | None = field(default_factory=LobbyBypassSettings)
+    external_id: str | None = None
+    video_teleconference_id: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+    # Who is in the meeting now (Graph participant JSON with ``_role`` / ``_callId``
+    # bookkeeping), and the attendance log domain/attendance.py keeps beside it.
     live: dict[str, Any] = field(default_factory=dict)
+    sharing_sessions: list[ContentSharingSession] = field(default_factory=list)
+    # The application that created the meeting (decides which bots may move people).
+    created_by_app_id: str | None = None
     created_at: float = 0.0
     modified_at: float = 0.0
     version: int = 0
 
     def __post_init__(self) -> None:
         self.live.setdefault("participants", [])
-        self.live.setdefault("contentSharingSessions", [])
+
+    # -- Graph JSON (the one rendering, and its reading back from storage) ----------------
+
+    @classmethod
+    def from_graph(
+        cls,
+        meeting_id: str,
+        tenant_id: str,
+        organizer_id: str,
+        resource: dict[str, Any],
+        live: dict[str, Any] | None = None,
+        *,
+        created_at: float = 0.0,
+        modified_at: float = 0.0,
+        version: int = 0,
+    ) -> OnlineMeeting:
+        """A meeting from its Graph document (as stored) and its live document."""
+        people = resource.get("participants") or {}
+        bypass = resource.get("lobbyBypassSettings")
+        rest = dict(live or {})
+        sessions = [ContentSharingSession.parse(s) for s in rest.pop(_SHARING, None) or []]
+        creator = rest.pop(_CREATOR, None)
+        return cls(
+            id=meeting_id,
+            tenant_id=tenant_id,
+            organizer_id=organizer_id,
+            organizer=MeetingParticipantInfo.parse(people.get("organizer") or {}),
+            attendees=[MeetingParticipantInfo.parse(a) for a in people.get("attendees") or []],
+            join_settings=JoinMeetingIdSettings.parse(resource["joinMeetingIdSettings"]),
+            chat_info=ChatInfo.parse(resource["chatInfo"]),
+            join_web_url=str(resource["joinWebUrl"]),
+            start=datetime.fromisoformat(str(resource["startDateTime"])),
+            end=datetime.fromisoformat(str(resource["endDateTime"])),
+            subject=resource.get("subject"),
+            lobby_bypass=None if bypass is None else LobbyBypassSettings.parse(bypass),
+            external_id=resource.get("externalId"),
+            video_teleconference_id=resource.get("videoTeleconferenceId"),
+            properties={k: v for k, v in resource.items() if k not in TYPED},
+            live=rest,
+            sharing_sessions=sessions,
+            created_by_app_id=creator,
+            created_at=created_at,
+            modified_at=modified_at,
+            version=version,
+        )
+
+    def to_graph(self) -> dict[str, Any]:
+        """The onlineMeeting resource (every version's properties; routes drop per version)."""
+        return {
+            "@odata.type": MEETING_TYPE,
+            "id": self.id,
+            **self.properties,
+            "subject": self.subject,
+            "startDateTime": iso(self.start),
+            "endDateTime": iso(self.end),
+            "externalId": self.external_id,
+            "joinWebUrl": self.join_web_url,
+            "joinUrl": self.join_web_url,
+            "videoTeleconferenceId": self.video_teleconference_id,
+            "chatInfo": self.chat_info.to_graph(),
+            "joinMeetingIdSettings": self.join_settings.to_graph(),
+            "lobbyBypassSettings": None
+            if self.lobby_bypass is None
+            else self.lobby_bypass.to_graph(),
+            "participants": {
+                "organizer": self.organizer.to_graph(),
+                "attendees": [a.to_graph() for a in self.attendees],
+            },
+        }
+
+    @property
+    def resource(self) -> dict[str, Any]:
+        """The Graph resource, rendered (read-only: change the meeting through its methods)."""
+        return self.to_graph()
+
+    def live_document(self) -> dict[str, Any]:
+        """The stored live document: the roster, the attendance log, the sharing sessions."""
+        document = {**self.live, _SHARING: [s.to_document() for s in self.sharing_sessions]}
+        if self.created_by_app_id is not None:
+            document[_CREATOR] = self.created_by_app_id
+        return document
 
     @property
     def join_meeting_id(self) -> str:
-        return str(self.resource["joinMeetingIdSettings"]["joinMeetingId"])
+        return self.join_settings.join_meeting_id
 
     @property
     def thread_id(self) -> str:
-        return str(self.resource["chatInfo"]["threadId"])
-
-    @property
-    def start(self) -> datetime:
-        """``startDateTime`` (always stored, with an offset)."""
-        return datetime.fromisoformat(str(self.resource["startDateTime"]))
+        return self.chat_info.thread_id
 
     @property
     def participants(self) -> list[dict[str, Any]]:
@@ -106,31 +220,38 @@ class OnlineMeeting:
                 organizer = (participants["organizer"] or {}).get("identity", {}).get("user", {})
                 if organizer.get("id") not in (None, self.organizer_id):
                     raise BadRequest("The organizer of a meeting cannot change.")
-            merged = dict(self.resource["participants"])
             if "attendees" in participants:
-                merged["attendees"] = participants["attendees"]
-            patch = {**patch, "participants": merged}
-        patch.pop("@odata.type", None)
-        self.resource.update(patch)
+                self.attendees = [
+                    MeetingParticipantInfo.parse(a) for a in participants["attendees"] or []
+                ]
+        for name, value in patch.items():
+            if name == "startDateTime":
+                self.start = datetime.fromisoformat(str(value))
+            elif name == "endDateTime":
+                self.end = datetime.fromisoformat(str(value))
+            elif name == "subject":
+                self.subject = value
+            elif name == "lobbyBypassSettings":
+                self.lobby_bypass = None if value is None else LobbyBypassSettings.parse(value)
+            elif name not in ("participants", "@odata.type"):
+                self.properties[name] = value
 
     def is_invited(self, user_id: str) -> bool:
-        attendees = self.resource.get("participants", {}).get("attendees") or []
-        return any(
-            (a.get("identity") or {}).get("user", {}).get("id") == user_id for a in attendees
-        )
+        return any(a.user_id == user_id for a in self.attendees)
 
     # -- who is in the meeting --------------------------------------------------------
 
+    def joiner_kind(self, user: User) -> str:
+        """How the lobby sees a directory user: organizer, federated, invited, organization."""
+        if user.id == self.organizer_id and user.tenant_id == self.tenant_id:
+            return "organizer"
+        if user.tenant_id != self.tenant_id:
+            return "federated"
+        return "invited" if self.is_invited(user.id) else "organization"
+
     def must_wait_in_lobby(self, joiner_kind: str) -> bool:
         """``joiner_kind``: organizer, invited, organization, federated, anonymous, phone."""
-        settings = self.resource.get("lobbyBypassSettings") or {}
-        scope = settings.get("scope") or "organization"
-        if joiner_kind == "phone" and settings.get("isDialInBypassEnabled"):
-            return False
-        allowed = _BYPASS.get(scope, _BYPASS["organization"])
-        if joiner_kind == "invited":
-            return not ({"invited", "organization"} & allowed)
-        return joiner_kind not in allowed
+        return (self.lobby_bypass or LobbyBypassSettings(None, None)).must_wait(joiner_kind)
 
     def join(self, participant: dict[str, Any]) -> None:
         if any(p["id"] == participant["id"] for p in self.participants):
@@ -163,33 +284,29 @@ class OnlineMeeting:
 
     # -- content sharing --------------------------------------------------------------
 
-    @property
-    def sharing_sessions(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self.live["contentSharingSessions"]
-        return result
-
-    def start_sharing(self, session_id: str, sharer_id: str) -> dict[str, Any]:
+    def start_sharing(self, session_id: str, sharer_id: str) -> ContentSharingSession:
         sharer = self.participant(sharer_id)
         if sharer["isInLobby"]:
             raise BadRequest("A participant in the lobby cannot share content.")
-        session = {
-            "@odata.type": "#microsoft.graph.contentSharingSession",
-            "id": session_id,
-            "_sharer": sharer_id,
-        }
+        session = ContentSharingSession(session_id, sharer_id)
         self.sharing_sessions.append(session)
         return session
 
-    def sharing_session(self, session_id: str) -> dict[str, Any]:
+    def sharing_session(self, session_id: str) -> ContentSharingSession:
         for s in self.sharing_sessions:
-            if s["id"] == session_id:
+            if s.id == session_id:
                 return s
         raise ItemNotFound(f"No content-sharing session {session_id} in meeting {self.id}.")
 
-    def stop_sharing(self, session_id: str) -> dict[str, Any]:
+    def stop_sharing(self, session_id: str) -> ContentSharingSession:
         session = self.sharing_session(session_id)
         self.sharing_sessions.remove(session)
         return session
+
+
+def iso(moment: datetime) -> str:
+    """Graph's DateTimeOffset rendering in UTC: ``2030-01-01T10:00:00.000Z``."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:

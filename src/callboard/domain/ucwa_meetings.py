@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args
 
 from callboard.clock import iso
 from callboard.domain.directory import User
+from callboard.domain.meeting_parts import LobbyBypassSettings, MeetingParticipantInfo
 from callboard.domain.meetings import OnlineMeeting
 
 PUT_VALUE = "please pass me in a PUT request"
@@ -165,17 +166,16 @@ def _sip(upn: str) -> str:
 
 def _people(meeting: OnlineMeeting, leaders: bool) -> list[str]:
     result = []
-    for attendee in meeting.resource.get("participants", {}).get("attendees") or []:
-        upn = attendee.get("upn")
-        if not upn:
+    for attendee in meeting.attendees:
+        if not attendee.upn:
             continue
-        if (attendee.get("role") in _LEADER_ROLES) == leaders:
-            result.append(_sip(upn))
+        if (attendee.role in _LEADER_ROLES) == leaders:
+            result.append(_sip(attendee.upn))
     return result
 
 
 def _expiration(meeting: OnlineMeeting) -> float:
-    expiry = meeting.resource.get("expiryDateTime")
+    expiry = meeting.properties.get("expiryDateTime")
     if isinstance(expiry, str):
         try:
             return datetime.fromisoformat(expiry.replace("Z", "+00:00")).timestamp()
@@ -185,7 +185,7 @@ def _expiration(meeting: OnlineMeeting) -> float:
 
 
 def _access_level(meeting: OnlineMeeting) -> str:
-    scope = (meeting.resource.get("lobbyBypassSettings") or {}).get("scope") or "organization"
+    scope = (meeting.lobby_bypass.scope if meeting.lobby_bypass else None) or "organization"
     stored = ucwa_state(meeting).get("accessLevel")
     if stored in ACCESS_LEVELS and _SCOPE_OF[stored] == scope:
         return str(stored)
@@ -195,13 +195,12 @@ def _access_level(meeting: OnlineMeeting) -> str:
 def properties(meeting: OnlineMeeting, organizer: User) -> dict[str, Any]:
     """The myOnlineMeeting properties of a stored meeting, in the order UCWA lists them."""
     ucwa = ucwa_state(meeting)
-    resource = meeting.resource
-    bypass = resource.get("lobbyBypassSettings") or {}
+    bypass = meeting.lobby_bypass
     om_id = online_meeting_id(meeting)
     organizer_uri = _sip(organizer.user_principal_name)
     meeting_uri = f"{organizer_uri};gruu;opaque=app:conf:focus:id:{om_id}"
     conversation = str(uuid.UUID(bytes=_digest("conversation:" + meeting.id)[:16]))
-    announced = resource.get("isEntryExitAnnounced")
+    announced = meeting.properties.get("isEntryExitAnnounced")
     return {
         "accessLevel": _access_level(meeting),
         "attendees": _people(meeting, leaders=False),
@@ -210,18 +209,18 @@ def properties(meeting: OnlineMeeting, organizer: User) -> dict[str, Any]:
         "description": ucwa.get("description") or "",
         "entryExitAnnouncement": "Enabled" if announced else "Disabled",
         "expirationTime": Date(_expiration(meeting)),
-        "joinUrl": resource.get("joinWebUrl"),
+        "joinUrl": meeting.join_web_url,
         "leaders": _people(meeting, leaders=True),
         "legacyOnlineMeetingUri": f"conf:{meeting_uri}?conversation-id={conversation}",
         "lobbyBypassForPhoneUsers": "Enabled"
-        if bypass.get("isDialInBypassEnabled")
+        if bypass is not None and bypass.is_dial_in_bypass_enabled
         else "Disabled",
         "onlineMeetingId": om_id,
         "onlineMeetingRel": "myOnlineMeetings",
         "onlineMeetingUri": meeting_uri,
         "organizerUri": organizer_uri,
         "phoneUserAdmission": ucwa.get("phoneUserAdmission") or "Disabled",
-        "subject": resource.get("subject") or "",
+        "subject": meeting.subject or "",
         put_property(meeting): PUT_VALUE,
     }
 
@@ -266,16 +265,15 @@ def replace(
 ) -> None:
     """Write every UCWA property into the meeting (a whole-resource replace); Graph
     properties UCWA does not map (start, end, chat, passcode settings ...) are left alone."""
-    resource = meeting.resource
-    resource["subject"] = props.subject
-    resource["expiryDateTime"] = iso(expiration)
-    resource["isEntryExitAnnounced"] = props.entry_exit_announcement == "Enabled"
-    resource["lobbyBypassSettings"] = {
-        **(resource.get("lobbyBypassSettings") or {}),
-        "scope": _SCOPE_OF[props.access_level],
-        "isDialInBypassEnabled": props.lobby_bypass_for_phone_users == "Enabled",
-    }
-    resource["participants"] = {**resource["participants"], "attendees": resolved_attendees}
+    meeting.subject = props.subject
+    meeting.properties["expiryDateTime"] = iso(expiration)
+    meeting.properties["isEntryExitAnnounced"] = props.entry_exit_announcement == "Enabled"
+    meeting.lobby_bypass = LobbyBypassSettings(
+        _SCOPE_OF[props.access_level],
+        props.lobby_bypass_for_phone_users == "Enabled",
+        meeting.lobby_bypass.extra if meeting.lobby_bypass else {},
+    )
+    meeting.attendees = [MeetingParticipantInfo.parse(a) for a in resolved_attendees]
     ucwa_state(meeting).update(
         {
             "accessLevel": props.access_level,

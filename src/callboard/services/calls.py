@@ -225,7 +225,7 @@ def create_call(
         }
         meeting = _meeting_to_join(uow, principal, new) if joining else None
         if meeting is not None:
-            resource["chatInfo"] = meeting.resource["chatInfo"]
+            resource["chatInfo"] = meeting.chat_info.to_graph()
         call = Call.place_outgoing(
             id=rt.ids.new(),
             tenant_id=principal.tenant_id,
@@ -254,11 +254,11 @@ def _meeting_to_join(uow: UnitOfWork, principal: Principal, new: NewCall) -> Onl
             raise ItemNotFound(f"No meeting has the joinMeetingId {info['joinMeetingId']}.")
         if meeting.tenant_id != principal.tenant_id:
             raise AccessDenied("The meeting belongs to another tenant.")
-        settings = meeting.resource["joinMeetingIdSettings"]
+        settings = meeting.join_settings
         passcode = info.get("passcode")
-        if passcode is None and settings.get("isPasscodeRequired"):
+        if passcode is None and settings.is_passcode_required:
             raise BadRequest("This meeting requires a passcode.")
-        if passcode is not None and passcode != settings.get("passcode"):
+        if passcode is not None and passcode != settings.passcode:
             raise BadRequest("The passcode is not the meeting's passcode.")
         return meeting
     if kind == "tokenMeetingInfo":

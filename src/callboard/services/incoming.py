@@ -164,31 +164,46 @@ def answer_call(
         uow.commit()
 
 
-def reject_call(rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]) -> None:
+def reject_call(
+    rt: Runtime,
+    principal: Principal,
+    call_id: str,
+    *,
+    reason: str | None = None,
+    callback_uri: str | None = None,
+) -> None:
     require_app(principal)
-    if body.get("callbackUri"):
-        check_callback_uri(rt, body["callbackUri"])
+    if callback_uri:
+        check_callback_uri(rt, callback_uri)
     with rt.uow() as uow:
         call = _load_incoming(rt, uow, principal, call_id)
-        call.reject(reason=body.get("reason") or "none", callback_uri=body.get("callbackUri"))
+        call.reject(reason=reason or "none", callback_uri=callback_uri)
         transfers.offer_refused(uow, call)
         uow.save_call(call)
         uow.commit()
 
 
-def redirect_call(rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]) -> None:
+def redirect_call(
+    rt: Runtime,
+    principal: Principal,
+    call_id: str,
+    *,
+    targets: list[dict[str, Any]],
+    callback_uri: str | None = None,
+) -> None:
+    """``targets``: Graph invitationParticipantInfo JSON, kept on the call as given."""
     require_app(principal)
     require_any(principal, INITIATE)
-    if body.get("callbackUri"):
-        check_callback_uri(rt, body["callbackUri"])
-    for index, target in enumerate(body["targets"]):
+    if callback_uri:
+        check_callback_uri(rt, callback_uri)
+    for index, target in enumerate(targets):
         if "phone" in target["identity"]:
             require_e164(
                 target["identity"]["phone"].get("id"), f"targets[{index}].identity.phone.id"
             )
     with rt.uow() as uow:
         call = _load_incoming(rt, uow, principal, call_id)
-        call.redirect(targets=body["targets"], callback_uri=body.get("callbackUri"))
+        call.redirect(targets=targets, callback_uri=callback_uri)
         transfers.offer_refused(uow, call)
         uow.save_call(call)
         uow.commit()

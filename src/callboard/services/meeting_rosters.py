@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from callboard.domain import graph_json, meeting_calls
+from callboard.domain import meeting_calls
 from callboard.domain.calls import Call, CallState
-from callboard.domain.identities import user_identity_set
+from callboard.domain.identities import guest_identity_set, phone_identity_set, user_identity_set
+from callboard.domain.meeting_parts import ContentSharingSession, PersonSpec
 from callboard.domain.meetings import OnlineMeeting, public
 from callboard.domain.participants import Participant
 from callboard.domain.results import MEETING_DELETED
@@ -61,58 +62,27 @@ def meeting_deleted(rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting) -> Non
 
 
 def person(
-    rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, spec: dict[str, Any]
+    rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, spec: PersonSpec
 ) -> dict[str, Any]:
-    """A participant for a simulated person: a directory user, a phone, or an anonymous guest.
-    Whether they wait in the lobby follows the meeting's lobbyBypassSettings."""
-    directory = rt.directory(uow)
-    user_ref, phone, name = spec.get("userId"), spec.get("phone"), spec.get("displayName")
-    if sum(x is not None for x in (user_ref, phone)) > 1:
-        raise BadRequest("Give userId or phone, not both.")
+    """A simulated person's roster entry (``meeting_calls.simulated_person``)."""
     identity: dict[str, Any]
-    if user_ref is not None:
-        user = directory.user(meeting.tenant_id, user_ref) or directory.find_user_anywhere(user_ref)
+    if spec.user_id is not None:
+        directory = rt.directory(uow)
+        user = directory.user(meeting.tenant_id, spec.user_id) or directory.find_user_anywhere(
+            spec.user_id
+        )
         if user is None:
-            raise BadRequest(f"Unknown user {user_ref!r}.")
-        if user.id == meeting.organizer_id and user.tenant_id == meeting.tenant_id:
-            kind = "organizer"
-        elif user.tenant_id != meeting.tenant_id:
-            kind = "federated"
-        elif meeting.is_invited(user.id):
-            kind = "invited"
-        else:
-            kind = "organization"
-        identity = user_identity_set(user)
-    elif phone is not None:
-        kind = "phone"
-        identity = {
-            "@odata.type": "#microsoft.graph.identitySet",
-            "phone": {"@odata.type": "#microsoft.graph.identity", "id": phone},
-        }
+            raise BadRequest(f"Unknown user {spec.user_id!r}.")
+        kind, identity = meeting.joiner_kind(user), user_identity_set(user)
+    elif spec.phone is not None:
+        kind, identity = "phone", phone_identity_set(spec.phone)
     else:
-        kind = "anonymous"
-        identity = {
-            "@odata.type": "#microsoft.graph.identitySet",
-            "guest": {
-                "@odata.type": "#microsoft.graph.identity",
-                "id": rt.ids.new(),
-                "displayName": name or "Guest",
-            },
-        }
-    participant = Participant.new(
-        rt.ids.new(),
-        identity,
-        modalities=spec.get("modalities") or ["audio", "video", "videoBasedScreenSharing"],
-        source_id=1 + 10 * len(meeting.participants),
-        muted=bool(spec.get("muted", False)),
-        in_lobby=meeting.must_wait_in_lobby(kind),
-    )
-    participant.receive_only_except_audio()
-    return {**graph_json.participant(participant), "_role": kind}
+        kind, identity = "anonymous", guest_identity_set(rt.ids.new(), spec.display_name or "Guest")
+    return meeting_calls.simulated_person(meeting, rt.ids.new(), identity, kind, spec)
 
 
 def add_people(
-    rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, specs: list[dict[str, Any]]
+    rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, specs: list[PersonSpec]
 ) -> list[dict[str, Any]]:
     """People join (fixtures at creation: no calls to tell yet)."""
     joined = [person(rt, uow, meeting, spec) for spec in specs]
@@ -129,7 +99,7 @@ def describe(rt: Runtime, meeting_id: str) -> dict[str, Any]:
         **meeting.resource,
         "tenantId": meeting.tenant_id,
         "roster": [public(p) for p in meeting.participants],
-        "contentSharingSessions": [public(s) for s in meeting.sharing_sessions],
+        "contentSharingSessions": [s.to_graph() for s in meeting.sharing_sessions],
     }
 
 
@@ -153,7 +123,7 @@ def _change(rt: Runtime, meeting_id: str, change: Any) -> Any:
 
 def join_person(rt: Runtime, meeting_id: str, spec: dict[str, Any]) -> dict[str, Any]:
     def change(uow: UnitOfWork, meeting: OnlineMeeting) -> dict[str, Any]:
-        return public(add_people(rt, uow, meeting, [spec])[0])
+        return public(add_people(rt, uow, meeting, [PersonSpec.parse(spec)])[0])
 
     result: dict[str, Any] = _change(rt, meeting_id, change)
     return result
@@ -164,8 +134,8 @@ def leave(rt: Runtime, meeting_id: str, participant_id: str) -> None:
         found = meeting.participant(participant_id)
         if found.get("_callId"):
             raise BadRequest("A bot leaves a meeting by hanging up its call.")
-        for session in [s for s in meeting.sharing_sessions if s["_sharer"] == participant_id]:
-            _stop_sharing(uow, meeting, session["id"])
+        for session in [s for s in meeting.sharing_sessions if s.sharer_id == participant_id]:
+            _stop_sharing(uow, meeting, session.id)
         meeting.leave(participant_id)
 
     _change(rt, meeting_id, change)
@@ -184,10 +154,10 @@ def admit(rt: Runtime, meeting_id: str, participant_id: str) -> None:
 
 
 def _tell_sharing(
-    uow: UnitOfWork, meeting: OnlineMeeting, change_type: str, session: dict[str, Any]
+    uow: UnitOfWork, meeting: OnlineMeeting, change_type: str, session: ContentSharingSession
 ) -> None:
     for call in uow.calls.in_meeting(meeting.id):
-        call.content_sharing_changed(change_type, [public(session)])
+        call.content_sharing_changed(change_type, [session.to_graph()])
         uow.save_call(call)
 
 
@@ -196,7 +166,7 @@ def start_sharing(rt: Runtime, meeting_id: str, participant_id: str) -> dict[str
         session_id = rt.ids.new().replace("-", "").upper() * 2
         session = meeting.start_sharing(session_id, participant_id)
         _tell_sharing(uow, meeting, "created", session)
-        return public(session)
+        return session.to_graph()
 
     result: dict[str, Any] = _change(rt, meeting_id, change)
     return result
@@ -222,7 +192,7 @@ def sharing_sessions(uow: UnitOfWork, call: Call) -> list[dict[str, Any]]:
     if call.meeting_id is None or call.state is not CallState.ESTABLISHED:
         return []
     meeting = uow.meetings.get(call.meeting_id)
-    return [] if meeting is None else [public(s) for s in meeting.sharing_sessions]
+    return [] if meeting is None else [s.to_graph() for s in meeting.sharing_sessions]
 
 
 # -- participant operations of a bot in a meeting call --------------------------------

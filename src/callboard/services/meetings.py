@@ -11,8 +11,9 @@ from typing import Any
 
 from callboard.domain import meeting_factory
 from callboard.domain.directory import User
-from callboard.domain.meeting_factory import check_times, resolve_attendees, teams_escapes
+from callboard.domain.meeting_factory import resolve_attendees, teams_escapes
 from callboard.domain.meeting_filter import FilterProperty, parse_filter
+from callboard.domain.meeting_parts import MeetingRequest, PersonSpec
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import AccessDenied, BadRequest
 from callboard.services import meeting_access, meeting_lifecycle, meeting_rosters
@@ -42,7 +43,7 @@ def new_meeting(
     rt: Runtime,
     uow: UnitOfWork,
     organizer: User,
-    body: dict[str, Any],
+    request: MeetingRequest,
     *,
     meeting_id: str | None = None,
     join_meeting_id: str | None = None,
@@ -53,7 +54,7 @@ def new_meeting(
     return meeting_factory.new_meeting(
         rt.directory(uow),
         organizer,
-        body,
+        request,
         now=uow.now,
         seed_id=rt.ids.new(),
         meeting_id=meeting_id,
@@ -64,35 +65,35 @@ def new_meeting(
 
 
 def create_online_meeting(
-    rt: Runtime, principal: Principal, user_ref: str, body: dict[str, Any]
+    rt: Runtime, principal: Principal, user_ref: str, request: MeetingRequest
 ) -> OnlineMeeting:
     """``POST .../onlineMeetings`` → 201."""
     with rt.uow() as uow:
         user = meeting_access.resolve_owner(rt, uow, principal, user_ref, MEETINGS_WRITE)
-        meeting = new_meeting(rt, uow, user, body)
-        meeting.live["createdByAppId"] = principal.app_id
+        meeting = new_meeting(rt, uow, user, request)
+        meeting.created_by_app_id = principal.app_id
         uow.meetings.add(meeting)
         uow.commit()
     return meeting
 
 
 def create_or_get_online_meeting(
-    rt: Runtime, principal: Principal, user_ref: str, body: dict[str, Any]
+    rt: Runtime, principal: Principal, user_ref: str, request: MeetingRequest
 ) -> tuple[OnlineMeeting, bool]:
     """``POST .../onlineMeetings/createOrGet`` keyed by (tenant, organizer, externalId):
     201 and True when created, 200 and False when it existed."""
-    external_id = body.get("externalId")
+    external_id = request.external_id
     if not isinstance(external_id, str) or not external_id:
         raise BadRequest("externalId is required.")
-    if body.get("endDateTime") is not None and body.get("startDateTime") is None:
+    if request.end is not None and request.start is None:
         raise BadRequest("endDateTime needs a startDateTime.")
     with rt.uow() as uow:
         user = meeting_access.resolve_owner(rt, uow, principal, user_ref, MEETINGS_WRITE)
         existing = uow.meetings.find_by_external_id(user.tenant_id, user.id, external_id)
         if existing is not None:
             return existing, False
-        meeting = new_meeting(rt, uow, user, body)
-        meeting.live["createdByAppId"] = principal.app_id
+        meeting = new_meeting(rt, uow, user, request)
+        meeting.created_by_app_id = principal.app_id
         uow.meetings.add(meeting)
         uow.commit()
     return meeting, True
@@ -157,20 +158,7 @@ def update_online_meeting(
     with rt.uow() as uow:
         user = meeting_access.resolve_owner(rt, uow, principal, user_ref, MEETINGS_WRITE)
         meeting = meeting_access.load_organized(uow, user, meeting_id, "update")
-        if "startDateTime" in patch or "endDateTime" in patch:
-            if ("startDateTime" in patch) != ("endDateTime" in patch):
-                raise BadRequest("startDateTime and endDateTime must be updated together.")
-            check_times(patch, uow.now, fill=False)
-        participants = patch.get("participants")
-        if isinstance(participants, dict) and "attendees" in participants:
-            participants = {
-                **participants,
-                "attendees": resolve_attendees(
-                    rt.directory(uow), user.tenant_id, participants["attendees"] or []
-                ),
-            }
-            patch = {**patch, "participants": participants}
-        meeting.apply_update(patch)
+        meeting_factory.update(meeting, rt.directory(uow), patch, now=uow.now)
         uow.meetings.save(meeting, uow.now)
         if "startDateTime" in patch:
             meeting_lifecycle.meeting_rescheduled(rt, uow, meeting)
@@ -207,13 +195,14 @@ def ensure_fixture_meetings(rt: Runtime, uow: UnitOfWork, fixtures: list[dict[st
             rt,
             uow,
             organizer,
-            body,
+            MeetingRequest.parse(body),
             meeting_id=fixture["id"],
             join_meeting_id=fixture.get("joinMeetingId"),
             passcode=fixture.get("passcode"),
             thread_id=fixture.get("threadId"),
         )
-        meeting_rosters.add_people(rt, uow, meeting, fixture.get("present", []))
+        people = [PersonSpec.parse(p) for p in fixture.get("present", [])]
+        meeting_rosters.add_people(rt, uow, meeting, people)
         uow.meetings.add(meeting)
 
 

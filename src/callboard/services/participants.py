@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from callboard.domain import invitations
 from callboard.domain.calls import Call, CallKind, CallState
-from callboard.domain.invitations import Invitee, target_key
+from callboard.domain.invitations import target_key
 from callboard.domain.operations import CommsOperation, OperationKind
-from callboard.domain.phone_numbers import require_e164
 from callboard.errors import (
     BadRequest,
     Conflict,
@@ -106,38 +106,19 @@ def _invite(
         if replaced is not None:
             # Graph: with replacesCallId only the first participant is read.
             participants = participants[:1]
-        source_phone = _source_phone(rt, uow, call)
-        invitees = []
-        for index, participant in enumerate(participants):
-            key = target_key(participant)
-            if key.endswith(":"):
-                raise BadRequest(f"participants[{index}].identity needs an identity with an id.")
-            phone = participant["identity"].get("phone")
-            if phone is not None:
-                require_e164(phone.get("id"), f"participants[{index}].identity.phone.id")
-                if source_phone is None:
-                    raise BadRequest(
-                        "Inviting a phone number needs a call whose source is an "
-                        "applicationInstance with an assigned phone number."
-                    )
-            invitees.append(
-                Invitee(
-                    key=key,
-                    target=participant,
-                    # A participant moved between meetings keeps its id.
-                    participant_id=(
-                        participant["participantId"]
-                        if replaced is not None and replaced.kind is CallKind.MEETING
-                        else rt.ids.new()
-                    ),
-                    replaces_call_id=replaced.id if replaced is not None else None,
-                )
-            )
+        moved_meeting = replaced is not None and replaced.kind is CallKind.MEETING
+        invitees = invitations.invitees(
+            participants,
+            source_phone=_source_phone(rt, uow, call),
+            new_participant_id=rt.ids.new,
+            moved_from=replaced.id if replaced is not None else None,
+            keeps_participant_ids=moved_meeting,
+        )
         operation = CommsOperation.started(
             rt.ids.new(),
             OperationKind.INVITE_PARTICIPANTS,
             client_context,
-            participants=[_as_invited(invitee) for invitee in invitees],
+            participants=[invitee.to_graph() for invitee in invitees],
         )
         call.invite(operation.id, invitees)
         uow.operations.add(call.id, operation, uow.now)
@@ -148,17 +129,6 @@ def _invite(
         uow.save_call(call)
         uow.commit()
     return operation
-
-
-def _as_invited(invitee: Invitee) -> dict[str, Any]:
-    """The invitationParticipantInfo as sent, with Graph's nulls and the participant id the
-    invitee has in the roster (so that DELETE .../participants/{id} can cancel it)."""
-    shown = dict(invitee.target)
-    shown.setdefault("id", None)  # as in the *participant: invite* page's responses
-    shown.setdefault("endpointType", None)
-    shown.setdefault("replacesCallId", None)
-    shown.setdefault("participantId", invitee.participant_id)
-    return shown
 
 
 def _replaced_call(
@@ -179,28 +149,9 @@ def _replaced_call(
     replaced = _own_call(uow, principal, first.get("replacesCallId"))
     if replaced is None:
         return None
-    if replaced.id == call.id:
-        raise BadRequest("replacesCallId names the call the participant is invited into.")
-    if replaced.kind is CallKind.MEETING or call.kind is CallKind.MEETING:
-        if replaced.kind is not CallKind.MEETING or call.kind is not CallKind.MEETING:
-            raise BadRequest(
-                "A participant moves between two meeting calls, or from a "
-                "peer-to-peer call into a group call."
-            )
+    call.check_replacement(replaced, target_key(first))
+    if call.kind is CallKind.MEETING:
         meeting_rosters.check_move(uow, principal.app_id, replaced, call, first, target_key(first))
-        return replaced
-    if replaced.kind is not CallKind.PEER_TO_PEER:
-        raise BadRequest(f"replacesCallId must name a peer-to-peer call; {replaced.id} is not.")
-    if replaced.state is not CallState.ESTABLISHED:
-        raise BadRequest(
-            f"The call {replaced.id} named by replacesCallId is {replaced.state.value}, "
-            "not established."
-        )
-    if replaced.peer_key() != target_key(first):
-        raise BadRequest(
-            f"The invited identity is not the other party of call {replaced.id} "
-            f"(replacesCallId); that is {replaced.peer_key()}."
-        )
     return replaced
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from callboard.domain import ucwa_meetings as mapping
 from callboard.domain.directory import Directory, User
+from callboard.domain.meeting_parts import MeetingRequest
 from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.ucwa_meetings import MeetingProperties
 from callboard.errors import GraphError, UcwaError, invalid_parameter
@@ -74,7 +75,7 @@ def _load(uow: UnitOfWork, user: User, meeting_id: str) -> OnlineMeeting:
 
 
 def _new(rt: Runtime, uow: UnitOfWork, user: User, props: MeetingProperties) -> OnlineMeeting:
-    meeting = meetings.new_meeting(rt, uow, user, {})
+    meeting = meetings.new_meeting(rt, uow, user, MeetingRequest())
     mapping.start_ucwa_meeting(meeting, rt.ids.new())
     _apply(rt, uow, user, meeting, props)
     return meeting
@@ -104,7 +105,7 @@ def create_meeting(
                 f"The user already has {count} online meetings, the most allowed.",
             )
         meeting = _new(rt, uow, user, props)
-        meeting.live["createdByAppId"] = principal.app_id
+        meeting.created_by_app_id = principal.app_id
         uow.meetings.add(meeting)
         uow.commit()
     return user, meeting

@@ -61,7 +61,7 @@ def meeting_settings(rt: Runtime, principal: Principal, app_id: str, rel: str) -
             "phoneUserAdmissions": list(ON_OFF),
         }
     if rel == "phoneDialInInformation":
-        audio = assigned.resource.get("audioConferencing") or {}
+        audio = assigned.properties.get("audioConferencing") or {}
         return {
             "conferenceId": assigned.join_meeting_id,
             "defaultRegion": "United States",

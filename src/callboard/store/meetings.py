@@ -131,31 +131,30 @@ class MeetingRepository:
 
 
 def _meeting_row(meeting: OnlineMeeting) -> dict[str, Any]:
-    resource = meeting.resource
     return {
         "id": meeting.id,
         "tenant_id": meeting.tenant_id,
         "organizer_id": meeting.organizer_id,
         "join_meeting_id": meeting.join_meeting_id,
         "thread_id": meeting.thread_id,
-        "join_web_url": resource["joinWebUrl"],
-        "external_id": resource.get("externalId"),
-        "video_teleconference_id": resource.get("videoTeleconferenceId"),
+        "join_web_url": meeting.join_web_url,
+        "external_id": meeting.external_id,
+        "video_teleconference_id": meeting.video_teleconference_id,
         "created_at": meeting.created_at,
         "modified_at": meeting.modified_at,
         "version": meeting.version,
-        "document": {"resource": resource, "live": meeting.live},
+        "document": {"resource": meeting.to_graph(), "live": meeting.live_document()},
     }
 
 
 def _meeting_from_row(row: Any) -> OnlineMeeting:
     doc = row["document"]
-    return OnlineMeeting(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        organizer_id=row["organizer_id"],
-        resource=doc["resource"],
-        live=doc["live"],
+    return OnlineMeeting.from_graph(
+        row["id"],
+        row["tenant_id"],
+        row["organizer_id"],
+        doc["resource"],
+        doc["live"],
         created_at=row["created_at"],
         modified_at=row["modified_at"],
         version=row["version"],

@@ -168,7 +168,7 @@ async def answer_call(
 async def reject_call(
     call_id: str, body: schemas.RejectBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
-    incoming.reject_call(rt, principal, call_id, body.dump())
+    incoming.reject_call(rt, principal, call_id, reason=body.reason, callback_uri=body.callbackUri)
     return Response(status_code=202)
 
 
@@ -176,7 +176,9 @@ async def reject_call(
 async def redirect_call(
     call_id: str, body: schemas.RedirectBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
-    incoming.redirect_call(rt, principal, call_id, body.dump())
+    incoming.redirect_call(
+        rt, principal, call_id, targets=body.dump()["targets"], callback_uri=body.callbackUri
+    )
     return Response(status_code=202)
 
 

@@ -11,6 +11,7 @@ from callboard.api.graph import owners
 from callboard.api.graph.attendance import unserved_meeting_segment
 from callboard.api.graph.meeting_schemas import READ_ONLY, OnlineMeetingBody, hide_evolvable
 from callboard.api.responses import json_response
+from callboard.domain.meeting_parts import MeetingRequest
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import BadRequest, ItemNotFound
 from callboard.services import meetings
@@ -26,7 +27,7 @@ def _opted_in(request: Request) -> bool:
     return PREFER_EVOLVABLE in request.headers.get("prefer", "")
 
 
-def _body(request: Request, body: OnlineMeetingBody) -> dict[str, Any]:
+def _properties(request: Request, body: OnlineMeetingBody) -> dict[str, Any]:
     used = body.evolvable_values()
     if used and not _opted_in(request):
         raise BadRequest(
@@ -47,7 +48,7 @@ def _context(request: Request, user_ref: str, entity: bool) -> str:
 
 
 def _render(request: Request, meeting: OnlineMeeting) -> dict[str, Any]:
-    resource = dict(meeting.resource)
+    resource = meeting.to_graph()
     if api_version(request) == "v1.0":
         # joinUrl is beta's deprecated alias of joinWebUrl; v1.0 does not declare it.
         resource.pop("joinUrl", None)
@@ -78,7 +79,9 @@ def _create(kind: str) -> Any:
         user_id: str | None = None,
     ) -> Response:
         owner = owners.owner(kind, user_id)
-        meeting = meetings.create_online_meeting(rt, principal, owner, _body(request, body))
+        meeting = meetings.create_online_meeting(
+            rt, principal, owner, MeetingRequest.parse(_properties(request, body))
+        )
         return _one(request, owner, meeting, 201)
 
     return create_online_meeting
@@ -94,7 +97,7 @@ def _create_or_get(kind: str) -> Any:
     ) -> Response:
         owner = owners.owner(kind, user_id)
         meeting, created = meetings.create_or_get_online_meeting(
-            rt, principal, owner, _body(request, body)
+            rt, principal, owner, MeetingRequest.parse(_properties(request, body))
         )
         return _one(request, owner, meeting, 201 if created else 200)
 
@@ -142,7 +145,7 @@ def _update(kind: str) -> Any:
         user_id: str | None = None,
     ) -> Response:
         owner = owners.owner(kind, user_id)
-        patch = _body(request, body)
+        patch = _properties(request, body)
         if "joinMeetingIdSettings" in patch:
             raise BadRequest("joinMeetingIdSettings cannot change after the meeting is created.")
         if "externalId" in patch:
