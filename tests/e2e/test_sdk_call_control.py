@@ -4,10 +4,7 @@ with the bot's notifications checked in order at the loopback receiver."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from msgraph import GraphServiceClient
@@ -41,6 +38,7 @@ from msgraph.generated.models.stop_hold_music_operation import StopHoldMusicOper
 from tests.conftest import CALLING_BOT, TEST_BOT
 from tests.e2e.conftest import Shared
 from tests.e2e.live import LiveServer, wait_for
+from tests.e2e.sdk_support import until
 from tests.e2e.test_msgraph_sdk import (
     USER1,
     USER2,
@@ -51,21 +49,6 @@ from tests.e2e.test_msgraph_sdk import (
 )
 
 pytestmark = pytest.mark.slow
-
-TIMEOUT = 20.0
-T = TypeVar("T")
-
-
-async def until(server: LiveServer, what: str, probe: Callable[[], Awaitable[T | None]]) -> T:
-    """Advance the virtual clock one second at a time until ``probe()`` holds."""
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        value = await probe()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        server.advance(1.0)
-        await asyncio.sleep(0.02)
 
 
 async def established(server: LiveServer, call: CallItemRequestBuilder) -> Call:

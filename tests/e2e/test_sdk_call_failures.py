@@ -26,8 +26,9 @@ from msgraph.generated.models.record_operation import RecordOperation
 from tests.conftest import CALLING_BOT
 from tests.e2e.conftest import Launcher, Shared
 from tests.e2e.live import LiveServer, callboard_env, wait_for
+from tests.e2e.sdk_support import odata_error, until
 from tests.e2e.test_msgraph_sdk import USER1, run_with_client, seed_003_example_1
-from tests.e2e.test_sdk_call_control import established, transfer_to, until
+from tests.e2e.test_sdk_call_control import established, transfer_to
 from tests.support import Receiver
 
 pytestmark = pytest.mark.slow
@@ -39,15 +40,6 @@ T = TypeVar("T")
 def _party(server: LiveServer, call_id: str, **body: Any) -> None:
     response = server.http.post(f"/_callboard/calls/{call_id}/party-actions", json=body)
     assert response.status_code == 202, response.text
-
-
-async def _error(request: Any) -> ODataError:
-    """The ODataError the SDK raises for ``request`` (an awaitable that must fail)."""
-    try:
-        await request
-    except ODataError as error:
-        return error
-    raise AssertionError("the request succeeded")
 
 
 async def wait_async(
@@ -106,10 +98,10 @@ def test_sdk_sees_a_cancelled_recording_and_one_ended_by_a_stop_tone(shared: Sha
         seen["stopped"] = await finished(client, created.id, second.id)
 
         # 3. Bad parameters: Graph's 400, nothing started.
-        seen["bad_record"] = await _error(
+        seen["bad_record"] = await odata_error(
             call.record_response.post(RecordBody(max_record_duration_in_seconds=100_000))
         )
-        seen["bad_transfer"] = await _error(
+        seen["bad_transfer"] = await odata_error(
             call.transfer.post(transfer_post_request_body.TransferPostRequestBody())
         )
         await call.delete()
@@ -156,16 +148,16 @@ def test_sdk_gets_graph_errors_for_a_bad_token_and_an_unknown_call(shared: Share
     async def unknown(client: GraphServiceClient) -> list[ODataError]:
         calls = client.communications.calls
         return [
-            await _error(calls.by_call_id("no-such-call").transfer.post(transfer_to(USER1))),
-            await _error(calls.by_call_id("no-such-call").record_response.post(RecordBody())),
-            await _error(calls.by_call_id("no-such-call").keep_alive.post()),
+            await odata_error(calls.by_call_id("no-such-call").transfer.post(transfer_to(USER1))),
+            await odata_error(calls.by_call_id("no-such-call").record_response.post(RecordBody())),
+            await odata_error(calls.by_call_id("no-such-call").keep_alive.post()),
         ]
 
     async def anonymous(client: GraphServiceClient) -> list[ODataError]:
         calls = client.communications.calls
         return [
-            await _error(calls.by_call_id("no-such-call").transfer.post(transfer_to(USER1))),
-            await _error(calls.by_call_id("no-such-call").record_response.post(RecordBody())),
+            await odata_error(calls.by_call_id("no-such-call").transfer.post(transfer_to(USER1))),
+            await odata_error(calls.by_call_id("no-such-call").record_response.post(RecordBody())),
         ]
 
     for error in run_with_client(server, server.token(CALLING_BOT), unknown):
@@ -202,7 +194,7 @@ def test_sdk_call_without_keep_alive_lapses_after_45_minutes(
             return None
 
         gone = await wait_async(ended, what="the call to lapse")
-        return {"id": created.id, "gone": gone, "late": await _error(call.keep_alive.post())}
+        return {"id": created.id, "gone": gone, "late": await odata_error(call.keep_alive.post())}
 
     seen = run_with_client(server, server.token(CALLING_BOT), scenario)
     assert seen["gone"].response_status_code == 404

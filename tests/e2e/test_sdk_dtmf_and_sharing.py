@@ -23,8 +23,9 @@ from msgraph.generated.models.tone import Tone
 from tests.conftest import CALLING_BOT, TEST_BOT
 from tests.e2e.conftest import Shared
 from tests.e2e.live import wait_for
+from tests.e2e.sdk_support import until
 from tests.e2e.test_msgraph_sdk import run_with_client, seed_003_example_1, seed_003_example_3
-from tests.e2e.test_sdk_call_control import established, until
+from tests.e2e.test_sdk_call_control import established
 
 pytestmark = pytest.mark.slow
 

@@ -5,8 +5,6 @@ Reuses the SDK client set-up and the seed 003 group call of ``test_msgraph_sdk``
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 import pytest
@@ -21,6 +19,7 @@ from msgraph.generated.models.operation_status import OperationStatus
 from msgraph.generated.models.participant import Participant
 
 from tests.conftest import TEST_BOT
+from tests.e2e import sdk_support
 from tests.e2e.conftest import Shared
 from tests.e2e.live import wait_for
 from tests.e2e.test_msgraph_sdk import invitation, run_with_client, seed_003_example_3
@@ -30,7 +29,6 @@ pytestmark = pytest.mark.slow
 
 PARTICIPANT = "7e1b4346-85a6-4bdd-abe3-d11c5d420efe"
 CLIENT_CONTEXT = "f2fa86af-3c51-4bc2-8fc0-475452d9764f"
-TIMEOUT = 20.0
 ANSWER_LATE = {"response": "answer", "answerAfterSeconds": 30}
 
 
@@ -38,15 +36,7 @@ def test_sdk_invites_a_participant_and_reads_the_operation(shared: Shared) -> No
     server = shared.server
 
     async def until(what: str, probe: Any) -> Any:
-        """Advance the virtual clock one second at a time until ``probe()`` holds."""
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            value = await probe()
-            if value:
-                return value
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
-            server.advance(1.0)
-            await asyncio.sleep(0.02)
+        return await sdk_support.until(server, what, probe, step=1.0)
 
     async def scenario(client: GraphServiceClient) -> dict[str, Any]:
         seen: dict[str, Any] = {}

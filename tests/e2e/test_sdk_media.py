@@ -4,8 +4,6 @@ and the recording is fetched from its recordingLocation with its recordingAccess
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 import httpx
@@ -25,6 +23,7 @@ from msgraph.generated.models.operation_status import OperationStatus
 from msgraph.generated.models.record_operation import RecordOperation
 
 from tests.conftest import CALLING_BOT
+from tests.e2e import sdk_support
 from tests.e2e.conftest import Shared
 from tests.e2e.live import wait_for
 from tests.e2e.test_msgraph_sdk import run_with_client, seed_003_example_1
@@ -32,7 +31,6 @@ from tests.support import Received
 
 pytestmark = pytest.mark.slow
 
-TIMEOUT = 20.0
 CONTEXT = "d45324c1-fcb5-430a-902c-f20af696537c"
 
 
@@ -40,15 +38,7 @@ def test_sdk_hears_a_key_and_records_the_answer(shared: Shared) -> None:
     server = shared.server
 
     async def until(what: str, probe: Any) -> Any:
-        """Advance the virtual clock half a second at a time until ``probe()`` holds."""
-        deadline = time.monotonic() + TIMEOUT
-        while True:
-            value = await probe()
-            if value:
-                return value
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
-            server.advance(0.5)
-            await asyncio.sleep(0.02)
+        return await sdk_support.until(server, what, probe, step=0.5)
 
     def tone_notes(call_id: str) -> list[Received]:
         return [

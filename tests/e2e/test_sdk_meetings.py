@@ -8,13 +8,11 @@ Reuses the shared server, its ``callboard token`` outputs and the SDK client set
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from kiota_abstractions.base_request_configuration import RequestConfiguration
@@ -44,18 +42,17 @@ from msgraph.generated.users.item.online_meetings.online_meetings_request_builde
 
 from tests.conftest import DEV_APP
 from tests.e2e.conftest import Shared, token_of
-from tests.e2e.live import LiveServer, wait_for
+from tests.e2e.live import wait_for
+from tests.e2e.sdk_support import odata_error, until
 from tests.e2e.test_msgraph_sdk import run_with_client
 
 pytestmark = pytest.mark.slow
 
-T = TypeVar("T")
 ALICE = "a11ce000-0000-4000-8000-000000000001"
 BOB = "b0b00000-0000-4000-8000-000000000002"
 START = datetime(2031, 5, 6, 9, 30, tzinfo=UTC)
 END = datetime(2031, 5, 6, 10, 15, tzinfo=UTC)
 CALLBACK = "https://bot.contoso.com/callback"
-TIMEOUT = 20.0
 
 Query = OnlineMeetingsRequestBuilder.OnlineMeetingsRequestBuilderGetQueryParameters
 # Who organises: Alice herself on /me (delegated), or the bot app on /users/{id}; the
@@ -107,26 +104,6 @@ def join_call(join_meeting_id: str, passcode: str) -> Call:
 
 def filtered(expression: str) -> RequestConfiguration[Any]:
     return RequestConfiguration(query_parameters=Query(filter=expression))
-
-
-async def until(server: LiveServer, what: str, probe: Callable[[], Awaitable[T | None]]) -> T:
-    """Advance the virtual clock one second at a time until ``probe()`` holds."""
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        value = await probe()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        server.advance(1.0)
-        await asyncio.sleep(0.02)
-
-
-async def odata_error(request: Awaitable[Any]) -> ODataError:
-    try:
-        await request
-    except ODataError as exc:
-        return exc
-    raise AssertionError("the request succeeded")
 
 
 @pytest.mark.parametrize("organizer", sorted(ORGANIZERS))

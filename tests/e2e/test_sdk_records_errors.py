@@ -17,6 +17,7 @@ from msgraph.generated.models.subscription import Subscription
 from tests.conftest import CALLING_BOT, TEST_BOT
 from tests.e2e.conftest import Shared, token_of
 from tests.e2e.live import free_port, wait_for
+from tests.e2e.sdk_support import odata_error
 from tests.e2e.test_msgraph_sdk import run_with_client
 from tests.e2e.test_sdk_records import ALICE, _call_to, _now, _state
 from tests.records.support import Subscriber
@@ -29,14 +30,6 @@ def subscriber() -> Iterator[Subscriber]:
     s = Subscriber()
     yield s
     s.close()
-
-
-async def _error(request: Any) -> ODataError:
-    try:
-        await request
-    except ODataError as error:
-        return error
-    raise AssertionError("the request succeeded")
 
 
 def test_sdk_subscription_errors_and_expiry(shared: Shared, subscriber: Subscriber) -> None:
@@ -55,11 +48,11 @@ def test_sdk_subscription_errors_and_expiry(shared: Shared, subscriber: Subscrib
 
     async def scenario(client: GraphServiceClient) -> dict[str, Any]:
         nobody = f"http://127.0.0.1:{free_port()}/notifications"  # nothing listens there
-        bad = await _error(client.subscriptions.post(subscription(nobody, 30)))
+        bad = await odata_error(client.subscriptions.post(subscription(nobody, 30)))
         short = await client.subscriptions.post(subscription(subscriber.url, 5, subscriber.url))
         assert short is not None and short.id
         server.advance(6 * 60)
-        gone = await _error(client.subscriptions.by_subscription_id(short.id).get())
+        gone = await odata_error(client.subscriptions.by_subscription_id(short.id).get())
         return {"bad": bad, "id": short.id, "gone": gone}
 
     seen = run_with_client(server, token_of(shared, "default"), scenario)
@@ -103,7 +96,9 @@ def test_sdk_call_record_needs_the_permission_and_the_tenant(shared: Shared) -> 
     )
 
     async def read(client: GraphServiceClient) -> ODataError:
-        return await _error(client.communications.call_records.by_call_record_id(record_id).get())
+        return await odata_error(
+            client.communications.call_records.by_call_record_id(record_id).get()
+        )
 
     # TestBot (Contoso) has no CallRecords.Read.All; the Calling Bot has it, in other tenants.
     forbidden = run_with_client(server, server.token(TEST_BOT), read)
