@@ -119,10 +119,26 @@ def test_presence_resources() -> None:
         parse_resource("/users/abc/presence")
 
 
-def test_a_call_session_holds_presence_until_the_call_ends() -> None:
-    presence = Presence("t", "ann").join_call("call:1", "InACall", 0)
+def test_a_call_holds_presence_until_the_user_has_left_every_call() -> None:
+    presence = Presence("t", "ann").join_call("InACall")
     assert presence.current(10) == ("Busy", "InACall")
-    assert presence.leave_call("call:1").current(10) == ("Offline", "Offline")
+    assert presence.leave_call("InACall").current(10) == ("Offline", "Offline")
+    two = presence.join_call("InACall")
+    assert two.leave_call("InACall").current(10) == ("Busy", "InACall")
+    assert two.leave_call("InACall").leave_call("InACall").calls == {}
+
+
+def test_a_meeting_wins_over_a_call_and_a_set_session_stays_underneath() -> None:
+    presence = (
+        Presence("t", "ann")
+        .set_session("app", "Available", "Available", None, 0)
+        .join_call("InACall")
+        .join_call("InAMeeting")
+    )
+    assert presence.current(10) == ("Busy", "InAMeeting")
+    assert presence.leave_call("InAMeeting").current(10) == ("Busy", "InACall")
+    back = presence.leave_call("InAMeeting").leave_call("InACall")
+    assert back.current(10) == ("Available", "Available")
 
 
 def test_call_record_filters() -> None:

@@ -82,3 +82,28 @@ def test_a_unit_of_work_knows_the_calls_it_inserted(engine: Engine, settings: Se
         loaded.hang_up()
         uow.save_call(loaded)
         assert not uow.added_here(loaded)
+
+
+def test_a_presence_stored_with_a_session_per_call_reads_back_as_counts(engine: Engine) -> None:
+    # Presence rows written before calls were counted held one session per call or meeting.
+    session = {"availability": "Busy", "set_at": 0.0, "expires_at": 86_400.0}
+    document = {
+        "sessions": {
+            "call:1": {**session, "activity": "InACall"},
+            "call:2": {**session, "activity": "InACall"},
+            "meeting:m": {**session, "activity": "InAMeeting"},
+        },
+        "preferred": None,
+        "status_message": None,
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            tables.presences.insert().values(
+                tenant_id="t", user_id="ann", sequence=3, document=document
+            )
+        )
+    with UnitOfWork(engine, now=10.0) as uow:
+        presence = uow.presences.get("t", "ann")
+    assert presence.sessions == {}
+    assert presence.calls == {"InACall": 2, "InAMeeting": 1}
+    assert presence.current(10.0) == ("Busy", "InAMeeting")

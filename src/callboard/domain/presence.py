@@ -23,9 +23,8 @@ DAY = 24 * HOUR
 
 SESSION_MIN, SESSION_MAX, SESSION_DEFAULT = 5 * MINUTE, 4 * HOUR, 5 * MINUTE
 FADE_AFTER = 5 * MINUTE
-# A call's Busy session lasts until the user leaves; this bound only keeps a session whose
-# end was never seen (a lost database row) from holding the user Busy forever.
-CALL_SESSION_SECONDS = DAY
+# What a user is in while in a call or a meeting (Callboard's own Busy state for them).
+IN_A_CALL, IN_A_MEETING = "InACall", "InAMeeting"
 
 SESSION_STATES = frozenset(
     {
@@ -86,6 +85,10 @@ class Presence:
     tenant_id: str
     user_id: str
     sessions: dict[str, Session] = field(default_factory=dict)
+    # How many calls (InACall) and meetings (InAMeeting) the user is in now. Counts, not one
+    # session per call: a load test places thousands of calls to one user, and the presence
+    # is read and written at every step of each of them.
+    calls: dict[str, int] = field(default_factory=dict)
     preferred: Session | None = None
     status_message: StatusMessage | None = None
     # Increases on every change (Graph's presence carries a sequenceNumber).
@@ -93,6 +96,10 @@ class Presence:
 
     def current(self, now: float) -> tuple[str, str]:
         states = [s for s in (x.state_at(now) for x in self.sessions.values()) if s]
+        if self.calls.get(IN_A_MEETING, 0) > 0:
+            states.append(("Busy", IN_A_MEETING))
+        elif self.calls.get(IN_A_CALL, 0) > 0:
+            states.append(("Busy", IN_A_CALL))
         if not states:
             return ("Offline", "Offline")
         if self.preferred is not None and now < self.preferred.expires_at:
@@ -136,16 +143,19 @@ class Presence:
             raise BadRequest("expirationDuration must be a positive duration.")
         return self._next(preferred=Session(availability, activity, now, now + duration))
 
-    def join_call(self, call_key: str, activity: str, now: float) -> Presence:
-        """The user is in a call (``InACall``) or a meeting (``InAMeeting``): a Busy session
-        of Callboard's own, held until the user leaves (the call ends)."""
-        session = Session("Busy", activity, now, now + CALL_SESSION_SECONDS)
-        live = {k: v for k, v in self.sessions.items() if v.state_at(now) is not None}
-        return self._next(sessions={**live, call_key: session})
+    def join_call(self, activity: str) -> Presence:
+        """The user came into a call (``InACall``) or a meeting (``InAMeeting``): Busy until
+        they have left every one of them (a meeting wins over a call)."""
+        return self._next(calls={**self.calls, activity: self.calls.get(activity, 0) + 1})
 
-    def leave_call(self, call_key: str) -> Presence:
-        """Back to what the other sessions say (the state before the call)."""
-        return self._next(sessions={k: v for k, v in self.sessions.items() if k != call_key})
+    def in_call(self, activity: str) -> bool:
+        return self.calls.get(activity, 0) > 0
+
+    def leave_call(self, activity: str) -> Presence:
+        """Left one call or meeting: back to what the rest says (the state before the call)."""
+        left = self.calls.get(activity, 0) - 1
+        calls = {k: v for k, v in self.calls.items() if k != activity}
+        return self._next(calls={**calls, activity: left} if left > 0 else calls)
 
     def clear_preferred(self) -> Presence:
         return self._next(preferred=None)

@@ -8,6 +8,7 @@ meeting through its roster's attendance (``follow_meeting``), bots or not."""
 from __future__ import annotations
 
 from callboard.domain.call_records import CallLog, Leg
+from callboard.domain.presence import IN_A_CALL, IN_A_MEETING
 from callboard.services import change_notifications
 from callboard.services.runtime import Runtime
 from callboard.store.meetings import AttendanceChange
@@ -25,7 +26,7 @@ def follow(rt: Runtime, uow: UnitOfWork, log: CallLog, joined: list[Leg], left: 
     for leg in joined:
         if leg.user_id:
             changes[leg.user_id] = True
-    _apply(rt, uow, log.tenant_id, f"call:{log.call_id}", "InACall", changes)
+    _apply(rt, uow, log.tenant_id, IN_A_CALL, changes)
 
 
 def follow_meeting(rt: Runtime, uow: UnitOfWork, change: AttendanceChange) -> None:
@@ -35,14 +36,13 @@ def follow_meeting(rt: Runtime, uow: UnitOfWork, change: AttendanceChange) -> No
         kind, _, user_id = key.partition(":")
         if kind == "user":
             changes[user_id] = present
-    _apply(rt, uow, change.tenant_id, f"meeting:{change.meeting_id}", "InAMeeting", changes)
+    _apply(rt, uow, change.tenant_id, IN_A_MEETING, changes)
 
 
 def _apply(
     rt: Runtime,
     uow: UnitOfWork,
     tenant_id: str,
-    session_key: str,
     activity: str,
     changes: dict[str, bool],
 ) -> None:
@@ -52,9 +52,9 @@ def _apply(
             continue  # someone of another tenant: their presence is not this tenant's
         current = uow.presences.get(tenant_id, user_id)
         if present:
-            updated = current.join_call(session_key, activity, uow.now)
-        elif session_key in current.sessions:
-            updated = current.leave_call(session_key)
+            updated = current.join_call(activity)
+        elif current.in_call(activity):
+            updated = current.leave_call(activity)
         else:
             continue
         uow.presences.save(updated, current.sequence)

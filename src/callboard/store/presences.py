@@ -29,6 +29,7 @@ def _document(presence: Presence) -> dict[str, Any]:
     message = presence.status_message
     return {
         "sessions": {k: _session_doc(v) for k, v in presence.sessions.items()},
+        "calls": presence.calls,
         "preferred": None if presence.preferred is None else _session_doc(presence.preferred),
         "status_message": None
         if message is None
@@ -43,10 +44,17 @@ def _document(presence: Presence) -> dict[str, Any]:
 
 def _presence(tenant_id: str, user_id: str, sequence: int, doc: dict[str, Any]) -> Presence:
     message = doc.get("status_message")
+    sessions = {k: _session(v) for k, v in doc["sessions"].items()}
+    calls: dict[str, int] = dict(doc.get("calls") or {})
+    # Documents written before calls were counted hold one session per call or meeting.
+    for key in [k for k in sessions if k.startswith(("call:", "meeting:"))]:
+        activity = sessions.pop(key).activity
+        calls[activity] = calls.get(activity, 0) + 1
     return Presence(
         tenant_id=tenant_id,
         user_id=user_id,
-        sessions={k: _session(v) for k, v in doc["sessions"].items()},
+        sessions=sessions,
+        calls=calls,
         preferred=None if doc.get("preferred") is None else _session(doc["preferred"]),
         status_message=None if message is None else StatusMessage(**message),
         sequence=sequence,
