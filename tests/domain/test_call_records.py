@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from callboard.clock import iso
 from callboard.domain import attendance
-from callboard.domain.call_records import CallLog, Seen, pstn_rows, render_record
+from callboard.domain.call_records import CallLog, RecordFilter, Seen, pstn_rows, render_record
 from callboard.domain.presence import Presence
 from callboard.domain.subscriptions import CALL_RECORDS, PRESENCES, parse_resource
 from callboard.errors import BadRequest
@@ -154,3 +155,20 @@ def test_call_record_filters() -> None:
     ):
         with pytest.raises(BadRequest):
             parse_resource(bad)
+
+
+def test_a_start_is_filtered_as_the_client_reads_it() -> None:
+    """The start renders at milliseconds; a float a hair under the next millisecond renders
+    rounded up, and a filter on that rendering must still include it."""
+
+    def moment(text: str) -> float:
+        return datetime.fromisoformat(text).timestamp()
+
+    start = 1_700_000_000.1239996  # renders as …:20.124Z
+    log = _log()
+    shown = iso(start)
+    assert shown.endswith(".124Z")
+    assert RecordFilter.parse(f"startDateTime ge {shown}").matches(log, start, moment)
+    assert RecordFilter.parse(f"startDateTime le {shown}").matches(log, start, moment)
+    assert not RecordFilter.parse(f"startDateTime gt {shown}").matches(log, start, moment)
+    assert not RecordFilter.parse(f"startDateTime lt {shown}").matches(log, start, moment)

@@ -326,6 +326,9 @@ class RecordFilter:
         return cls(bounds, participants[0] if participants else None)
 
     def matches(self, log: CallLog, start: float, moment: Callable[[str], float]) -> bool:
+        # Compare the start as the client reads it (milliseconds), not the stored float:
+        # a start that renders as ``…:59.124Z`` must satisfy ``ge …:59.124Z``.
+        start = moment(iso(start))
         for op, value in self.bounds:
             limit = moment(value)
             if not {
