@@ -25,7 +25,7 @@ CallboardError
 
 from __future__ import annotations
 
-from typing import Any
+from callboard.json_types import JsonObject
 
 __all__ = [
     "AccessDenied",
@@ -70,7 +70,7 @@ class GraphError(CallboardError):
         message: str | None = None,
         *,
         inner_code: str | None = None,
-        details: list[dict[str, Any]] | None = None,
+        details: list[JsonObject] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)

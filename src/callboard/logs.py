@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from callboard.json_types import JsonObject
+
 LogFormat = Literal["text", "json"]
 
 requests_log = logging.getLogger("callboard.requests")
@@ -44,7 +46,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per record: time, level, logger, message, then the record's fields."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
+        line: JsonObject = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,

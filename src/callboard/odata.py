@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 999
@@ -13,7 +14,7 @@ MAX_PAGE = 999
 
 def page(
     items: list[Any], *, url: str, context: str, top: str | None, skiptoken: str | None
-) -> dict[str, Any]:
+) -> JsonObject:
     """``{"@odata.context", "value", "@odata.nextLink"?}``; the link carries ``$skiptoken``."""
     size = _int(top, "$top", DEFAULT_PAGE)
     if not 1 <= size <= MAX_PAGE:
@@ -21,7 +22,7 @@ def page(
     start = _int(skiptoken, "$skiptoken", 0)
     if start < 0:
         raise BadRequest("Invalid $skiptoken.")
-    body: dict[str, Any] = {"@odata.context": context, "value": items[start : start + size]}
+    body: JsonObject = {"@odata.context": context, "value": items[start : start + size]}
     if start + size < len(items):
         body["@odata.nextLink"] = f"{url}?{urlencode({'$top': size, '$skiptoken': start + size})}"
     return body

@@ -8,13 +8,14 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from jwt.algorithms import RSAAlgorithm
+
+from callboard.json_types import JsonObject
 
 # The server's clock minus the wall clock when a token was issued (whole seconds). Times in a
 # token are wall-clock times, which any client accepts; Callboard judges expiry on its own
@@ -54,7 +55,7 @@ class Principal:
     app_id: str
     user_id: str | None
     permissions: frozenset[str]
-    claims: dict[str, Any]
+    claims: JsonObject
 
     @property
     def is_app_only(self) -> bool:
@@ -83,7 +84,7 @@ class KeyRing:
         self._verified: dict[str, Principal] = {}
         self._lock = threading.Lock()
 
-    def jwks(self) -> dict[str, Any]:
+    def jwks(self) -> JsonObject:
         keys = []
         for kid, public in self._public.items():
             jwk = json.loads(RSAAlgorithm.to_jwk(public))
@@ -91,7 +92,7 @@ class KeyRing:
             keys.append(jwk)
         return {"keys": keys}
 
-    def sign(self, claims: dict[str, Any]) -> str:
+    def sign(self, claims: JsonObject) -> str:
         return jwt.encode(
             claims,
             self._private[self.signing_kid],  # type: ignore[arg-type]
@@ -116,7 +117,7 @@ class KeyRing:
         """``now`` is the server's clock, ``wall_now`` the real time (default: the same): the
         token's times are real, its lifetime runs on the server's clock."""
         wall = int(now if wall_now is None else wall_now)
-        claims: dict[str, Any] = {
+        claims: JsonObject = {
             "aud": GRAPH_AUDIENCE,
             "iss": token_issuer(tenant_id),
             "iat": wall,
@@ -183,7 +184,7 @@ class KeyRing:
         return principal
 
 
-def _on_server_clock(claims: dict[str, Any], name: str) -> float:
+def _on_server_clock(claims: JsonObject, name: str) -> float:
     skew = claims.get(CLOCK_SKEW_CLAIM, 0)
     value = claims.get(name, 0)
     if not isinstance(skew, int | float) or not isinstance(value, int | float):
@@ -191,7 +192,7 @@ def _on_server_clock(claims: dict[str, Any], name: str) -> float:
     return float(value + skew)
 
 
-def _principal(claims: dict[str, Any]) -> Principal:
+def _principal(claims: JsonObject) -> Principal:
     user_id = claims.get("oid") if claims.get("scp") is not None else None
     if user_id is not None:
         permissions = frozenset(str(claims.get("scp", "")).split())

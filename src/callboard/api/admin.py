@@ -16,6 +16,7 @@ from callboard.api.responses import json_response
 from callboard.clock import iso
 from callboard.domain.phone_numbers import require_e164
 from callboard.errors import UnknownRoute
+from callboard.json_types import JsonObject
 from callboard.services import control_plane, incoming, meeting_rosters, sms_records, token_issuing
 
 
@@ -75,7 +76,7 @@ class BehaviourBody(BaseModel):
     answerAfterSeconds: Annotated[float, Field(ge=0)] | None = None
     hangUpAfterSeconds: Annotated[float, Field(ge=0)] | None = None
     # Timed steps once in the call (docs/simulation.md); validated by the domain's parser.
-    script: list[dict[str, Any]] | None = None
+    script: list[JsonObject] | None = None
     transfer: Literal["accept", "refuse"] | None = None
 
 
@@ -83,11 +84,9 @@ class AdvanceBody(BaseModel):
     seconds: Annotated[float, Field(ge=0, le=MAX_ADVANCE_SECONDS, allow_inf_nan=False)]
 
 
-def _page(
-    request: Request, rows: list[dict[str, Any]], more: bool, skip: int, top: int
-) -> dict[str, Any]:
+def _page(request: Request, rows: list[JsonObject], more: bool, skip: int, top: int) -> JsonObject:
     """``{"value": [...]}`` plus ``@odata.nextLink`` (same filters, next $skip) when more follow."""
-    body: dict[str, Any] = {"value": rows}
+    body: JsonObject = {"value": rows}
     if more:
         body["@odata.nextLink"] = str(
             request.url.include_query_params(**{"$skip": skip + top, "$top": top})
@@ -126,7 +125,7 @@ async def get_directory(rt: RuntimeDep) -> Response:
 
 
 @router.put("/directory", status_code=204, summary="replace the directory")
-async def put_directory(rt: RuntimeDep, document: Annotated[dict[str, Any], Body()]) -> Response:
+async def put_directory(rt: RuntimeDep, document: Annotated[JsonObject, Body()]) -> Response:
     control_plane.load_directory(rt, document)
     return Response(status_code=204)
 

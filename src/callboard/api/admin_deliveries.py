@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
@@ -12,6 +12,7 @@ from callboard.api.admin_guard import admin_guard
 from callboard.api.deps import RuntimeDep
 from callboard.api.responses import json_response
 from callboard.clock import iso
+from callboard.json_types import JsonObject
 from callboard.services import deliveries
 
 router = APIRouter(
@@ -22,7 +23,7 @@ router = APIRouter(
 )
 
 
-def render(row: dict[str, Any]) -> dict[str, Any]:
+def render(row: JsonObject) -> JsonObject:
     """One attempt: the stored columns (snake_case, as before) plus ``request``,
     ``response``, ``latencyMs`` and ``fault``."""
     payload = row.pop("payload", None) or {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Response
 
@@ -10,6 +10,7 @@ from callboard.api.admin import _AdminRoute
 from callboard.api.admin_guard import admin_guard
 from callboard.api.deps import RuntimeDep
 from callboard.api.responses import json_response
+from callboard.json_types import JsonObject
 from callboard.services import faults
 
 router = APIRouter(
@@ -21,7 +22,7 @@ router = APIRouter(
 
 
 @router.post("/faults", status_code=201, summary="inject a fault")
-async def create_fault(body: Annotated[dict[str, Any], Body()], rt: RuntimeDep) -> Response:
+async def create_fault(body: Annotated[JsonObject, Body()], rt: RuntimeDep) -> Response:
     return json_response(faults.create_fault(rt, body).to_json(), 201)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
@@ -18,6 +17,7 @@ from fastapi.openapi.utils import get_openapi
 
 from callboard.api.deps import GRAPH_PREFIXES
 from callboard.errors import ItemNotFound
+from callboard.json_types import JsonObject
 
 ASSETS = "/docs/assets"
 # The files /docs needs, and their media types: nothing else of the package is served.
@@ -67,7 +67,7 @@ async def swagger_asset(name: str) -> Response:
     return Response(body, media_type=media_type, headers={"Cache-Control": "max-age=86400"})
 
 
-def _with_bearer(app: FastAPI) -> dict[str, Any]:
+def _with_bearer(app: FastAPI) -> JsonObject:
     """The OpenAPI document, Graph operations marked as needing a bearer JWT."""
     if app.openapi_schema is None:
         schema = get_openapi(

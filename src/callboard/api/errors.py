@@ -20,6 +20,7 @@ from callboard.errors import (
     Unauthenticated,
     UnknownRoute,
 )
+from callboard.json_types import JsonObject
 
 log = logging.getLogger("callboard.api")
 
@@ -29,16 +30,16 @@ WWW_AUTHENTICATE = (
 )
 
 
-def envelope(request: Request, error: GraphError) -> dict[str, Any]:
+def envelope(request: Request, error: GraphError) -> JsonObject:
     state = request.scope.get("state") or {}
-    inner: dict[str, Any] = {
+    inner: JsonObject = {
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
         "request-id": state.get("request_id"),
         "client-request-id": state.get("client_request_id"),
     }
     if error.inner_code:
         inner["code"] = error.inner_code
-    body: dict[str, Any] = {"code": error.code, "message": error.detail, "innerError": inner}
+    body: JsonObject = {"code": error.code, "message": error.detail, "innerError": inner}
     if error.details:
         body["details"] = error.details
     return {"error": body}

@@ -5,7 +5,7 @@ authority changed (docs/auth.md)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Query, Request, Response
@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from callboard.api.deps import RuntimeDep, base_url
 from callboard.api.responses import json_response
 from callboard.errors import InvalidClient
+from callboard.json_types import JsonObject
 from callboard.services import token_issuing
 
 router = APIRouter(tags=["identity"])
@@ -37,7 +38,7 @@ async def notification_keys(rt: RuntimeDep) -> Response:
     return json_response(rt.keyring.jwks())
 
 
-def _tenant_metadata(root: str, tenant_id: str) -> dict[str, Any]:
+def _tenant_metadata(root: str, tenant_id: str) -> JsonObject:
     """The fields of login.microsoftonline.com's v2.0 document that MSAL reads (it fails with
     a KeyError without ``authorization_endpoint``), with Callboard's URLs in them."""
     oauth = f"{root}/{tenant_id}/oauth2/v2.0"

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from typing import Any
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from callboard.errors import Conflict
+from callboard.json_types import JsonObject
 
 # Each run has a winner, so this many writers racing on one resource all get through.
 ATTEMPTS = 16
@@ -88,7 +88,7 @@ async def _read_body(receive: Receive) -> bytes:
 def _replay(body: bytes, receive: Receive) -> Receive:
     sent = False
 
-    async def replay() -> dict[str, Any]:
+    async def replay() -> JsonObject:
         nonlocal sent
         if not sent:
             sent = True

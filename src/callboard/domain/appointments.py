@@ -10,7 +10,6 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from babel import Locale
 from babel.dates import format_skeleton, format_time, get_timezone_name
@@ -19,6 +18,7 @@ from tzlocal.windows_tz import win_tz
 from callboard.domain import phone_numbers
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 
 
 class MessageType(StrEnum):
@@ -150,7 +150,7 @@ class SmsMessage:
     sent_at: float | None = None
     delivered_at: float | None = None
     provider_id: str | None = None
-    history: list[dict[str, Any]] = field(default_factory=list)
+    history: list[JsonObject] = field(default_factory=list)
 
     def move(self, status: SmsStatus, now: float, reason: str | None = None) -> None:
         self.status = status

@@ -10,15 +10,15 @@ report after a meeting occurrence ends). Someone waiting in the lobby is not att
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from callboard.clock import iso
+from callboard.json_types import JsonObject
 
 _SESSIONS = "attendanceSessions"
 _REPORT_NAMESPACE = uuid.UUID("9e0f7a4c-51d2-4b8e-8f6a-3d2c1b0a9e77")
 
 
-def _key(participant: dict[str, Any]) -> str:
+def _key(participant: JsonObject) -> str:
     """A person across rejoins: the identity they appear with (participant ids change)."""
     identity = (participant.get("info") or {}).get("identity") or {}
     for kind in ("user", "phone", "applicationInstance", "application", "guest"):
@@ -28,14 +28,14 @@ def _key(participant: dict[str, Any]) -> str:
     return f"participant:{participant.get('id')}"
 
 
-def _role(participant: dict[str, Any]) -> str:
+def _role(participant: JsonObject) -> str:
     return "Organizer" if participant.get("_role") == "organizer" else "Attendee"
 
 
-def observe(meeting_id: str, live: dict[str, Any], now: float) -> tuple[list[str], list[str]]:
+def observe(meeting_id: str, live: JsonObject, now: float) -> tuple[list[str], list[str]]:
     """Bring the attendance log of ``live`` up to date with its roster at ``now``; returns
     the keys (``user:<id>``…) of who came in and who left since the last look."""
-    sessions: list[dict[str, Any]] = live.setdefault(_SESSIONS, [])
+    sessions: list[JsonObject] = live.setdefault(_SESSIONS, [])
     present = {_key(p): p for p in live.get("participants") or [] if not p.get("isInLobby", False)}
     joined: list[str] = []
     left: list[str] = []
@@ -50,7 +50,7 @@ def observe(meeting_id: str, live: dict[str, Any], now: float) -> tuple[list[str
             "attendees": {},
         }
         sessions.append(current)
-    attendees: dict[str, Any] = current["attendees"]
+    attendees: JsonObject = current["attendees"]
     for key, attendee in attendees.items():
         intervals = attendee["intervals"]
         if intervals[-1][1] is None and key not in present:
@@ -74,12 +74,12 @@ def observe(meeting_id: str, live: dict[str, Any], now: float) -> tuple[list[str
     return joined, left
 
 
-def reports(live: dict[str, Any]) -> list[dict[str, Any]]:
+def reports(live: JsonObject) -> list[JsonObject]:
     """The ended sessions, oldest first."""
     return [s for s in live.get(_SESSIONS) or [] if s["end"] is not None]
 
 
-def render_report(session: dict[str, Any]) -> dict[str, Any]:
+def render_report(session: JsonObject) -> JsonObject:
     return {
         "id": session["id"],
         "meetingStartDateTime": iso(session["start"]),
@@ -89,11 +89,11 @@ def render_report(session: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_records(session: dict[str, Any], emails: dict[str, str]) -> list[dict[str, Any]]:
+def render_records(session: JsonObject, emails: dict[str, str]) -> list[JsonObject]:
     """One ``attendanceRecord`` per person; ``emails`` by attendee key (directory users)."""
     records = []
     for key, attendee in session["attendees"].items():
-        intervals: list[dict[str, Any]] = [
+        intervals: list[JsonObject] = [
             {
                 "joinDateTime": iso(join),
                 "leaveDateTime": iso(leave),
@@ -119,5 +119,5 @@ def render_records(session: dict[str, Any], emails: dict[str, str]) -> list[dict
     return records
 
 
-def attendee_keys(session: dict[str, Any]) -> list[str]:
+def attendee_keys(session: JsonObject) -> list[str]:
     return list(session["attendees"])

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+
+from callboard.json_types import JsonObject
 
 
 @dataclass
@@ -18,7 +19,7 @@ class Transfer:
 
     id: str
     # The transferTarget (invitationParticipantInfo) as sent, and the identity it rings.
-    target: dict[str, Any]
+    target: JsonObject
     key: str
     # Consultative transfer: the call between the application and the target it replaces.
     replaces_call_id: str | None = None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from callboard.domain.call_control import AudioRoutingGroup, Transfer, TransferSource
 from callboard.domain.call_media import CallMedia
@@ -21,6 +20,7 @@ from callboard.domain.operations import MediaQueue
 from callboard.domain.participants import Participant
 from callboard.domain.results import ResultInfo
 from callboard.errors import InvalidStateTransition
+from callboard.json_types import JsonObject
 
 CALL_TYPE = "#microsoft.graph.call"
 
@@ -113,9 +113,9 @@ class CallCore:
     state: CallState
     # The Graph properties the client sent or Callboard derived (source, targets, ...): only
     # names of GRAPH_PROPERTIES.
-    resource: dict[str, Any]
+    resource: JsonObject
     # Properties the client sent that Graph's call type does not declare: echoed back as sent.
-    echo: dict[str, Any] = field(default_factory=dict)
+    echo: JsonObject = field(default_factory=dict)
     participants: list[Participant] = field(default_factory=list)
     # Per target key (``target_key``): who the call rings or rang.
     invitations: dict[str, Invitation] = field(default_factory=dict)
@@ -132,7 +132,7 @@ class CallCore:
     # the media operation queue, and when the call ends unless a keepAlive comes first.
     waiting_for_host: bool = False
     caller_hang_up_after_seconds: float | None = None
-    redirect_targets: list[dict[str, Any]] = field(default_factory=list)
+    redirect_targets: list[JsonObject] = field(default_factory=list)
     tone_subscribed: bool = False
     screen_sharing_role: str | None = None
     media_queue: MediaQueue = field(default_factory=MediaQueue)

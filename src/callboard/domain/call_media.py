@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 
 # DTMF keys -> the members of Graph's ``tone`` enumeration (how toneInfo.tone is spelled).
 TONES: dict[str, str] = {
@@ -118,7 +119,7 @@ class CallMedia:
             if change.at is None:
                 change.at = now
 
-    def to_document(self) -> dict[str, Any]:
+    def to_document(self) -> JsonObject:
         """What ``asdict`` gives, without its generic deep copy (this runs on every save):
         every record here holds only scalars and a tuple of strings."""
         recording = self.recording
@@ -133,7 +134,7 @@ class CallMedia:
         }
 
     @classmethod
-    def from_document(cls, doc: dict[str, Any] | None) -> CallMedia:
+    def from_document(cls, doc: JsonObject | None) -> CallMedia:
         if not doc:
             return cls()
         recording = doc.get("recording")
@@ -153,7 +154,7 @@ class CallMedia:
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _plain(record: Any) -> dict[str, Any]:
+def _plain(record: Any) -> JsonObject:
     names = _FIELD_NAMES.get(type(record))
     if names is None:
         names = _FIELD_NAMES[type(record)] = tuple(f.name for f in fields(record))

@@ -13,10 +13,10 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from callboard.clock import iso
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 
 RECORD_TYPE = "#microsoft.graph.callRecords.callRecord"
 ENDPOINT_TYPE = "#microsoft.graph.callRecords.participantEndpoint"
@@ -25,7 +25,7 @@ _ID_NAMESPACE = uuid.UUID("5b1f3c0e-7d7e-4c1e-9a53-2c6f1d0e8a41")
 _MODALITIES = ("audio", "video", "videoBasedScreenSharing", "data")
 
 
-def identity_key(identity: dict[str, Any]) -> str:
+def identity_key(identity: JsonObject) -> str:
     """``user:<id>``, ``phone:<number>``, ``application:<id>``... the first kind named."""
     for kind in ("user", "phone", "applicationInstance", "application", "guest", "device"):
         found = identity.get(kind)
@@ -39,7 +39,7 @@ class Leg:
     """One participant's time in the call."""
 
     participant_id: str
-    identity: dict[str, Any]
+    identity: JsonObject
     joined_at: float
     left_at: float | None = None
     modalities: list[str] = field(default_factory=list)
@@ -64,7 +64,7 @@ class Seen:
     """A participant as the log sees it in a roster."""
 
     participant_id: str
-    identity: dict[str, Any]
+    identity: JsonObject
     modalities: tuple[str, ...]
     in_lobby: bool = False
 
@@ -79,9 +79,9 @@ class CallLog:
     kind: str
     direction: str
     started_at: float
-    organizer: dict[str, Any]
+    organizer: JsonObject
     # Who the call was placed to: a call nobody answered still has a (failed) session.
-    targets: list[dict[str, Any]] = field(default_factory=list)
+    targets: list[JsonObject] = field(default_factory=list)
     legs: list[Leg] = field(default_factory=list)
     ended_at: float | None = None
     failure: str | None = None
@@ -139,14 +139,14 @@ class CallLog:
     def record_type(self) -> str:
         return "peerToPeer" if self.kind == "peerToPeer" else "groupCall"
 
-    def participants(self) -> list[dict[str, Any]]:
+    def participants(self) -> list[JsonObject]:
         """Each identity once, the organizer first."""
-        seen: dict[str, dict[str, Any]] = {identity_key(self.organizer): self.organizer}
+        seen: dict[str, JsonObject] = {identity_key(self.organizer): self.organizer}
         for leg in self.legs:
             seen.setdefault(leg.key, leg.identity)
         return list(seen.values())
 
-    def sessions(self) -> list[dict[str, Any]]:
+    def sessions(self) -> list[JsonObject]:
         if self.failure is not None:
             callee = self.targets[0] if self.targets else {}
             start = self.started_at
@@ -169,12 +169,12 @@ class CallLog:
     def _session(
         self,
         index: int,
-        caller: dict[str, Any],
-        callee: dict[str, Any],
+        caller: JsonObject,
+        callee: JsonObject,
         start: float,
         end: float,
         modalities: list[str] | None = None,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         session_id = str(uuid.uuid5(_ID_NAMESPACE, f"{self.record_id}/{index}"))
         failure = (
             None
@@ -192,7 +192,7 @@ class CallLog:
             "endDateTime": iso(end),
             "failureInfo": failure,
         }
-        segment: dict[str, Any] = {"id": session_id, **ends, "media": []}
+        segment: JsonObject = {"id": session_id, **ends, "media": []}
         return {
             "id": session_id,
             **ends,
@@ -202,15 +202,15 @@ class CallLog:
         }
 
 
-def _endpoint(identity: dict[str, Any]) -> dict[str, Any]:
+def _endpoint(identity: JsonObject) -> JsonObject:
     return {"@odata.type": ENDPOINT_TYPE, "identity": identity}
 
 
-def _service_endpoint() -> dict[str, Any]:
+def _service_endpoint() -> JsonObject:
     return {"@odata.type": "#microsoft.graph.callRecords.serviceEndpoint"}
 
 
-def _participant(identity: dict[str, Any]) -> dict[str, Any]:
+def _participant(identity: JsonObject) -> JsonObject:
     """A ``participant`` / ``organizer`` entity: its identity is a communicationsIdentitySet."""
     kind, _, ident = identity_key(identity).partition(":")
     members = {k: v for k, v in identity.items() if k != "@odata.type"}
@@ -222,12 +222,12 @@ def _participant(identity: dict[str, Any]) -> dict[str, Any]:
 
 def render_record(
     log: CallLog, *, expand_sessions: bool, expand_participants: bool = False
-) -> dict[str, Any]:
+) -> JsonObject:
     """The callRecord as Graph renders it; ``sessions`` (with their segments) and
     ``participants_v2`` only when asked for with ``$expand``, as Graph does."""
     assert log.ended_at is not None
     start = record_start(log)
-    body: dict[str, Any] = {
+    body: JsonObject = {
         "id": log.record_id,
         "version": log.version,
         "type": log.record_type,
@@ -247,12 +247,12 @@ def render_record(
     return body
 
 
-def _named(identity: dict[str, Any]) -> dict[str, Any]:
+def _named(identity: JsonObject) -> JsonObject:
     """The identity an identitySet names (user, application...), or an empty one."""
     return next((v for v in identity.values() if isinstance(v, dict)), {})
 
 
-def pstn_rows(log: CallLog) -> list[dict[str, Any]]:
+def pstn_rows(log: CallLog) -> list[JsonObject]:
     """A ``pstnCallLogRow`` for each phone leg of the call (docs/call-records.md)."""
     rows = []
     organizer = _named(log.organizer)

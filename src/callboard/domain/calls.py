@@ -8,7 +8,6 @@ modules, which ``Call`` combines.
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from callboard.domain import results
 from callboard.domain.audio_routing import AudioRoutingRules
@@ -29,6 +28,7 @@ from callboard.domain.participants import MediaStream, Participant, RecordingInf
 from callboard.domain.party_rules import PartyRules
 from callboard.domain.transfers import TransferRules
 from callboard.errors import BadRequest, InvalidStateTransition
+from callboard.json_types import JsonObject
 
 __all__ = [
     "CALL_TYPE",
@@ -64,9 +64,9 @@ class Call(
         app_id: str,
         api_version: str,
         kind: CallKind,
-        resource: dict[str, Any],
+        resource: JsonObject,
         now: float,
-        echo: dict[str, Any] | None = None,
+        echo: JsonObject | None = None,
     ) -> Call:
         call = cls(
             id=id,
@@ -97,7 +97,7 @@ class Call(
         tenant_id: str,
         app_id: str,
         api_version: str,
-        resource: dict[str, Any],
+        resource: JsonObject,
         now: float,
     ) -> Call:
         call = cls(
@@ -162,9 +162,9 @@ class Call(
         self,
         *,
         callback_uri: str,
-        media_config: dict[str, Any],
+        media_config: JsonObject,
         accepted_modalities: list[str],
-        call_options: dict[str, Any] | None,
+        call_options: JsonObject | None,
     ) -> None:
         self._require(CallState.INCOMING, action="answer")
         self._transition(CallState.ESTABLISHING)
@@ -185,7 +185,7 @@ class Call(
         )
         self._terminate(end)
 
-    def redirect(self, *, targets: list[dict[str, Any]], callback_uri: str | None) -> None:
+    def redirect(self, *, targets: list[JsonObject], callback_uri: str | None) -> None:
         self._require(CallState.INCOMING, action="redirect")
         if callback_uri:
             self.resource["callbackUri"] = callback_uri

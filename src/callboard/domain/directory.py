@@ -14,6 +14,7 @@ from callboard.domain.party_scripts import (
     script_document,
 )
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 
 
 class Response(StrEnum):
@@ -37,7 +38,7 @@ class Behaviour:
     transfer: TransferAnswer | None = None
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> Behaviour:
+    def parse(cls, data: JsonObject) -> Behaviour:
         unknown = set(data) - {
             "response",
             "answerAfterSeconds",
@@ -61,8 +62,8 @@ class Behaviour:
             raise BadRequest("behaviour.transfer must be accept or refuse.") from None
         return cls(response, answer, hang_up, script, transfer)
 
-    def to_dict(self) -> dict[str, Any]:
-        document: dict[str, Any] = {
+    def to_dict(self) -> JsonObject:
+        document: JsonObject = {
             "response": self.response.value,
             "answerAfterSeconds": self.answer_after_seconds,
             "hangUpAfterSeconds": self.hang_up_after_seconds,
@@ -136,7 +137,7 @@ class Directory:
     instances: dict[tuple[str, str], ApplicationInstance] = field(default_factory=dict)
     access_policies: dict[str, list[AccessPolicy]] = field(default_factory=dict)
     # Meetings that exist whenever this directory is loaded (the seeds' meetings).
-    meeting_fixtures: list[dict[str, Any]] = field(default_factory=list)
+    meeting_fixtures: list[JsonObject] = field(default_factory=list)
 
     def user(self, tenant_id: str, user_id_or_upn: str) -> User | None:
         found = self.users.get((tenant_id, user_id_or_upn))

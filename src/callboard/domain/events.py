@@ -7,11 +7,11 @@ them to Graph JSON (``domain/graph_json``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from callboard.domain.operations import CommsOperation
 from callboard.domain.participants import Participant
 from callboard.domain.results import ResultInfo
+from callboard.json_types import JsonObject
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ class ContentSharingChanged:
     """``changeType`` created, updated or deleted, with the sessions concerned."""
 
     change_type: str
-    sessions: tuple[dict[str, Any], ...]
+    sessions: tuple[JsonObject, ...]
 
 
 @dataclass(frozen=True, slots=True)

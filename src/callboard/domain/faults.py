@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
 
 from callboard.errors import BadRequest, GraphError
+from callboard.json_types import JsonObject
 
 
 class FaultKind(StrEnum):
@@ -73,7 +73,7 @@ class Fault:
     retry_after_seconds: int = 2
 
     @classmethod
-    def parse(cls, fault_id: str, body: dict[str, Any]) -> Fault:
+    def parse(cls, fault_id: str, body: JsonObject) -> Fault:
         """A rule from its admin API body (camelCase); ``BadRequest`` when it makes no sense."""
         try:
             kind = FaultKind(str(body.get("kind")))
@@ -106,13 +106,13 @@ class Fault:
         )
 
     @classmethod
-    def from_document(cls, document: dict[str, Any]) -> Fault:
+    def from_document(cls, document: JsonObject) -> Fault:
         return cls(**{**document, "kind": FaultKind(document["kind"])})
 
-    def document(self) -> dict[str, Any]:
+    def document(self) -> JsonObject:
         return {**asdict(self), "kind": self.kind.value}
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "id": self.id,
             "kind": self.kind.value,
@@ -166,14 +166,14 @@ def first_notification_fault(
     return None
 
 
-def _number(body: dict[str, Any], name: str, default: float) -> float:
+def _number(body: JsonObject, name: str, default: float) -> float:
     value = body.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise BadRequest(f"{name} must be a number.")
     return float(value)
 
 
-def _text(body: dict[str, Any], name: str) -> str | None:
+def _text(body: JsonObject, name: str) -> str | None:
     value = body.get(name)
     if value is None:
         return None

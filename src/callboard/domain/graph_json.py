@@ -7,20 +7,19 @@ written; the one free-form part is a call's echo of what its client sent.
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.domain.call_control import AudioRoutingGroup
 from callboard.domain.call_core import CALL_TYPE, GRAPH_PROPERTIES, CallCore
 from callboard.domain.events import CallStateChanged
 from callboard.domain.operations import CommsOperation, OperationKind, OperationStatus
 from callboard.domain.participants import MediaStream, Participant, RecordingInfo
 from callboard.domain.results import RESULT_INFO_TYPE, ResultInfo
+from callboard.json_types import JsonObject
 
 G = "#microsoft.graph."
 PARTICIPANT_TYPE = G + "participant"
 
 
-def result_info(info: ResultInfo | None) -> dict[str, Any] | None:
+def result_info(info: ResultInfo | None) -> JsonObject | None:
     if info is None:
         return None
     return {
@@ -31,17 +30,17 @@ def result_info(info: ResultInfo | None) -> dict[str, Any] | None:
     }
 
 
-def parse_result_info(data: dict[str, Any] | None) -> ResultInfo | None:
+def parse_result_info(data: JsonObject | None) -> ResultInfo | None:
     return None if data is None else ResultInfo.from_graph(data)
 
 
 # -- call -----------------------------------------------------------------------------
 
 
-def call(c: CallCore, *, state: str | None = None) -> dict[str, Any]:
+def call(c: CallCore, *, state: str | None = None) -> JsonObject:
     """The call resource (``GET``, create and incoming-call responses): Graph's properties,
     null where unset as Graph renders them, then the client's echo."""
-    body: dict[str, Any] = {
+    body: JsonObject = {
         "@odata.type": CALL_TYPE,
         "id": c.id,
         "state": state or c.state.value,
@@ -55,10 +54,10 @@ def call(c: CallCore, *, state: str | None = None) -> dict[str, Any]:
     return body
 
 
-def call_state(c: CallCore, event: CallStateChanged) -> dict[str, Any]:
+def call_state(c: CallCore, event: CallStateChanged) -> JsonObject:
     """A call-state notification's resource: ``created`` carries the whole call without
     null padding; ``updated`` and ``deleted`` carry the state and how the call is joined."""
-    data: dict[str, Any] = {"@odata.type": CALL_TYPE}
+    data: JsonObject = {"@odata.type": CALL_TYPE}
     if event.change_type == "created":
         data.update({k: v for k, v in c.resource.items() if k in GRAPH_PROPERTIES})
         data.update({k: v for k, v in c.echo.items() if k not in data})
@@ -73,14 +72,14 @@ def call_state(c: CallCore, event: CallStateChanged) -> dict[str, Any]:
     return data
 
 
-def tone_info(sequence_id: int, tone: str) -> dict[str, Any]:
+def tone_info(sequence_id: int, tone: str) -> JsonObject:
     return {"@odata.type": G + "toneInfo", "sequenceId": sequence_id, "tone": tone}
 
 
 # -- participant ----------------------------------------------------------------------
 
 
-def participant(p: Participant) -> dict[str, Any]:
+def participant(p: Participant) -> JsonObject:
     return {
         "@odata.type": PARTICIPANT_TYPE,
         "id": p.id,
@@ -119,7 +118,7 @@ def participant(p: Participant) -> dict[str, Any]:
     }
 
 
-def parse_participant(data: dict[str, Any]) -> Participant:
+def parse_participant(data: JsonObject) -> Participant:
     """A participant rendered by ``participant`` (stored calls, a meeting's live roster)."""
     info = data.get("info") or {}
     recording = data.get("recordingInfo")
@@ -152,8 +151,8 @@ def parse_participant(data: dict[str, Any]) -> Participant:
 # -- operation ------------------------------------------------------------------------
 
 
-def operation(op: CommsOperation) -> dict[str, Any]:
-    data: dict[str, Any] = {
+def operation(op: CommsOperation) -> JsonObject:
+    data: JsonObject = {
         "@odata.type": G + op.kind.value,
         "id": op.id,
         "status": op.status.value,
@@ -172,7 +171,7 @@ def operation(op: CommsOperation) -> dict[str, Any]:
     return data
 
 
-def parse_operation(data: dict[str, Any]) -> CommsOperation:
+def parse_operation(data: JsonObject) -> CommsOperation:
     return CommsOperation(
         id=data["id"],
         kind=OperationKind(str(data["@odata.type"]).removeprefix(G)),
@@ -189,7 +188,7 @@ def parse_operation(data: dict[str, Any]) -> CommsOperation:
 # -- audioRoutingGroup ----------------------------------------------------------------
 
 
-def audio_routing_group(group: AudioRoutingGroup) -> dict[str, Any]:
+def audio_routing_group(group: AudioRoutingGroup) -> JsonObject:
     return {
         "@odata.type": G + "audioRoutingGroup",
         "id": group.id,

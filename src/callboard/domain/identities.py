@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.domain.directory import User
+from callboard.json_types import JsonObject
 
 IDENTITY_SET = "#microsoft.graph.identitySet"
 IDENTITY = "#microsoft.graph.identity"
 
 
-def user_identity_set(user: User, *, identity_provider: str | None = "AAD") -> dict[str, Any]:
+def user_identity_set(user: User, *, identity_provider: str | None = "AAD") -> JsonObject:
     """``{"user": {...}}`` naming a directory user; ``identity_provider`` None leaves
     ``identityProvider`` out (call sources carry none)."""
-    identity: dict[str, Any] = {
+    identity: JsonObject = {
         "@odata.type": IDENTITY,
         "id": user.id,
         "displayName": user.display_name,
@@ -24,12 +23,12 @@ def user_identity_set(user: User, *, identity_provider: str | None = "AAD") -> d
     return {"@odata.type": IDENTITY_SET, "user": identity}
 
 
-def phone_identity_set(number: str) -> dict[str, Any]:
+def phone_identity_set(number: str) -> JsonObject:
     """Someone who dialled in from ``number``."""
     return {"@odata.type": IDENTITY_SET, "phone": {"@odata.type": IDENTITY, "id": number}}
 
 
-def guest_identity_set(guest_id: str, display_name: str) -> dict[str, Any]:
+def guest_identity_set(guest_id: str, display_name: str) -> JsonObject:
     """An anonymous guest (joined by link, not signed in)."""
     return {
         "@odata.type": IDENTITY_SET,

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from callboard.domain.phone_numbers import require_e164
 from callboard.domain.results import ResultInfo
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 
 # Invitations (participant invite): how many a group call holds.
 GROUP_CALL_CAPACITY = 20
@@ -48,7 +48,7 @@ class Invitation:
     # The inviteParticipantsOperation it belongs to (none for a call's own targets).
     operation_id: str | None = None
     # The invitationParticipantInfo as sent (participants/invite only).
-    target: dict[str, Any] | None = None
+    target: JsonObject | None = None
     replaces_call_id: str | None = None
     # Why it failed.
     result_info: ResultInfo | None = None
@@ -66,11 +66,11 @@ class Invitee:
     participant id it will have in the roster, and the peer-to-peer call it replaces."""
 
     key: str
-    target: dict[str, Any]
+    target: JsonObject
     participant_id: str
     replaces_call_id: str | None = None
 
-    def to_graph(self) -> dict[str, Any]:
+    def to_graph(self) -> JsonObject:
         """The invitationParticipantInfo as sent, with Graph's nulls and the participant id
         the invitee has in the roster (so that DELETE .../participants/{id} can cancel it)."""
         shown = dict(self.target)
@@ -82,7 +82,7 @@ class Invitee:
 
 
 def invitees(
-    participants: list[dict[str, Any]],
+    participants: list[JsonObject],
     *,
     source_phone: str | None,
     new_participant_id: Callable[[], str],
@@ -113,7 +113,7 @@ def invitees(
     return result
 
 
-def target_key(target: dict[str, Any]) -> str:
+def target_key(target: JsonObject) -> str:
     """The identity an invitation rings: the first identity in the target's identitySet."""
     identity_set = target.get("identity") or {}
     for kind in IDENTITY_KINDS:

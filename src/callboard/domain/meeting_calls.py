@@ -8,8 +8,6 @@ meeting's live roster reaches each call in it; bots leave by hanging up, never a
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.domain import graph_json
 from callboard.domain.call_core import CallCore, CallState
 from callboard.domain.events import ContentSharingChanged
@@ -19,6 +17,7 @@ from callboard.domain.meetings import OnlineMeeting, public
 from callboard.domain.participants import Participant
 from callboard.domain.results import ResultInfo
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 
 
 class MeetingCallRules(CallCore):
@@ -42,7 +41,7 @@ class MeetingCallRules(CallCore):
         if not self.is_over:
             self._terminate(reason)
 
-    def content_sharing_changed(self, change_type: str, sessions: list[dict[str, Any]]) -> None:
+    def content_sharing_changed(self, change_type: str, sessions: list[JsonObject]) -> None:
         options = self.resource.get("callOptions") or {}
         if self.state is CallState.ESTABLISHED and options.get(
             "isContentSharingNotificationEnabled"
@@ -61,10 +60,10 @@ def live_roster(meeting: OnlineMeeting) -> list[Participant]:
 def simulated_person(
     meeting: OnlineMeeting,
     participant_id: str,
-    identity: dict[str, Any],
+    identity: JsonObject,
     kind: str,
     spec: PersonSpec,
-) -> dict[str, Any]:
+) -> JsonObject:
     """The roster entry of a simulated person of ``kind`` (``OnlineMeeting.joiner_kind``,
     ``phone`` or ``anonymous``): in the lobby if the meeting's bypass settings say so; video
     and screen sharing received only, as a Teams client that shares nothing."""
@@ -133,7 +132,7 @@ def check_move(
     from_meeting: OnlineMeeting,
     to_meeting: OnlineMeeting,
     source_call_id: str,
-    participant: dict[str, Any],
+    participant: JsonObject,
     key: str,
 ) -> None:
     """Moving someone between meetings: both created by the app, and the participant is in

@@ -25,12 +25,13 @@ from callboard.domain.meeting_parts import (
 )
 from callboard.domain.meetings import TYPED, OnlineMeeting, iso
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 
 DIAL_IN_NUMBER = "+14255550199"
 PASSCODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
 
 # Defaults of a new meeting (Graph's documented defaults where it documents them).
-DEFAULTS: dict[str, Any] = {
+DEFAULTS: JsonObject = {
     "allowAttendeeToEnableCamera": True,
     "allowAttendeeToEnableMic": True,
     "allowBreakoutRooms": True,
@@ -93,7 +94,7 @@ def meeting_times(start: Any, end: Any, now: float, *, fill: bool) -> tuple[date
     return begins, ends
 
 
-def check_times(body: dict[str, Any], now: float, *, fill: bool) -> None:
+def check_times(body: JsonObject, now: float, *, fill: bool) -> None:
     """``meeting_times`` on a body, rewriting both in Graph's UTC form."""
     start, end = meeting_times(body.get("startDateTime"), body.get("endDateTime"), now, fill=fill)
     body["startDateTime"] = iso(start)
@@ -104,8 +105,8 @@ def check_times(body: dict[str, Any], now: float, *, fill: bool) -> None:
 
 
 def resolve_attendees(
-    directory: Directory, tenant_id: str, attendees: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    directory: Directory, tenant_id: str, attendees: list[JsonObject]
+) -> list[JsonObject]:
     """Attendees as stored: directory users get their full identity and UPN; others must at
     least name an id or a UPN."""
     result = []
@@ -176,7 +177,7 @@ def new_meeting(
         f"https://teams.microsoft.com/l/meetup-join/{quote(thread_id, safe='')}/0?context={context}"
     )
     conference_id = str((seed >> 40) % 10**9).zfill(9)
-    properties: dict[str, Any] = {
+    properties: JsonObject = {
         **DEFAULTS,
         **{k: v for k, v in request.options.items() if k not in TYPED},
         "creationDateTime": iso(datetime.fromtimestamp(now, tz=UTC)),
@@ -228,9 +229,7 @@ def new_meeting(
     )
 
 
-def update(
-    meeting: OnlineMeeting, directory: Directory, patch: dict[str, Any], *, now: float
-) -> None:
+def update(meeting: OnlineMeeting, directory: Directory, patch: JsonObject, *, now: float) -> None:
     """A PATCH: times checked and rewritten as at creation, attendees resolved from the
     directory, then the meeting's own update rules (``OnlineMeeting.apply_update``)."""
     if "startDateTime" in patch or "endDateTime" in patch:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 
 PARTICIPANT_INFO = "#microsoft.graph.meetingParticipantInfo"
 CHAT_INFO = "#microsoft.graph.chatInfo"
@@ -55,14 +55,14 @@ class LobbyBypassSettings:
     # The scope as the client wrote it (an evolvable member stays what it was).
     scope: str | None = LobbyScope.ORGANIZATION.value
     is_dial_in_bypass_enabled: bool | None = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: JsonObject = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> LobbyBypassSettings:
+    def parse(cls, data: JsonObject) -> LobbyBypassSettings:
         rest = {k: v for k, v in data.items() if k not in ("scope", "isDialInBypassEnabled")}
         return cls(data.get("scope"), data.get("isDialInBypassEnabled"), rest)
 
-    def to_graph(self) -> dict[str, Any]:
+    def to_graph(self) -> JsonObject:
         return {
             **self.extra,
             "scope": self.scope,
@@ -86,12 +86,12 @@ class JoinMeetingIdSettings:
     is_passcode_required: bool = False
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> JoinMeetingIdSettings:
+    def parse(cls, data: JsonObject) -> JoinMeetingIdSettings:
         return cls(
             str(data["joinMeetingId"]), data.get("passcode"), bool(data.get("isPasscodeRequired"))
         )
 
-    def to_graph(self) -> dict[str, Any]:
+    def to_graph(self) -> JsonObject:
         return {
             "isPasscodeRequired": self.is_passcode_required,
             "joinMeetingId": self.join_meeting_id,
@@ -106,10 +106,10 @@ class ChatInfo:
     reply_chain_message_id: str | None = None
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> ChatInfo:
+    def parse(cls, data: JsonObject) -> ChatInfo:
         return cls(data["threadId"], data.get("messageId"), data.get("replyChainMessageId"))
 
-    def to_graph(self) -> dict[str, Any]:
+    def to_graph(self) -> JsonObject:
         return {
             "@odata.type": CHAT_INFO,
             "threadId": self.thread_id,
@@ -123,10 +123,10 @@ class MeetingParticipantInfo:
     """An organizer or attendee of the meeting (not who is in it now: that is the roster)."""
 
     # The identitySet, as Graph has it; None when the client named the person by UPN only.
-    identity: dict[str, Any] | None
+    identity: JsonObject | None
     upn: str | None = None
     role: str | None = "attendee"
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: JsonObject = field(default_factory=dict)
 
     @property
     def user_id(self) -> str | None:
@@ -135,12 +135,12 @@ class MeetingParticipantInfo:
         return None if found is None else str(found)
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> MeetingParticipantInfo:
+    def parse(cls, data: JsonObject) -> MeetingParticipantInfo:
         rest = {k: v for k, v in data.items() if k not in ("identity", "upn", "role")}
         return cls(data.get("identity"), data.get("upn"), data.get("role"), rest)
 
-    def to_graph(self) -> dict[str, Any]:
-        document: dict[str, Any] = dict(self.extra)
+    def to_graph(self) -> JsonObject:
+        document: JsonObject = dict(self.extra)
         if self.identity is not None:
             document["identity"] = self.identity
         document["upn"] = self.upn
@@ -155,13 +155,13 @@ class ContentSharingSession:
     sharer_id: str
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> ContentSharingSession:
+    def parse(cls, data: JsonObject) -> ContentSharingSession:
         return cls(data["id"], data["_sharer"])
 
-    def to_graph(self) -> dict[str, Any]:
+    def to_graph(self) -> JsonObject:
         return {"@odata.type": SHARING_SESSION, "id": self.id}
 
-    def to_document(self) -> dict[str, Any]:
+    def to_document(self) -> JsonObject:
         """The stored form: the Graph JSON plus who shares."""
         return {**self.to_graph(), "_sharer": self.sharer_id}
 
@@ -178,7 +178,7 @@ class PersonSpec:
     muted: bool = False
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> PersonSpec:
+    def parse(cls, data: JsonObject) -> PersonSpec:
         if data.get("userId") is not None and data.get("phone") is not None:
             raise BadRequest("Give userId or phone, not both.")
         return cls(
@@ -218,14 +218,14 @@ class MeetingRequest:
     end: str | None = None
     external_id: str | None = None
     # meetingParticipantInfo JSON as sent; the factory resolves them against the directory.
-    attendees: tuple[dict[str, Any], ...] = ()
+    attendees: tuple[JsonObject, ...] = ()
     lobby_bypass: LobbyBypassSettings | None = field(default_factory=_default_bypass)
     is_passcode_required: bool = False
     # Every other property (the allow… options, a client's open-type extras), kept as sent.
-    options: dict[str, Any] = field(default_factory=dict)
+    options: JsonObject = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, body: dict[str, Any]) -> MeetingRequest:
+    def parse(cls, body: JsonObject) -> MeetingRequest:
         people = body.get("participants") or {}
         settings = body.get("joinMeetingIdSettings") or {}
         bypass = body.get("lobbyBypassSettings", LobbyBypassSettings().to_graph())

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from callboard.domain.directory import User
 from callboard.domain.meeting_parts import (
@@ -20,6 +19,7 @@ from callboard.domain.meeting_parts import (
     MeetingParticipantInfo,
 )
 from callboard.errors import BadRequest, ItemNotFound
+from callboard.json_types import JsonObject
 
 MEETING_TYPE = "#microsoft.graph.onlineMeeting"
 
@@ -93,10 +93,10 @@ class OnlineMeeting:
     lobby_bypass: LobbyBypassSettings | None = field(default_factory=LobbyBypassSettings)
     external_id: str | None = None
     video_teleconference_id: str | None = None
-    properties: dict[str, Any] = field(default_factory=dict)
+    properties: JsonObject = field(default_factory=dict)
     # Who is in the meeting now (Graph participant JSON with ``_role`` / ``_callId``
     # bookkeeping), and the attendance log domain/attendance.py keeps beside it.
-    live: dict[str, Any] = field(default_factory=dict)
+    live: JsonObject = field(default_factory=dict)
     sharing_sessions: list[ContentSharingSession] = field(default_factory=list)
     # The application that created the meeting (decides which bots may move people).
     created_by_app_id: str | None = None
@@ -115,8 +115,8 @@ class OnlineMeeting:
         meeting_id: str,
         tenant_id: str,
         organizer_id: str,
-        resource: dict[str, Any],
-        live: dict[str, Any] | None = None,
+        resource: JsonObject,
+        live: JsonObject | None = None,
         *,
         created_at: float = 0.0,
         modified_at: float = 0.0,
@@ -152,7 +152,7 @@ class OnlineMeeting:
             version=version,
         )
 
-    def to_graph(self) -> dict[str, Any]:
+    def to_graph(self) -> JsonObject:
         """The onlineMeeting resource (every version's properties; routes drop per version)."""
         return {
             "@odata.type": MEETING_TYPE,
@@ -177,11 +177,11 @@ class OnlineMeeting:
         }
 
     @property
-    def resource(self) -> dict[str, Any]:
+    def resource(self) -> JsonObject:
         """The Graph resource, rendered (read-only: change the meeting through its methods)."""
         return self.to_graph()
 
-    def live_document(self) -> dict[str, Any]:
+    def live_document(self) -> JsonObject:
         """The stored live document: the roster, the attendance log, the sharing sessions."""
         document = {**self.live, _SHARING: [s.to_document() for s in self.sharing_sessions]}
         if self.created_by_app_id is not None:
@@ -197,8 +197,8 @@ class OnlineMeeting:
         return self.chat_info.thread_id
 
     @property
-    def participants(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self.live["participants"]
+    def participants(self) -> list[JsonObject]:
+        result: list[JsonObject] = self.live["participants"]
         return result
 
     @property
@@ -207,7 +207,7 @@ class OnlineMeeting:
 
     # -- the resource -----------------------------------------------------------------
 
-    def apply_update(self, patch: dict[str, Any]) -> None:
+    def apply_update(self, patch: JsonObject) -> None:
         """PATCH semantics: only updatable properties; start and end move together."""
         refused = sorted(set(patch) - UPDATABLE - {"@odata.type"})
         if refused:
@@ -253,18 +253,18 @@ class OnlineMeeting:
         """``joiner_kind``: organizer, invited, organization, federated, anonymous, phone."""
         return (self.lobby_bypass or LobbyBypassSettings(None, None)).must_wait(joiner_kind)
 
-    def join(self, participant: dict[str, Any]) -> None:
+    def join(self, participant: JsonObject) -> None:
         if any(p["id"] == participant["id"] for p in self.participants):
             raise BadRequest(f"Participant {participant['id']} is already in the meeting.")
         self.participants.append(participant)
 
-    def participant(self, participant_id: str) -> dict[str, Any]:
+    def participant(self, participant_id: str) -> JsonObject:
         for p in self.participants:
             if p["id"] == participant_id:
                 return p
         raise ItemNotFound(f"No participant {participant_id} in meeting {self.id}.")
 
-    def leave(self, participant_id: str) -> dict[str, Any]:
+    def leave(self, participant_id: str) -> JsonObject:
         found = self.participant(participant_id)
         self.participants.remove(found)
         return found
@@ -309,6 +309,6 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def public(item: dict[str, Any]) -> dict[str, Any]:
+def public(item: JsonObject) -> JsonObject:
     """An item of the live roster without Callboard's bookkeeping keys (``_role`` ...)."""
     return {k: v for k, v in item.items() if not k.startswith("_")}

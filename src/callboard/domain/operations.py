@@ -14,6 +14,7 @@ from typing import Any
 
 from callboard.domain.results import OPERATION_COMPLETED, ResultInfo
 from callboard.errors import InvalidStateTransition
+from callboard.json_types import JsonObject
 
 
 class OperationStatus(StrEnum):
@@ -61,7 +62,7 @@ class CommsOperation:
     completion_reason: str | None = None
     # inviteParticipantsOperation: the invitationParticipantInfo values, as sent (with the
     # participant id each invitee has in the roster).
-    participants: list[dict[str, Any]] = field(default_factory=list)
+    participants: list[JsonObject] = field(default_factory=list)
     # recordOperation: where the recording is, and the token that fetches it.
     recording_location: str | None = None
     recording_access_token: str | None = None

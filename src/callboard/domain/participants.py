@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from callboard.json_types import JsonObject
 
 # Media streams a joined party offers for each requested modality (label, direction), as
 # Graph's participant examples show them.
@@ -36,14 +37,14 @@ def media_streams(modalities: list[str], first_source_id: int) -> list[MediaStre
 class RecordingInfo:
     status: str
     # The identitySet of who records.
-    initiator: dict[str, Any]
+    initiator: JsonObject
 
 
 @dataclass
 class Participant:
     id: str
     # The participant's identitySet, as Graph has it.
-    identity: dict[str, Any]
+    identity: JsonObject
     media_streams: list[MediaStream] = field(default_factory=list)
     is_muted: bool = False
     is_in_lobby: bool = False
@@ -58,7 +59,7 @@ class Participant:
     def new(
         cls,
         participant_id: str,
-        identity: dict[str, Any],
+        identity: JsonObject,
         *,
         modalities: list[str],
         source_id: int,

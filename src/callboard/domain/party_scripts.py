@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from callboard.domain.call_media import parse_keys
 from callboard.domain.recordings import MAX_SECONDS, parse_wav
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 
 # A script holds at most this many steps (each is a job).
 MAX_STEPS = 100
@@ -53,15 +54,15 @@ class PartyStep:
     # speak: a WAV file (base64) the party plays instead of a generated tone.
     wav: str | None = None
 
-    def to_payload(self) -> dict[str, Any]:
-        payload: dict[str, Any] = {"action": self.action.value}
+    def to_payload(self) -> JsonObject:
+        payload: JsonObject = {"action": self.action.value}
         for name in ("keys", "seconds", "wav"):
             if getattr(self, name) is not None:
                 payload[name] = getattr(self, name)
         return payload
 
     @classmethod
-    def from_payload(cls, data: dict[str, Any]) -> PartyStep:
+    def from_payload(cls, data: JsonObject) -> PartyStep:
         return cls(
             PartyAction(data["action"]), data.get("keys"), data.get("seconds"), data.get("wav")
         )
@@ -143,17 +144,17 @@ def parse_script(data: Any) -> tuple[TimedStep, ...]:
     return tuple(steps)
 
 
-def script_document(script: tuple[TimedStep, ...]) -> list[dict[str, Any]]:
+def script_document(script: tuple[TimedStep, ...]) -> list[JsonObject]:
     """The script as written (what the admin API shows back)."""
-    out: list[dict[str, Any]] = []
+    out: list[JsonObject] = []
     for timed in script:
         step = timed.step
-        body: dict[str, Any] = {"afterSeconds": timed.after_seconds}
+        body: JsonObject = {"afterSeconds": timed.after_seconds}
         match step.action:
             case PartyAction.PRESS_KEYS:
                 body["pressKeys"] = step.keys
             case PartyAction.SPEAK:
-                speak: dict[str, Any] = {"seconds": step.seconds}
+                speak: JsonObject = {"seconds": step.seconds}
                 if step.wav is not None:
                     speak["wav"] = step.wav
                 body["speak"] = speak

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 
 MINUTE = 60.0
 HOUR = 60 * MINUTE
@@ -74,8 +75,8 @@ class StatusMessage:
     """``presenceStatusMessage``: the message body as sent (an itemBody), its expiry as the
     client gave it (a dateTimeTimeZone) and as a timestamp, and when it was published."""
 
-    message: dict[str, Any]
-    expiry: dict[str, Any] | None
+    message: JsonObject
+    expiry: JsonObject | None
     expires_at: float | None
     published_at: float
 

@@ -7,7 +7,8 @@ where one fits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from callboard.json_types import JsonObject
 
 RESULT_INFO_TYPE = "#microsoft.graph.resultInfo"
 
@@ -19,7 +20,7 @@ class ResultInfo:
     message: str
 
     @classmethod
-    def from_graph(cls, data: dict[str, Any]) -> ResultInfo:
+    def from_graph(cls, data: JsonObject) -> ResultInfo:
         return cls(int(data["code"]), int(data.get("subcode") or 0), str(data["message"]))
 
 

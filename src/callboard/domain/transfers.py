@@ -8,14 +8,13 @@ for a consultative transfer), as Graph's *call: transfer* examples show.
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.domain.call_control import Transfer
 from callboard.domain.call_core import CallCore, CallKind, CallState
 from callboard.domain.invitations import target_key
 from callboard.domain.participants import Participant
 from callboard.domain.results import ResultInfo, result_info
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 
 TRANSFER_COMPLETED = result_info(0, 7015, "GracefulTransferCompleted")
 # The consultative example shows the end as terminationReason "AppTransferred".
@@ -30,7 +29,7 @@ def transfer_failure(reason: ResultInfo, *, consultative: bool) -> ResultInfo:
 
 
 class TransferRules(CallCore):
-    def transfer_peer(self, transferee: dict[str, Any] | None) -> Participant:
+    def transfer_peer(self, transferee: JsonObject | None) -> Participant:
         """Who a transfer hands over: the other party of a peer-to-peer call (``transferee``
         is not needed), or the ``transferee`` of a group call, which must be in its roster."""
         if self.kind is CallKind.MEETING:

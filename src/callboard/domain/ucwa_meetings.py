@@ -14,12 +14,13 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from callboard.clock import iso
 from callboard.domain.directory import User
 from callboard.domain.meeting_parts import LobbyBypassSettings, MeetingParticipantInfo
 from callboard.domain.meetings import OnlineMeeting
+from callboard.json_types import JsonObject
 
 PUT_VALUE = "please pass me in a PUT request"
 HOUR = 3600.0
@@ -111,8 +112,8 @@ def expiration_allowed(seconds: float, now: float) -> bool:
 # -- what UCWA keeps that Graph has no place for -----------------------------------------
 
 
-def ucwa_state(meeting: OnlineMeeting) -> dict[str, Any]:
-    result: dict[str, Any] = meeting.live.setdefault("ucwa", {})
+def ucwa_state(meeting: OnlineMeeting) -> JsonObject:
+    result: JsonObject = meeting.live.setdefault("ucwa", {})
     return result
 
 
@@ -152,8 +153,8 @@ def mark_assigned(meeting: OnlineMeeting) -> None:
     ucwa_state(meeting)["assigned"] = True
 
 
-def extensions(meeting: OnlineMeeting) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = ucwa_state(meeting).setdefault("extensions", [])
+def extensions(meeting: OnlineMeeting) -> list[JsonObject]:
+    result: list[JsonObject] = ucwa_state(meeting).setdefault("extensions", [])
     return result
 
 
@@ -192,7 +193,7 @@ def _access_level(meeting: OnlineMeeting) -> str:
     return _ACCESS_OF.get(scope, "SameEnterprise")
 
 
-def properties(meeting: OnlineMeeting, organizer: User) -> dict[str, Any]:
+def properties(meeting: OnlineMeeting, organizer: User) -> JsonObject:
     """The myOnlineMeeting properties of a stored meeting, in the order UCWA lists them."""
     ucwa = ucwa_state(meeting)
     bypass = meeting.lobby_bypass
@@ -234,7 +235,7 @@ def etag(meeting: OnlineMeeting, organizer: User) -> str:
     return str(uuid.UUID(bytes=_digest(text)[:16]))
 
 
-def resource_etag(document: dict[str, Any]) -> str:
+def resource_etag(document: JsonObject) -> str:
     """An ETag for a resource that does not change once created (applications, extensions)."""
     return str(uuid.UUID(bytes=_digest(json.dumps(document, sort_keys=True))[:16]))
 
@@ -242,12 +243,10 @@ def resource_etag(document: dict[str, Any]) -> str:
 # -- UCWA -> Graph ----------------------------------------------------------------------
 
 
-def roster_entries(
-    organizer: User, leaders: list[User], attendees: list[User]
-) -> list[dict[str, Any]]:
+def roster_entries(organizer: User, leaders: list[User], attendees: list[User]) -> list[JsonObject]:
     """Graph attendee entries (upn, role) for UCWA's leaders and attendees, each person once;
     the organizer leads without being listed."""
-    entries: list[dict[str, Any]] = []
+    entries: list[JsonObject] = []
     seen: set[str] = {organizer.id}
     for role, people in (("presenter", leaders), ("attendee", attendees)):
         for person in people:
@@ -261,7 +260,7 @@ def replace(
     meeting: OnlineMeeting,
     props: MeetingProperties,
     expiration: float,
-    resolved_attendees: list[dict[str, Any]],
+    resolved_attendees: list[JsonObject],
 ) -> None:
     """Write every UCWA property into the meeting (a whole-resource replace); Graph
     properties UCWA does not map (start, end, chat, passcode settings ...) are left alone."""

@@ -14,10 +14,10 @@ import functools
 import logging
 import traceback
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from callboard.domain.faults import Fault, FaultKind
 from callboard.jobs.webhooks import Attempt, NotificationSigner, WebhookSender, deliver
+from callboard.json_types import JsonObject
 from callboard.net import endpoint_of, rewrite
 from callboard.retry import retry_delay
 from callboard.services import faults
@@ -210,7 +210,7 @@ class DeliveryPool:
             return []
         s = self.rt.settings
         done: list[int] = []
-        rows: list[dict[str, Any]] = []
+        rows: list[JsonObject] = []
         observed: list[tuple[str, float]] = []
         for job, attempt in finished:
             outcome = attempt.outcome

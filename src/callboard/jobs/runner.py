@@ -24,6 +24,7 @@ from typing import Any
 from callboard.gateways import sms as sms_gateways
 from callboard.jobs.deliveries import DeliveryObserver, DeliveryPool, describe
 from callboard.jobs.webhooks import NotificationSigner, WebhookSender
+from callboard.json_types import JsonObject
 from callboard.retry import retry_delay
 from callboard.services import (
     call_records,
@@ -56,7 +57,7 @@ BUSY_COALESCE_SECONDS = 0.02
 
 BatchHandler = Callable[[list[ClaimedJob]], Awaitable[None]]
 # A job handler that runs one job in its own transaction and finishes it there.
-StepHandler = Callable[[Runtime, dict[str, Any], int], None]
+StepHandler = Callable[[Runtime, JsonObject, int], None]
 
 
 class Runner:

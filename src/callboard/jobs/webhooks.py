@@ -9,13 +9,14 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
 from callboard.config import Settings
 from callboard.gateways.guarded_resolver import DestinationRefused, GuardedResolver
+from callboard.json_types import JsonObject
 from callboard.net import DestinationPolicy, has_user_info, host_of, is_loopback, rewrite
 from callboard.retry import RETRY_AFTER_STATUSES, is_retryable, parse_retry_after
 from callboard.tokens import KeyRing
@@ -162,7 +163,7 @@ class Attempt:
 
 async def deliver(
     job_id: int,
-    payload: dict[str, Any],
+    payload: JsonObject,
     *,
     sender: WebhookSender,
     signer: NotificationSigner,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.operations import CommsOperation, OperationKind
 from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
+from callboard.json_types import JsonObject
 from callboard.services import simulation
 from callboard.services.calls import (
     ACCESS_MEDIA,
@@ -103,7 +102,7 @@ def mute_call(
 
 
 def play_prompt(
-    rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]
+    rt: Runtime, principal: Principal, call_id: str, body: JsonObject
 ) -> CommsOperation:
     require_app(principal)
     for index, prompt in enumerate(body["prompts"]):
@@ -161,7 +160,7 @@ def cancel_media_processing(
 
 
 def send_dtmf_tones(
-    rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]
+    rt: Runtime, principal: Principal, call_id: str, body: JsonObject
 ) -> CommsOperation:
     require_app(principal)
     require_any(principal, INITIATE, ACCESS_MEDIA)
@@ -178,7 +177,7 @@ def send_dtmf_tones(
 
 
 def update_recording_status(
-    rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]
+    rt: Runtime, principal: Principal, call_id: str, body: JsonObject
 ) -> CommsOperation:
     require_app(principal)
     require_any(principal, JOIN_GROUP, ACCESS_MEDIA)

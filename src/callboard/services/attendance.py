@@ -3,11 +3,10 @@ read by the meeting's organizer with ``OnlineMeetingArtifact.Read.All``."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.domain import attendance
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import ItemNotFound
+from callboard.json_types import JsonObject
 from callboard.services import meeting_access
 from callboard.services.meeting_access import Permissions
 from callboard.services.runtime import Runtime
@@ -24,7 +23,7 @@ def _meeting(rt: Runtime, principal: Principal, user_ref: str, meeting_id: str) 
         return meeting_access.load_organized(uow, user, meeting_id, "read the attendance of")
 
 
-def _session(meeting: OnlineMeeting, report_id: str) -> dict[str, Any]:
+def _session(meeting: OnlineMeeting, report_id: str) -> JsonObject:
     for session in attendance.reports(meeting.live):
         if session["id"] == report_id:
             return session
@@ -33,7 +32,7 @@ def _session(meeting: OnlineMeeting, report_id: str) -> dict[str, Any]:
 
 def list_attendance_reports(
     rt: Runtime, principal: Principal, user_ref: str, meeting_id: str
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     meeting = _meeting(rt, principal, user_ref, meeting_id)
     return [attendance.render_report(s) for s in attendance.reports(meeting.live)]
 
@@ -46,7 +45,7 @@ def get_attendance_report(
     report_id: str,
     *,
     expand_records: bool,
-) -> dict[str, Any]:
+) -> JsonObject:
     meeting = _meeting(rt, principal, user_ref, meeting_id)
     session = _session(meeting, report_id)
     report = attendance.render_report(session)
@@ -57,12 +56,12 @@ def get_attendance_report(
 
 def list_attendance_records(
     rt: Runtime, principal: Principal, user_ref: str, meeting_id: str, report_id: str
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     meeting = _meeting(rt, principal, user_ref, meeting_id)
     return _records(rt, meeting, _session(meeting, report_id))
 
 
-def _records(rt: Runtime, meeting: OnlineMeeting, session: dict[str, Any]) -> list[dict[str, Any]]:
+def _records(rt: Runtime, meeting: OnlineMeeting, session: JsonObject) -> list[JsonObject]:
     """The records, with the e-mail address of the attendees who are directory users."""
     with rt.uow() as uow:
         directory = rt.directory(uow)

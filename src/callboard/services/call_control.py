@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from callboard.domain.calls import CallKind, CallState
 from callboard.domain.operations import CommsOperation, OperationKind
 from callboard.errors import BadRequest, InvalidStateTransition
+from callboard.json_types import JsonObject
 from callboard.services import simulation
 from callboard.services.calls import (
     ACCESS_MEDIA,
@@ -45,7 +45,7 @@ def add_large_gallery_view(
 
 
 def configure_mixer(
-    rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]
+    rt: Runtime, principal: Principal, call_id: str, body: JsonObject
 ) -> CommsOperation:
     """beta ``participant: configureMixer``: every participant a level names (and each of
     its sources) must be in the call; the mixer itself is not simulated."""
@@ -97,7 +97,7 @@ def _group_operation(
 
 
 def log_teleconference_device_quality(
-    rt: Runtime, principal: Principal, quality: dict[str, Any]
+    rt: Runtime, principal: Principal, quality: JsonObject
 ) -> None:
     """Graph keeps the partner's media-leg quality for its own analytics; Callboard logs it
     (there is nothing to read it back from)."""

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from callboard.domain.call_records import CallLog, RecordFilter, Seen, pstn_rows, record_start
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.events import CallStateChanged, RosterChanged
 from callboard.errors import AccessDenied, BadRequest, ItemNotFound
+from callboard.json_types import JsonObject
 from callboard.services import call_presence, change_notifications
 from callboard.services.runtime import Runtime
 from callboard.store.call_records import CLOSED, OPEN, PUBLISHED
@@ -34,7 +34,7 @@ def _new_log(uow: UnitOfWork, call: Call) -> CallLog:
     if uow.call_records.get(record_id) is not None:
         record_id = call.id  # a chain id another call already used: the call's own id
     resource = call.resource
-    organizer: dict[str, Any] = (resource.get("source") or {}).get("identity") or {}
+    organizer: JsonObject = (resource.get("source") or {}).get("identity") or {}
     join_web_url = None
     if call.meeting_id is not None:
         meeting = uow.meetings.get(call.meeting_id)
@@ -94,7 +94,7 @@ def observe(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
         )
 
 
-def publish(rt: Runtime, payload: dict[str, Any], job_id: int) -> None:
+def publish(rt: Runtime, payload: JsonObject, job_id: int) -> None:
     """The ``callRecord.publish`` job: the record becomes readable and is announced, once."""
     with rt.uow() as uow:
         found = uow.call_records.get(payload["recordId"])
@@ -165,9 +165,7 @@ def _timestamp(text: str, name: str) -> float:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
-def get_pstn_calls(
-    rt: Runtime, principal: Principal, start: float, end: float
-) -> list[dict[str, Any]]:
+def get_pstn_calls(rt: Runtime, principal: Principal, start: float, end: float) -> list[JsonObject]:
     """Every PSTN leg of the tenant's calls that started in the range, oldest first."""
     _require(principal, PSTN_PERMISSIONS)
     with rt.uow() as uow:
@@ -177,7 +175,7 @@ def get_pstn_calls(
 
 def get_direct_routing_calls(
     rt: Runtime, principal: Principal, start: float, end: float
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """Callboard simulates no session border controller: every phone leg is a Calling Plan
     leg (``getPstnCalls``), so this log is empty (docs/call-records.md)."""
     _require(principal, DIRECT_ROUTING_PERMISSIONS)

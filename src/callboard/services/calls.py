@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from callboard import net
 from callboard.domain.calls import Call, CallKind, CallState
@@ -14,6 +13,7 @@ from callboard.domain.operations import CommsOperation
 from callboard.domain.participants import Participant
 from callboard.domain.phone_numbers import require_e164
 from callboard.errors import AccessDenied, BadRequest, ItemNotFound
+from callboard.json_types import JsonObject
 from callboard.services import meeting_rosters, simulation
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
@@ -35,25 +35,25 @@ class NewCall:
     client sent that Graph's call type does not declare (an open type: echoed as sent)."""
 
     callback_uri: str
-    media_config: dict[str, Any]
+    media_config: JsonObject
     app_hosted_media: bool
     requested_modalities: list[str]
-    source: dict[str, Any] | None = None
-    targets: list[dict[str, Any]] = field(default_factory=list)
-    call_options: dict[str, Any] | None = None
-    chat_info: dict[str, Any] | None = None
-    meeting_info: dict[str, Any] | None = None
+    source: JsonObject | None = None
+    targets: list[JsonObject] = field(default_factory=list)
+    call_options: JsonObject | None = None
+    chat_info: JsonObject | None = None
+    meeting_info: JsonObject | None = None
     subject: str | None = None
     tenant_id: str | None = None
     ringing_timeout_in_seconds: int | None = None
     routing_policies: list[str] = field(default_factory=list)
-    echo: dict[str, Any] = field(default_factory=dict)
+    echo: JsonObject = field(default_factory=dict)
 
     @property
     def joins_meeting(self) -> bool:
         return self.meeting_info is not None or self.chat_info is not None
 
-    def graph_properties(self) -> dict[str, Any]:
+    def graph_properties(self) -> JsonObject:
         """The call's Graph properties as sent (unset ones are rendered as null anyway)."""
         sent = {
             "subject": self.subject,
@@ -94,8 +94,8 @@ def check_callback_uri(rt: Runtime, uri: str, name: str = "callbackUri") -> None
 
 
 def _resolve_source(
-    source: dict[str, Any] | None, principal: Principal, directory: Directory
-) -> tuple[dict[str, Any], str | None]:
+    source: JsonObject | None, principal: Principal, directory: Directory
+) -> tuple[JsonObject, str | None]:
     """The call's source participantInfo, and the source application instance's phone."""
     app = directory.applications.get(principal.app_id)
     app_name = app.display_name if app else principal.app_id
@@ -150,12 +150,12 @@ PARTICIPANT_INFO_DEFAULTS = {
 TARGET_DEFAULTS = {"endpointType": None, "region": None, "replacesCallId": None, "languageId": None}
 
 
-def _padded(value: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+def _padded(value: JsonObject, defaults: JsonObject) -> JsonObject:
     """Graph renders unset properties of these types as nulls (*Create call* responses)."""
     return {**value, **{k: v for k, v in defaults.items() if k not in value}}
 
 
-def _check_targets(targets: list[dict[str, Any]], source_phone: str | None) -> None:
+def _check_targets(targets: list[JsonObject], source_phone: str | None) -> None:
     seen = set()
     for index, target in enumerate(targets):
         identity = target["identity"]
@@ -337,7 +337,7 @@ def get_participant(
 
 def get_content_sharing_sessions(
     rt: Runtime, principal: Principal, call_id: str
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     require_app(principal)
     with rt.uow() as uow:
         return meeting_rosters.sharing_sessions(uow, live_call(uow, principal, call_id))

@@ -10,10 +10,9 @@ subscription expires, ``subscriptionRemoved`` when it does (both to
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.clock import iso
 from callboard.domain.subscriptions import CALL_RECORDS, PRESENCES, Subscription
+from callboard.json_types import JsonObject
 from callboard.services.notifications import WEBHOOK_DELIVER
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import NewJob
@@ -25,7 +24,7 @@ REAUTHORIZE_BEFORE_SECONDS = 60 * 60.0
 
 
 def _deliver(
-    rt: Runtime, uow: UnitOfWork, subscription: Subscription, url: str, item: dict[str, Any]
+    rt: Runtime, uow: UnitOfWork, subscription: Subscription, url: str, item: JsonObject
 ) -> None:
     notification = {
         "subscriptionId": subscription.id,
@@ -139,7 +138,7 @@ def arm_lifecycle(rt: Runtime, uow: UnitOfWork, subscription: Subscription) -> N
         )
 
 
-def run_lifecycle(rt: Runtime, payload: dict[str, Any], job_id: int) -> None:
+def run_lifecycle(rt: Runtime, payload: JsonObject, job_id: int) -> None:
     """The ``subscription.lifecycle`` job: tell the lifecycle endpoint, unless the
     subscription was deleted or renewed since the timer was armed."""
     with rt.uow() as uow:

@@ -3,9 +3,8 @@ updates poll, and the meetings with their rosters."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.errors import ItemNotFound
+from callboard.json_types import JsonObject
 from callboard.services import meeting_rosters
 from callboard.services.runtime import Runtime
 from callboard.store import console_views
@@ -15,7 +14,7 @@ def change_marker(rt: Runtime) -> str:
     return console_views.change_marker(rt.engine)
 
 
-def list_meetings(rt: Runtime, *, top: int) -> list[dict[str, Any]]:
+def list_meetings(rt: Runtime, *, top: int) -> list[JsonObject]:
     """The newest meetings, each as the admin view describes it (roster and lobby)."""
     found = []
     for meeting_id in console_views.meeting_ids(rt.engine, top=top):

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.domain.calls import Call
 from callboard.domain.directory import Behaviour
 from callboard.errors import BadRequest, ItemNotFound
+from callboard.json_types import JsonObject
 from callboard.services import clock_sync, directory_loading, meetings
 from callboard.services.runtime import Runtime
 from callboard.store.db import reset_state
@@ -33,7 +32,7 @@ def reset(rt: Runtime) -> None:
 MASKED_SECRET = "********"
 
 
-def get_directory(rt: Runtime) -> dict[str, Any]:
+def get_directory(rt: Runtime) -> JsonObject:
     """The directory document, client secrets masked: the admin API never returns them."""
     with rt.uow() as uow:
         document = directory_loading.directory_document(uow)
@@ -43,7 +42,7 @@ def get_directory(rt: Runtime) -> dict[str, Any]:
     return document
 
 
-def load_directory(rt: Runtime, document: dict[str, Any]) -> None:
+def load_directory(rt: Runtime, document: JsonObject) -> None:
     """Validate and store a directory; an invalid one changes nothing."""
     with rt.uow() as uow:
         document = _unmask_secrets(document, directory_loading.directory_document(uow))
@@ -53,7 +52,7 @@ def load_directory(rt: Runtime, document: dict[str, Any]) -> None:
     meetings.load_fixtures(rt)
 
 
-def set_behaviour(rt: Runtime, identity_id: str, document: dict[str, Any]) -> dict[str, Any]:
+def set_behaviour(rt: Runtime, identity_id: str, document: JsonObject) -> JsonObject:
     behaviour = Behaviour.parse(document).to_dict()
     with rt.uow() as uow:
         uow.behaviours.put(identity_id, behaviour)
@@ -61,7 +60,7 @@ def set_behaviour(rt: Runtime, identity_id: str, document: dict[str, Any]) -> di
     return behaviour
 
 
-def list_behaviours(rt: Runtime) -> dict[str, dict[str, Any]]:
+def list_behaviours(rt: Runtime) -> dict[str, JsonObject]:
     with rt.uow() as uow:
         return uow.behaviours.all()
 
@@ -75,7 +74,7 @@ def delete_behaviour(rt: Runtime, identity_id: str) -> None:
 
 def list_jobs(
     rt: Runtime, *, status: str | None, kind: str | None, skip: int, top: int
-) -> tuple[list[dict[str, Any]], bool]:
+) -> tuple[list[JsonObject], bool]:
     """One page of jobs, oldest first, and whether more follow."""
     with rt.uow() as uow:
         rows = uow.jobs.list_page(status=status, kind=kind, skip=skip, top=top + 1)
@@ -107,7 +106,7 @@ def advance_clock(rt: Runtime, seconds: float) -> float:
     return clock_sync.advance(rt, seconds)
 
 
-def _unmask_secrets(document: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+def _unmask_secrets(document: JsonObject, stored: JsonObject) -> JsonObject:
     """``document`` with each masked secret replaced by the stored one of the same app."""
     apps = document.get("applications") if isinstance(document, dict) else None
     if not isinstance(apps, list):

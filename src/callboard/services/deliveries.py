@@ -3,9 +3,8 @@ redelivery of a notification."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.errors import ItemNotFound
+from callboard.json_types import JsonObject
 from callboard.services.notifications import WEBHOOK_DELIVER
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import NewJob
@@ -13,7 +12,7 @@ from callboard.store.jobs import NewJob
 
 def list_deliveries(
     rt: Runtime, *, call_id: str | None, outcome: str | None, skip: int, top: int
-) -> tuple[list[dict[str, Any]], bool]:
+) -> tuple[list[JsonObject], bool]:
     """One page of delivery attempts, oldest first, and whether more follow."""
     with rt.uow() as uow:
         rows = uow.deliveries.list_page(call_id=call_id, outcome=outcome, skip=skip, top=top + 1)

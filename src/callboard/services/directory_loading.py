@@ -6,7 +6,6 @@ import json
 import threading
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from callboard.domain.directory import (
     AccessPolicy,
@@ -18,22 +17,23 @@ from callboard.domain.directory import (
     User,
 )
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 from callboard.store.db import Engine
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import KeyRing, generate_private_pem
 
-Entry = tuple[str, str, str, dict[str, Any]]
+Entry = tuple[str, str, str, JsonObject]
 
 
-def default_directory_document() -> dict[str, Any]:
+def default_directory_document() -> JsonObject:
     text = resources.files("callboard").joinpath("data/dev-directory.json").read_text()
-    result: dict[str, Any] = json.loads(text)
+    result: JsonObject = json.loads(text)
     return result
 
 
-def read_directory_file(path: str) -> dict[str, Any]:
+def read_directory_file(path: str) -> JsonObject:
     try:
-        document: dict[str, Any] = json.loads(Path(path).read_text())
+        document: JsonObject = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise BadRequest(f"Cannot read the directory file {path}: {exc}") from exc
     return document
@@ -49,7 +49,7 @@ _KEYS = {
 }
 
 
-def _check_keys(document: dict[str, Any]) -> None:
+def _check_keys(document: JsonObject) -> None:
     """A repeated key would otherwise surface as a database integrity error."""
     for section, names in _KEYS.items():
         seen: set[tuple[str, ...]] = set()
@@ -62,7 +62,7 @@ def _check_keys(document: dict[str, Any]) -> None:
             seen.add(key)
 
 
-def parse_directory(document: dict[str, Any]) -> Directory:
+def parse_directory(document: JsonObject) -> Directory:
     """Validate a directory document (the JSON format in docs/directory.md)."""
     if not isinstance(document, dict):
         raise BadRequest("The directory must be a JSON object.")
@@ -143,7 +143,7 @@ SECTIONS = {
 }
 
 
-def _entry_key(kind: str, item: dict[str, Any], index: int) -> tuple[str, str]:
+def _entry_key(kind: str, item: JsonObject, index: int) -> tuple[str, str]:
     """(tenant, id) under which an entry is stored."""
     if kind == "tenant":
         return item["id"], item["id"]
@@ -154,7 +154,7 @@ def _entry_key(kind: str, item: dict[str, Any], index: int) -> tuple[str, str]:
     return item["tenantId"], item["id"]
 
 
-def _entries(document: dict[str, Any]) -> list[Entry]:
+def _entries(document: JsonObject) -> list[Entry]:
     entries: list[Entry] = []
     for kind, section in SECTIONS.items():
         for index, item in enumerate(document.get(section, [])):
@@ -162,8 +162,8 @@ def _entries(document: dict[str, Any]) -> list[Entry]:
     return entries
 
 
-def _document(entries: list[Entry]) -> dict[str, Any]:
-    document: dict[str, Any] = {name: [] for name in SECTIONS.values()}
+def _document(entries: list[Entry]) -> JsonObject:
+    document: JsonObject = {name: [] for name in SECTIONS.values()}
     for kind, _tid, _id, doc in entries:
         document[SECTIONS[kind]].append(doc)
     return document
@@ -189,7 +189,7 @@ class DirectoryCache:
             self._directory = None
 
 
-def replace_directory(uow: UnitOfWork, document: dict[str, Any]) -> Directory:
+def replace_directory(uow: UnitOfWork, document: JsonObject) -> Directory:
     """Validate and store a directory, replacing the previous one (caller commits)."""
     directory = parse_directory(document)
     uow.directory.replace(_entries(document))
@@ -204,7 +204,7 @@ def ensure_directory(uow: UnitOfWork, directory_file: str | None) -> None:
         replace_directory(uow, default_directory_document())
 
 
-def directory_document(uow: UnitOfWork) -> dict[str, Any]:
+def directory_document(uow: UnitOfWork) -> JsonObject:
     return _document(uow.directory.entries())
 
 

@@ -8,10 +8,9 @@ with no rule, injection costs a list check.
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.domain.faults import Fault, FaultBook, first_notification_fault
 from callboard.errors import GraphError, ItemNotFound
+from callboard.json_types import JsonObject
 from callboard.services.runtime import Runtime
 
 
@@ -19,7 +18,7 @@ def book(rt: Runtime) -> FaultBook:
     return rt.fault_book
 
 
-def create_fault(rt: Runtime, body: dict[str, Any]) -> Fault:
+def create_fault(rt: Runtime, body: JsonObject) -> Fault:
     fault = Fault.parse(rt.ids.new(), body)
     with rt.uow() as uow:
         uow.faults.add(fault, uow.now)
@@ -48,7 +47,7 @@ def clear_faults(rt: Runtime) -> None:
     book(rt).invalidate()
 
 
-def notification_fault(rt: Runtime, payload: dict[str, Any], job_id: int) -> Fault | None:
+def notification_fault(rt: Runtime, payload: JsonObject, job_id: int) -> Fault | None:
     """The fault to inject into this notification's first attempt, if any."""
     rules = book(rt).rules(lambda: list_faults(rt))
     if not rules:

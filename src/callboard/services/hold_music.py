@@ -7,10 +7,9 @@ completes shortly after (a ``deleted`` notification), as Graph's examples show.
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.domain.operations import CommsOperation, OperationKind
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 from callboard.services import simulation
 from callboard.services.calls import live_call, require_app
 from callboard.services.runtime import Runtime
@@ -21,7 +20,7 @@ HOLD_MUSIC_SECONDS = 1.0
 
 
 def start_hold_music(
-    rt: Runtime, principal: Principal, call_id: str, participant_id: str, body: dict[str, Any]
+    rt: Runtime, principal: Principal, call_id: str, participant_id: str, body: JsonObject
 ) -> CommsOperation:
     require_app(principal)
     prompt = body.get("customPrompt")
@@ -33,7 +32,7 @@ def start_hold_music(
 
 
 def stop_hold_music(
-    rt: Runtime, principal: Principal, call_id: str, participant_id: str, body: dict[str, Any]
+    rt: Runtime, principal: Principal, call_id: str, participant_id: str, body: JsonObject
 ) -> CommsOperation:
     require_app(principal)
     return _hold(rt, principal, call_id, participant_id, body.get("clientContext"), start=False)

@@ -9,6 +9,7 @@ from callboard.domain.calls import Call
 from callboard.domain.identities import user_identity_set
 from callboard.domain.phone_numbers import require_e164
 from callboard.errors import BadRequest, ItemNotFound
+from callboard.json_types import JsonObject
 from callboard.services import simulation, transfers
 from callboard.services.calls import (
     ACCESS_MEDIA,
@@ -23,7 +24,7 @@ from callboard.services.runtime import Runtime
 from callboard.tokens import Principal
 
 
-def place_incoming_call(rt: Runtime, request: dict[str, Any]) -> Call:
+def place_incoming_call(rt: Runtime, request: JsonObject) -> Call:
     """A simulated user or phone calls an application (or its instance's number)."""
     tenant_id = request.get("tenantId")
     to_app = request.get("toAppId")
@@ -112,7 +113,7 @@ def place_incoming_call(rt: Runtime, request: dict[str, Any]) -> Call:
     return call
 
 
-def _caller_identity(directory: Any, tenant_id: str, request: dict[str, Any]) -> dict[str, Any]:
+def _caller_identity(directory: Any, tenant_id: str, request: JsonObject) -> JsonObject:
     if request.get("fromPhone") and request.get("fromUserId"):
         raise BadRequest("Give fromUserId or fromPhone, not both.")
     if request.get("fromPhone"):
@@ -140,10 +141,10 @@ def answer_call(
     call_id: str,
     *,
     callback_uri: str,
-    media_config: dict[str, Any],
+    media_config: JsonObject,
     app_hosted_media: bool,
     accepted_modalities: list[str],
-    call_options: dict[str, Any] | None,
+    call_options: JsonObject | None,
 ) -> None:
     require_app(principal)
     require_any(principal, *ANY_CALLS_PERMISSION)
@@ -188,7 +189,7 @@ def redirect_call(
     principal: Principal,
     call_id: str,
     *,
-    targets: list[dict[str, Any]],
+    targets: list[JsonObject],
     callback_uri: str | None = None,
 ) -> None:
     """``targets``: Graph invitationParticipantInfo JSON, kept on the call as given."""

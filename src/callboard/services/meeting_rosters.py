@@ -17,6 +17,7 @@ from callboard.domain.meetings import OnlineMeeting, public
 from callboard.domain.participants import Participant
 from callboard.domain.results import MEETING_DELETED
 from callboard.errors import BadRequest, ItemNotFound
+from callboard.json_types import JsonObject
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
 
@@ -61,11 +62,9 @@ def meeting_deleted(rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting) -> Non
 # -- simulated people (admin API, fixtures) -------------------------------------------
 
 
-def person(
-    rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, spec: PersonSpec
-) -> dict[str, Any]:
+def person(rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, spec: PersonSpec) -> JsonObject:
     """A simulated person's roster entry (``meeting_calls.simulated_person``)."""
-    identity: dict[str, Any]
+    identity: JsonObject
     if spec.user_id is not None:
         directory = rt.directory(uow)
         user = directory.user(meeting.tenant_id, spec.user_id) or directory.find_user_anywhere(
@@ -83,7 +82,7 @@ def person(
 
 def add_people(
     rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, specs: list[PersonSpec]
-) -> list[dict[str, Any]]:
+) -> list[JsonObject]:
     """People join (fixtures at creation: no calls to tell yet)."""
     joined = [person(rt, uow, meeting, spec) for spec in specs]
     for participant in joined:
@@ -91,7 +90,7 @@ def add_people(
     return joined
 
 
-def describe(rt: Runtime, meeting_id: str) -> dict[str, Any]:
+def describe(rt: Runtime, meeting_id: str) -> JsonObject:
     """The meeting resource with who is in it (the admin view)."""
     with rt.uow() as uow:
         meeting = _load(uow, meeting_id)
@@ -121,11 +120,11 @@ def _change(rt: Runtime, meeting_id: str, change: Any) -> Any:
     return result
 
 
-def join_person(rt: Runtime, meeting_id: str, spec: dict[str, Any]) -> dict[str, Any]:
-    def change(uow: UnitOfWork, meeting: OnlineMeeting) -> dict[str, Any]:
+def join_person(rt: Runtime, meeting_id: str, spec: JsonObject) -> JsonObject:
+    def change(uow: UnitOfWork, meeting: OnlineMeeting) -> JsonObject:
         return public(add_people(rt, uow, meeting, [PersonSpec.parse(spec)])[0])
 
-    result: dict[str, Any] = _change(rt, meeting_id, change)
+    result: JsonObject = _change(rt, meeting_id, change)
     return result
 
 
@@ -161,14 +160,14 @@ def _tell_sharing(
         uow.save_call(call)
 
 
-def start_sharing(rt: Runtime, meeting_id: str, participant_id: str) -> dict[str, Any]:
-    def change(uow: UnitOfWork, meeting: OnlineMeeting) -> dict[str, Any]:
+def start_sharing(rt: Runtime, meeting_id: str, participant_id: str) -> JsonObject:
+    def change(uow: UnitOfWork, meeting: OnlineMeeting) -> JsonObject:
         session_id = rt.ids.new().replace("-", "").upper() * 2
         session = meeting.start_sharing(session_id, participant_id)
         _tell_sharing(uow, meeting, "created", session)
         return session.to_graph()
 
-    result: dict[str, Any] = _change(rt, meeting_id, change)
+    result: JsonObject = _change(rt, meeting_id, change)
     return result
 
 
@@ -187,7 +186,7 @@ def stop_sharing(rt: Runtime, meeting_id: str, session_id: str) -> None:
     _change(rt, meeting_id, lambda uow, meeting: _stop_sharing(uow, meeting, session_id))
 
 
-def sharing_sessions(uow: UnitOfWork, call: Call) -> list[dict[str, Any]]:
+def sharing_sessions(uow: UnitOfWork, call: Call) -> list[JsonObject]:
     """The content-sharing sessions a meeting call can see (none outside meetings)."""
     if call.meeting_id is None or call.state is not CallState.ESTABLISHED:
         return []
@@ -236,7 +235,7 @@ def participant_muted(uow: UnitOfWork, call: Call, participant_id: str) -> None:
 
 
 def check_move(
-    uow: UnitOfWork, app_id: str, source: Call, target: Call, participant: dict[str, Any], key: str
+    uow: UnitOfWork, app_id: str, source: Call, target: Call, participant: JsonObject, key: str
 ) -> None:
     meeting_calls.check_move(
         app_id, _meeting_of(uow, source), _meeting_of(uow, target), source.id, participant, key

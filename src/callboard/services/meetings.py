@@ -7,8 +7,6 @@ services/meeting_lifecycle.py.
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.domain import meeting_factory
 from callboard.domain.directory import User
 from callboard.domain.meeting_factory import resolve_attendees, teams_escapes
@@ -16,6 +14,7 @@ from callboard.domain.meeting_filter import FilterProperty, parse_filter
 from callboard.domain.meeting_parts import MeetingRequest, PersonSpec
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import AccessDenied, BadRequest
+from callboard.json_types import JsonObject
 from callboard.services import meeting_access, meeting_lifecycle, meeting_rosters
 from callboard.services.meeting_access import MEETINGS_READ, MEETINGS_WRITE
 from callboard.services.runtime import Runtime
@@ -152,7 +151,7 @@ def find_by_video_teleconference_id(
 
 
 def update_online_meeting(
-    rt: Runtime, principal: Principal, user_ref: str, meeting_id: str, patch: dict[str, Any]
+    rt: Runtime, principal: Principal, user_ref: str, meeting_id: str, patch: JsonObject
 ) -> OnlineMeeting:
     """``PATCH``: the updatable properties; start and end together; organizer fixed."""
     with rt.uow() as uow:
@@ -181,7 +180,7 @@ def delete_online_meeting(
 _FIXTURE_KEYS = ("id", "tenantId", "organizerId", "joinMeetingId", "passcode", "threadId")
 
 
-def ensure_fixture_meetings(rt: Runtime, uow: UnitOfWork, fixtures: list[dict[str, Any]]) -> None:
+def ensure_fixture_meetings(rt: Runtime, uow: UnitOfWork, fixtures: list[JsonObject]) -> None:
     """Create the directory's ``onlineMeetings`` fixtures that do not exist yet."""
     directory = rt.directory(uow)
     for fixture in fixtures:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.config import Settings
 from callboard.domain import graph_json
 from callboard.domain.calls import Call, CallState
@@ -16,12 +14,13 @@ from callboard.domain.events import (
     RosterChanged,
     ToneReceived,
 )
+from callboard.json_types import JsonObject
 from callboard.store.jobs import NewJob
 
 WEBHOOK_DELIVER = "webhook.deliver"
 
 
-def _notification(call: Call, event: Event) -> dict[str, Any] | None:
+def _notification(call: Call, event: Event) -> JsonObject | None:
     base = f"/communications/calls/{call.id}"
     if isinstance(event, CallStateChanged):
         # The v1.0 schema has no "ringing" state: v1.0 bots never hear of it (beta ones do).

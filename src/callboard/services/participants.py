@@ -21,6 +21,7 @@ from callboard.errors import (
     InvalidStateTransition,
     ItemNotFound,
 )
+from callboard.json_types import JsonObject
 from callboard.services import meeting_rosters, simulation
 from callboard.services.calls import (
     INITIATE_GROUP,
@@ -80,13 +81,13 @@ def _group_call(uow: UnitOfWork, principal: Principal, call_id: str, action: str
 
 
 def invite_participants(
-    rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]
+    rt: Runtime, principal: Principal, call_id: str, body: JsonObject
 ) -> CommsOperation:
     """Ring the participants (or move the other party of a peer-to-peer call, with
     ``replacesCallId``); the operation runs until every invitee has joined or failed."""
     require_app(principal)
     require_any(principal, INITIATE_GROUP)
-    participants: list[dict[str, Any]] = body["participants"]
+    participants: list[JsonObject] = body["participants"]
     if len(participants) > MAX_INVITEES:
         raise BadRequest(f"At most {MAX_INVITEES} participants can be invited in one request.")
     client_context = body.get("clientContext")
@@ -97,7 +98,7 @@ def _invite(
     rt: Runtime,
     principal: Principal,
     call_id: str,
-    participants: list[dict[str, Any]],
+    participants: list[JsonObject],
     client_context: str | None,
 ) -> CommsOperation:
     with rt.uow() as uow:
@@ -132,7 +133,7 @@ def _invite(
 
 
 def _replaced_call(
-    uow: UnitOfWork, principal: Principal, call: Call, participants: list[dict[str, Any]]
+    uow: UnitOfWork, principal: Principal, call: Call, participants: list[JsonObject]
 ) -> Call | None:
     """The peer-to-peer call the first participant's replacesCallId names, checked.
 

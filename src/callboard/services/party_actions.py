@@ -8,13 +8,13 @@ then runs as a step due now, through the same path as a scripted step.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from callboard.domain import graph_json
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.invitations import InvitationStatus, target_key
 from callboard.domain.party_scripts import PartyAction, PartyStep, live_step
 from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
+from callboard.json_types import JsonObject
 from callboard.services import party_steps, recordings
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
@@ -122,7 +122,7 @@ def party_action(
     party: str | None,
     tones: str | None,
     seconds: float | None,
-) -> dict[str, Any]:
+) -> JsonObject:
     """Queue a live action of a simulated party, due now; what was queued, and when."""
     step = live_step(action, tones, seconds)
     with rt.uow() as uow:
@@ -142,7 +142,7 @@ def party_action(
     }
 
 
-def call_detail(rt: Runtime, call_id: str) -> tuple[Call, dict[str, Any]]:
+def call_detail(rt: Runtime, call_id: str) -> tuple[Call, JsonObject]:
     """The call and what the admin view adds: history, participants, operations, DTMF and
     recordings (recording URLs are added by the route, which knows the root)."""
     with rt.uow() as uow:
@@ -150,7 +150,7 @@ def call_detail(rt: Runtime, call_id: str) -> tuple[Call, dict[str, Any]]:
         if call is None:
             raise ItemNotFound(f"The call {call_id} does not exist.")
         operations = uow.operations.list(call_id)
-    extra: dict[str, Any] = {
+    extra: JsonObject = {
         "history": [asdict(change) for change in call.media.history],
         "participants": [graph_json.participant(p) for p in call.participants],
         "parties": [

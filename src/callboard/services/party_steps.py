@@ -8,12 +8,11 @@ restart and follow the virtual clock.
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.directory import Behaviour
 from callboard.domain.party_scripts import PartyAction, PartyStep
 from callboard.domain.recordings import CompletionReason
+from callboard.json_types import JsonObject
 from callboard.services import recordings
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import NewJob
@@ -30,7 +29,7 @@ def schedule_step(
     action = step.action
     if action is PartyAction.HANG_UP:
         name = "hangUp" if party in call.invitations else "callerHangUp"
-        payload: dict[str, Any] = {"action": name}
+        payload: JsonObject = {"action": name}
     elif action in (PartyAction.ANSWER, PartyAction.DECLINE):
         payload = {"action": action.value}
     else:
@@ -56,7 +55,7 @@ def start_script(uow: UnitOfWork, call: Call, party: str, behaviour: Behaviour) 
 
 
 def run_step(
-    rt: Runtime, uow: UnitOfWork, call: Call, party: str, data: dict[str, Any], at: float
+    rt: Runtime, uow: UnitOfWork, call: Call, party: str, data: JsonObject, at: float
 ) -> None:
     """The ``partyStep`` step, due ``at``: keys, speech, hold. A step the call no longer
     allows (it ended, nobody is holding) does nothing."""

@@ -16,6 +16,7 @@ from callboard.domain.directory import Response
 from callboard.domain.events import InvitationsSettled, OperationFinished
 from callboard.domain.invitations import Invitation, InvitationStatus, target_key
 from callboard.domain.participants import Participant
+from callboard.json_types import JsonObject
 from callboard.services import meeting_rosters, party_steps, recordings
 from callboard.services.directory_loading import behaviour_for
 from callboard.services.runtime import Runtime
@@ -150,7 +151,7 @@ def _connect(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
         _ring(rt, uow, call, key)
 
 
-def run_step(rt: Runtime, payload: dict[str, Any], job_id: int) -> None:
+def run_step(rt: Runtime, payload: JsonObject, job_id: int) -> None:
     """The ``call.progress`` job handler: apply one step and finish the job atomically."""
     with rt.uow() as uow:
         call = uow.calls.get(payload["callId"], for_update=True)
@@ -165,7 +166,7 @@ def run_step(rt: Runtime, payload: dict[str, Any], job_id: int) -> None:
         uow.commit()
 
 
-def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: dict[str, Any]) -> None:
+def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: JsonObject) -> None:
     action = payload["action"]
     key = payload.get("target", "")
     invitation = call.invitations.get(key)

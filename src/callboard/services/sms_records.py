@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from callboard.domain.appointments import SmsMessage
+from callboard.json_types import JsonObject
 from callboard.services.runtime import Runtime
 
 
@@ -26,7 +26,7 @@ def _at(value: float | None) -> str | None:
     return datetime.fromtimestamp(value, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
-def render_message(message: SmsMessage) -> dict[str, Any]:
+def render_message(message: SmsMessage) -> JsonObject:
     return {
         "id": message.id,
         "meetingId": message.meeting_id,

@@ -22,6 +22,7 @@ from callboard.domain.party_scripts import TransferAnswer
 from callboard.domain.phone_numbers import require_e164
 from callboard.domain.results import ResultInfo
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 from callboard.services import simulation
 from callboard.services.calls import INITIATE, live_call, require_any, require_app
 from callboard.services.directory_loading import behaviour_for
@@ -37,10 +38,10 @@ NOT_CONSULTED = results.result_info(
 )
 
 
-def transfer_call(rt: Runtime, principal: Principal, call_id: str, body: dict[str, Any]) -> None:
+def transfer_call(rt: Runtime, principal: Principal, call_id: str, body: JsonObject) -> None:
     require_app(principal)
     require_any(principal, INITIATE)
-    target: dict[str, Any] = body["transferTarget"]
+    target: JsonObject = body["transferTarget"]
     key = target_key(target)
     if key.endswith(":"):
         raise BadRequest("transferTarget.identity needs an identity with an id.")
@@ -204,7 +205,7 @@ def _offer_to_application(rt: Runtime, uow: UnitOfWork, call: Call, transfer: Tr
 # -- steps ----------------------------------------------------------------------------
 
 
-def run_step(rt: Runtime, payload: dict[str, Any], job_id: int) -> None:
+def run_step(rt: Runtime, payload: JsonObject, job_id: int) -> None:
     """The ``call.transfer`` job handler: apply one step and finish the job atomically."""
     with rt.uow() as uow:
         call = uow.calls.get(payload["callId"], for_update=True)
@@ -217,7 +218,7 @@ def run_step(rt: Runtime, payload: dict[str, Any], job_id: int) -> None:
 
 
 def _apply(
-    rt: Runtime, uow: UnitOfWork, call: Call, transfer: Transfer, payload: dict[str, Any]
+    rt: Runtime, uow: UnitOfWork, call: Call, transfer: Transfer, payload: JsonObject
 ) -> None:
     match payload["action"]:
         case "ring":

@@ -7,10 +7,10 @@ resources are reached through it (docs/ucwa.md, "Authentication").
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from callboard.domain.directory import User
 from callboard.errors import UcwaError
+from callboard.json_types import JsonObject
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import Principal
@@ -42,8 +42,8 @@ def application_user(rt: Runtime, uow: UnitOfWork, principal: Principal, app_id:
 
 
 def create_application(
-    rt: Runtime, principal: Principal, document: dict[str, Any]
-) -> tuple[dict[str, Any], User]:
+    rt: Runtime, principal: Principal, document: JsonObject
+) -> tuple[JsonObject, User]:
     """``document``: culture, endpointId, instanceId, userAgent (syntax already checked).
     The same user and endpointId again: the application made the first time."""
     with rt.uow() as uow:
@@ -57,7 +57,7 @@ def create_application(
     return {**document, "id": app_id, "tenantId": user.tenant_id, "userId": user.id}, user
 
 
-def get_application(rt: Runtime, principal: Principal, app_id: str) -> tuple[dict[str, Any], User]:
+def get_application(rt: Runtime, principal: Principal, app_id: str) -> tuple[JsonObject, User]:
     with rt.uow() as uow:
         user = application_user(rt, uow, principal, app_id)
         app = uow.ucwa_applications.get(app_id)

@@ -8,7 +8,6 @@ rules here need the store, the directory or the clock.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from callboard.domain import ucwa_meetings as mapping
 from callboard.domain.directory import Directory, User
@@ -16,6 +15,7 @@ from callboard.domain.meeting_parts import MeetingRequest
 from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.ucwa_meetings import MeetingProperties
 from callboard.errors import GraphError, UcwaError, invalid_parameter
+from callboard.json_types import JsonObject
 from callboard.services import meeting_lifecycle, meetings
 from callboard.services.runtime import Runtime
 from callboard.services.ucwa_applications import application_user
@@ -133,7 +133,7 @@ def put_meeting(
     app_id: str,
     meeting_id: str | None,
     props: MeetingProperties,
-    put_values: dict[str, Any],
+    put_values: JsonObject,
     if_match: list[str],
 ) -> tuple[User, OnlineMeeting]:
     """Whole-resource replace; ``meeting_id`` None: the user's myAssignedOnlineMeeting.
@@ -197,7 +197,7 @@ def add_extension(
     meeting_id: str,
     ext_id: str | None,
     kind: str | None,
-) -> tuple[User, OnlineMeeting, dict[str, Any]]:
+) -> tuple[User, OnlineMeeting, JsonObject]:
     """``ext_id`` None: a new id; ``kind`` None: Undefined. 409 for an id already there."""
     with rt.uow() as uow:
         user = application_user(rt, uow, principal, app_id)

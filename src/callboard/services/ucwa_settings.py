@@ -4,15 +4,14 @@ values; docs/ucwa.md)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.domain.ucwa_meetings import ACCESS_LEVELS, ENTRY_EXIT, LEADER_ASSIGNMENT, ON_OFF
+from callboard.json_types import JsonObject
 from callboard.services.runtime import Runtime
 from callboard.services.ucwa_applications import application_user
 from callboard.services.ucwa_meetings import assigned_meeting
 from callboard.tokens import Principal
 
-POLICIES: dict[str, Any] = {
+POLICIES: JsonObject = {
     "entryExitAnnouncement": "Enabled",
     "externalUserMeetingRecording": "Disabled",
     "meetingRecording": "Enabled",
@@ -30,13 +29,13 @@ SETTINGS = (
 )
 
 
-def policies(rt: Runtime, principal: Principal, app_id: str) -> dict[str, Any]:
+def policies(rt: Runtime, principal: Principal, app_id: str) -> JsonObject:
     with rt.uow() as uow:
         application_user(rt, uow, principal, app_id)
     return dict(POLICIES)
 
 
-def meeting_settings(rt: Runtime, principal: Principal, app_id: str, rel: str) -> dict[str, Any]:
+def meeting_settings(rt: Runtime, principal: Principal, app_id: str, rel: str) -> JsonObject:
     """The read-only resources linked from ``onlineMeetings`` (Callboard's fixed values)."""
     with rt.uow() as uow:
         user = application_user(rt, uow, principal, app_id)

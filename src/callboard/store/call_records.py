@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, select
 
 from callboard.domain.call_records import CallLog, Leg
+from callboard.json_types import JsonObject
 from callboard.store import tables
 
 OPEN, CLOSED, PUBLISHED = "open", "closed", "published"
@@ -32,7 +32,7 @@ _SAVE = (
 )
 
 
-def _document(log: CallLog) -> dict[str, Any]:
+def _document(log: CallLog) -> JsonObject:
     """What ``dataclasses.asdict`` gives, without its deep copy: the document is encoded
     straight away, so sharing the log's nested dicts and lists is safe."""
     document = {name: getattr(log, name) for name in _LOG_FIELDS}

@@ -18,6 +18,7 @@ from callboard.domain.calls import GRAPH_PROPERTIES, Call, CallKind, CallState, 
 from callboard.domain.invitations import Invitation, InvitationStatus
 from callboard.domain.operations import CommsOperation
 from callboard.errors import Conflict
+from callboard.json_types import JsonObject
 from callboard.store import tables
 
 # Hot statements are built once. Building one per call (``.values(...)`` or ``== value``)
@@ -131,7 +132,7 @@ class CallRepository:
         call.modified_at = now
 
 
-def _call_document(call: Call) -> dict[str, Any]:
+def _call_document(call: Call) -> JsonObject:
     return {
         "apiVersion": call.api_version,
         "kind": call.kind.value,
@@ -174,9 +175,9 @@ _LEGACY_INTERNAL_KEYS = frozenset(
 )
 
 
-def _split_document(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def _split_document(doc: JsonObject) -> tuple[JsonObject, JsonObject, JsonObject]:
     """The Graph properties, the client's echo and the bookkeeping of a stored call."""
-    resource: dict[str, Any] = doc["resource"]
+    resource: JsonObject = doc["resource"]
     if "internal" in doc:
         return resource, doc.get("echo") or {}, doc["internal"]
     graph = {k: v for k, v in resource.items() if k in GRAPH_PROPERTIES}
@@ -222,7 +223,7 @@ def _call_from_row(row: Any) -> Call:
     return call
 
 
-def _control_document(call: Call) -> dict[str, Any]:
+def _control_document(call: Call) -> JsonObject:
     """Call control's state (domain/call_control.py), in Callboard's own shape."""
     transfer = call.transfer
     source = call.transfer_source
@@ -252,7 +253,7 @@ def _control_document(call: Call) -> dict[str, Any]:
     }
 
 
-def _read_control(call: Call, doc: dict[str, Any]) -> None:
+def _read_control(call: Call, doc: JsonObject) -> None:
     transfer = doc.get("transfer")
     if transfer is not None:
         call.transfer = Transfer(
@@ -272,7 +273,7 @@ def _read_control(call: Call, doc: dict[str, Any]) -> None:
     ]
 
 
-def _invitation_document(invitation: Invitation) -> dict[str, Any]:
+def _invitation_document(invitation: Invitation) -> JsonObject:
     return {
         "status": invitation.status.value,
         "participantId": invitation.participant_id,
@@ -284,7 +285,7 @@ def _invitation_document(invitation: Invitation) -> dict[str, Any]:
     }
 
 
-def _invitation_from_document(doc: dict[str, Any]) -> Invitation:
+def _invitation_from_document(doc: JsonObject) -> Invitation:
     return Invitation(
         status=InvitationStatus(doc["status"]),
         participant_id=doc.get("participantId"),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection, bindparam, select
 
+from callboard.json_types import JsonObject
 from callboard.store import tables
 
 
@@ -13,13 +12,13 @@ class DirectoryRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def entries(self) -> list[tuple[str, str, str, dict[str, Any]]]:
+    def entries(self) -> list[tuple[str, str, str, JsonObject]]:
         rows = self._conn.execute(
             select(tables.directory_entries).order_by(tables.directory_entries.c.position)
         ).all()
         return [(r.kind, r.tenant_id, r.id, r.document) for r in rows]
 
-    def replace(self, entries: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+    def replace(self, entries: list[tuple[str, str, str, JsonObject]]) -> None:
         self._conn.execute(tables.directory_entries.delete())
         if entries:
             self._conn.execute(
@@ -40,11 +39,11 @@ class BehaviourRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def get(self, identity_id: str) -> dict[str, Any] | None:
+    def get(self, identity_id: str) -> JsonObject | None:
         row = self._conn.execute(_GET_BEHAVIOUR, {"identity_id": identity_id}).first()
         return None if row is None else dict(row[0])
 
-    def put(self, identity_id: str, document: dict[str, Any]) -> None:
+    def put(self, identity_id: str, document: JsonObject) -> None:
         self.delete(identity_id)
         self._conn.execute(
             tables.behaviours.insert().values(identity_id=identity_id, document=document)
@@ -56,7 +55,7 @@ class BehaviourRepository:
         )
         return result.rowcount > 0
 
-    def all(self) -> dict[str, dict[str, Any]]:
+    def all(self) -> dict[str, JsonObject]:
         rows = self._conn.execute(select(tables.behaviours)).all()
         return {r.identity_id: r.document for r in rows}
 

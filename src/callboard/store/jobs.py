@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
 from callboard import logs
+from callboard.json_types import JsonObject
 from callboard.store import tables
 
 
 @dataclass(frozen=True)
 class NewJob:
     kind: str
-    payload: dict[str, Any]
+    payload: JsonObject
     run_at: float
     ordering_key: str | None = None
     max_attempts: int = 1
@@ -25,7 +25,7 @@ class NewJob:
 class ClaimedJob:
     id: int
     kind: str
-    payload: dict[str, Any]
+    payload: JsonObject
     run_at: float
     attempts: int
     max_attempts: int
@@ -220,7 +220,7 @@ class JobRepository:
 
     def list_page(
         self, *, status: str | None, kind: str | None, skip: int, top: int
-    ) -> list[dict[str, Any]]:
+    ) -> list[JsonObject]:
         query = select(tables.jobs).order_by(tables.jobs.c.id).offset(skip).limit(top)
         if status:
             query = query.where(tables.jobs.c.status == status)
@@ -231,7 +231,7 @@ class JobRepository:
     def fail_if_running(self, job_id: int, now: float, run_at: float | None, error: str) -> None:
         """A failed attempt of a job the runner still holds: pending again at ``run_at``, or
         dead when ``run_at`` is None. A job its handler already finished is left alone."""
-        values: dict[str, Any] = (
+        values: JsonObject = (
             {"status": "dead", "finished_at": now}
             if run_at is None
             else {"status": "pending", "run_at": run_at}
@@ -250,7 +250,7 @@ class DeliveryRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def add_all(self, rows: list[dict[str, Any]]) -> None:
+    def add_all(self, rows: list[JsonObject]) -> None:
         if rows:
             self._conn.execute(_INSERT_DELIVERY, rows)
             # Every attempt is recorded here, whichever code made it: one log line each.
@@ -258,7 +258,7 @@ class DeliveryRepository:
 
     def list_page(
         self, *, call_id: str | None, outcome: str | None, skip: int, top: int
-    ) -> list[dict[str, Any]]:
+    ) -> list[JsonObject]:
         """Delivery attempts, oldest first, each with ``payload``: its job's (the body sent)."""
         d, j = tables.deliveries, tables.jobs
         query = (
@@ -274,7 +274,7 @@ class DeliveryRepository:
             query = query.where(d.c.outcome == outcome)
         return [dict(r) for r in self._conn.execute(query).mappings()]
 
-    def get(self, delivery_id: int) -> dict[str, Any] | None:
+    def get(self, delivery_id: int) -> JsonObject | None:
         d, j = tables.deliveries, tables.jobs
         row = (
             self._conn.execute(

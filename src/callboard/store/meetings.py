@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select, update
 from callboard.domain import attendance
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import Conflict
+from callboard.json_types import JsonObject
 from callboard.store import tables
 
 
@@ -130,7 +131,7 @@ class MeetingRepository:
         return None if row is None else _meeting_from_row(row)
 
 
-def _meeting_row(meeting: OnlineMeeting) -> dict[str, Any]:
+def _meeting_row(meeting: OnlineMeeting) -> JsonObject:
     return {
         "id": meeting.id,
         "tenant_id": meeting.tenant_id,

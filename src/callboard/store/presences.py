@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from callboard.domain.presence import Presence, Session, StatusMessage
 from callboard.errors import Conflict
+from callboard.json_types import JsonObject
 from callboard.store import tables
 
 
-def _session(data: dict[str, Any]) -> Session:
+def _session(data: JsonObject) -> Session:
     return Session(data["availability"], data["activity"], data["set_at"], data["expires_at"])
 
 
-def _session_doc(session: Session) -> dict[str, Any]:
+def _session_doc(session: Session) -> JsonObject:
     return {
         "availability": session.availability,
         "activity": session.activity,
@@ -25,7 +24,7 @@ def _session_doc(session: Session) -> dict[str, Any]:
     }
 
 
-def _document(presence: Presence) -> dict[str, Any]:
+def _document(presence: Presence) -> JsonObject:
     message = presence.status_message
     return {
         "sessions": {k: _session_doc(v) for k, v in presence.sessions.items()},
@@ -42,7 +41,7 @@ def _document(presence: Presence) -> dict[str, Any]:
     }
 
 
-def _presence(tenant_id: str, user_id: str, sequence: int, doc: dict[str, Any]) -> Presence:
+def _presence(tenant_id: str, user_id: str, sequence: int, doc: JsonObject) -> Presence:
     message = doc.get("status_message")
     sessions = {k: _session(v) for k, v in doc["sessions"].items()}
     calls: dict[str, int] = dict(doc.get("calls") or {})

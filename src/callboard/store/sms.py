@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from callboard.domain.appointments import MessageType, SmsMessage, SmsStatus
+from callboard.json_types import JsonObject
 from callboard.store import tables
 
 
@@ -104,7 +105,7 @@ class SmsRepository:
         return [_sms_from_row(r) for r in self._conn.execute(query).mappings()]
 
 
-def _sms_row(message: SmsMessage) -> dict[str, Any]:
+def _sms_row(message: SmsMessage) -> JsonObject:
     document = {
         "timeZone": message.time_zone,
         "language": message.language,

@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, select
 
 from callboard.domain.subscriptions import Subscription
+from callboard.json_types import JsonObject
 from callboard.store import tables
 
 _KEY_COLUMNS = ("id", "tenant_id", "app_id", "resource_key", "expiration", "created_at")
 
 
-def _document(subscription: Subscription) -> dict[str, Any]:
+def _document(subscription: Subscription) -> JsonObject:
     fields = dataclasses.asdict(subscription)
     document = {k: v for k, v in fields.items() if k not in _KEY_COLUMNS}
     document["change_types"] = list(subscription.change_types)

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from callboard.json_types import JsonObject
 from callboard.store import tables
 
 
@@ -14,7 +15,7 @@ class UcwaApplicationRepository:
         self._conn = conn
 
     def add(
-        self, app_id: str, tenant_id: str, user_id: str, document: dict[str, Any], now: float
+        self, app_id: str, tenant_id: str, user_id: str, document: JsonObject, now: float
     ) -> None:
         self._conn.execute(
             tables.ucwa_applications.insert().values(
@@ -27,7 +28,7 @@ class UcwaApplicationRepository:
             )
         )
 
-    def get(self, app_id: str) -> dict[str, Any] | None:
+    def get(self, app_id: str) -> JsonObject | None:
         row = (
             self._conn.execute(
                 select(tables.ucwa_applications).where(tables.ucwa_applications.c.id == app_id)
@@ -37,7 +38,7 @@ class UcwaApplicationRepository:
         )
         return None if row is None else _doc(row)
 
-    def find(self, tenant_id: str, user_id: str, endpoint_id: str) -> dict[str, Any] | None:
+    def find(self, tenant_id: str, user_id: str, endpoint_id: str) -> JsonObject | None:
         a = tables.ucwa_applications.c
         row = (
             self._conn.execute(
@@ -51,7 +52,7 @@ class UcwaApplicationRepository:
         return None if row is None else _doc(row)
 
 
-def _doc(row: Any) -> dict[str, Any]:
+def _doc(row: Any) -> JsonObject:
     return {
         **row["document"],
         "id": row["id"],

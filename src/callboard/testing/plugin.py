@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from callboard.json_types import JsonObject
+
 if TYPE_CHECKING:
     import httpx
 
@@ -64,14 +66,14 @@ class Callboard:
     ) -> str:
         return self.server.token(app, user=user, tenant=tenant)
 
-    def script(self, identity: str, response: str = "answer", **behaviour: Any) -> dict[str, Any]:
+    def script(self, identity: str, response: str = "answer", **behaviour: Any) -> JsonObject:
         return self.server.script(identity, response, **behaviour)
 
-    def party(self, call_id: str, action: str, **details: Any) -> dict[str, Any]:
+    def party(self, call_id: str, action: str, **details: Any) -> JsonObject:
         return self.server.party(call_id, action, **details)
 
     @property
-    def sms_outbox(self) -> list[dict[str, Any]]:
+    def sms_outbox(self) -> list[JsonObject]:
         return self.server.sms_outbox
 
     def reset(self) -> None:
@@ -80,7 +82,7 @@ class Callboard:
 
 
 @pytest.fixture(scope="session")
-def callboard_settings() -> dict[str, Any]:
+def callboard_settings() -> JsonObject:
     """Callboard settings for the session's server, without the ``CALLBOARD_`` prefix
     (override this fixture in a conftest.py, session-scoped, to change them)."""
     return {}
@@ -88,7 +90,7 @@ def callboard_settings() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def callboard_session(
-    callboard_settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
+    callboard_settings: JsonObject, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callboard]:
     """The session's server and receiver (started on first use, stopped at the end)."""
     from callboard.testing.receiver import NotificationReceiver

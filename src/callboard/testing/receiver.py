@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from callboard.json_types import JsonObject
+
 
 @dataclass(frozen=True)
 class Notification:
@@ -21,7 +23,7 @@ class Notification:
     headers: dict[str, str]
     change_type: str
     resource_url: str
-    resource_data: dict[str, Any]
+    resource_data: JsonObject
 
     @property
     def state(self) -> str | None:

@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from callboard.json_types import JsonObject
+
 if TYPE_CHECKING:
     import httpx
 
@@ -30,7 +32,7 @@ def free_port() -> int:
         return port
 
 
-def _setting_env(settings: dict[str, Any]) -> dict[str, str]:
+def _setting_env(settings: JsonObject) -> dict[str, str]:
     """``answer_delay_seconds=0`` becomes ``CALLBOARD_ANSWER_DELAY_SECONDS=0``."""
     env = {}
     for name, value in settings.items():
@@ -69,7 +71,7 @@ class CallboardServer:
     passed on, so the developer's own configuration cannot leak into a test.
     """
 
-    def __init__(self, settings: dict[str, Any] | None = None, *, workdir: Path | None = None):
+    def __init__(self, settings: JsonObject | None = None, *, workdir: Path | None = None):
         self.settings = dict(settings or {})
         self._own_workdir = workdir is None
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="callboard-testing-"))
@@ -224,14 +226,14 @@ class CallboardServer:
         *,
         answer_after_seconds: float | None = None,
         hang_up_after_seconds: float | None = None,
-        steps: list[dict[str, Any]] | None = None,
+        steps: list[JsonObject] | None = None,
         transfer: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         """How a simulated party (user id, UPN or phone number) behaves when called:
         ``answer``, ``decline``, ``busy``, ``noAnswer`` or ``unreachable``; ``steps``, what it
         does once in the call (``{"afterSeconds": 2, "pressKeys": "1"}``, ``speak``, ``hold``,
         ``hangUp``…); ``transfer``, ``accept`` or ``refuse`` a transfer (docs/simulation.md)."""
-        body: dict[str, Any] = {"response": response}
+        body: JsonObject = {"response": response}
         if answer_after_seconds is not None:
             body["answerAfterSeconds"] = answer_after_seconds
         if hang_up_after_seconds is not None:
@@ -240,23 +242,19 @@ class CallboardServer:
             body["script"] = steps
         if transfer is not None:
             body["transfer"] = transfer
-        document: dict[str, Any] = self.admin("PUT", f"/behaviours/{identity}", json=body).json()
+        document: JsonObject = self.admin("PUT", f"/behaviours/{identity}", json=body).json()
         return document
 
-    def party(self, call_id: str, action: str, **details: Any) -> dict[str, Any]:
+    def party(self, call_id: str, action: str, **details: Any) -> JsonObject:
         """Make a simulated party of a call act now: ``pressKeys`` (``tones="12#"``),
         ``speak`` (``seconds=3``), ``hangUp``, ``answer``, ``decline``, ``hold``, ``unhold``;
         ``party=`` names one when the call has several (docs/simulation.md)."""
         path = f"/calls/{call_id}/party-actions"
-        document: dict[str, Any] = self.admin(
-            "POST", path, json={"action": action, **details}
-        ).json()
+        document: JsonObject = self.admin("POST", path, json={"action": action, **details}).json()
         return document
 
     @property
-    def sms_outbox(self) -> list[dict[str, Any]]:
+    def sms_outbox(self) -> list[JsonObject]:
         """Every virtual-appointment SMS recorded, oldest first."""
-        rows: list[dict[str, Any]] = self.admin("GET", "/sms", params={"$top": "1000"}).json()[
-            "value"
-        ]
+        rows: list[JsonObject] = self.admin("GET", "/sms", params={"$top": "1000"}).json()["value"]
         return rows

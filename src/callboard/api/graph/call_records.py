@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request, Response
@@ -14,6 +14,7 @@ from callboard.api.deps import PrincipalDep, RuntimeDep, graph_root
 from callboard.api.responses import json_response
 from callboard.domain.call_records import render_record
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 from callboard.services import call_records
 from callboard.services.runtime import Runtime
 from callboard.tokens import Principal
@@ -84,7 +85,7 @@ async def list_call_records(
         else _LIST_PAGE
     )
     root = graph_root(request)
-    body: dict[str, Any] = {
+    body: JsonObject = {
         "@odata.context": f"{root}/$metadata#communications/callRecords",
         "value": [
             render_record(log, expand_sessions=False) for log in logs[offset : offset + size]
@@ -145,7 +146,7 @@ def _log_rows(
         raise BadRequest("$skip must not be negative.")
     size = _page_size(request)
     root = graph_root(request)
-    body: dict[str, Any] = {
+    body: JsonObject = {
         "@odata.context": f"{root}/$metadata#Collection({_ROW_TYPES[name]})",
         "@odata.count": len(rows[offset : offset + size]),
         "value": rows[offset : offset + size],

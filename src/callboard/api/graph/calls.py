@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -20,13 +20,14 @@ from callboard.api.responses import json_response
 from callboard.domain import graph_json
 from callboard.domain.calls import Call, CallState
 from callboard.domain.operations import CommsOperation
+from callboard.json_types import JsonObject
 from callboard.odata import page
 from callboard.services import actions, calls, incoming
 
 router = APIRouter(prefix="/communications/calls", tags=["calls"])
 
 
-def render_call(request: Request, call: Call) -> dict[str, Any]:
+def render_call(request: Request, call: Call) -> JsonObject:
     state = call.state
     if state is CallState.RINGING and api_version(request) == "v1.0":
         state = CallState.ESTABLISHING  # v1.0's callState has no "ringing"
@@ -53,7 +54,7 @@ def _page(
     request: Request,
     call_id: str,
     segment: str,
-    items: list[dict[str, Any]],
+    items: list[JsonObject],
     top: str | None,
     skiptoken: str | None,
 ) -> Response:

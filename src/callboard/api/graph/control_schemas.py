@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -14,6 +14,7 @@ from callboard.api.graph.schemas import (
     ParticipantInfo,
 )
 from callboard.domain.audio_routing import RoutingMode
+from callboard.json_types import JsonObject
 
 RoutingModeName = Literal["oneToOne", "multicast"]
 
@@ -25,7 +26,7 @@ class TransferBody(ClientContextBody):
 
 class MediaPrompt(GraphModel):
     odata_types = ("mediaPrompt",)
-    mediaInfo: dict[str, Any]
+    mediaInfo: JsonObject
 
 
 class StartHoldMusicBody(ClientContextBody):
@@ -63,7 +64,7 @@ class TeleconferenceDeviceQuality(GraphModel):
     mediaLegId: UUID
     deviceName: str
     deviceDescription: str
-    mediaQualityList: list[dict[str, Any]]
+    mediaQualityList: list[JsonObject]
     cloudServiceDeploymentEnvironment: str | None = None
     cloudServiceDeploymentId: str | None = None
     cloudServiceInstanceName: str | None = None
@@ -78,8 +79,8 @@ class ParticipantMixerLevel(GraphModel):
     odata_types = ("participantMixerLevel",)
     participant: str
     exclusive: bool | None = None
-    ducking: dict[str, Any] | None = None
-    sourceLevels: list[dict[str, Any]] | None = None
+    ducking: JsonObject | None = None
+    sourceLevels: list[JsonObject] | None = None
 
 
 class ConfigureMixerBody(ClientContextBody):

@@ -14,6 +14,7 @@ from callboard.api.responses import json_response
 from callboard.domain.meeting_parts import MeetingRequest
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import BadRequest, ItemNotFound
+from callboard.json_types import JsonObject
 from callboard.services import meetings
 from callboard.services.calls import get_content_sharing_sessions
 
@@ -27,7 +28,7 @@ def _opted_in(request: Request) -> bool:
     return PREFER_EVOLVABLE in request.headers.get("prefer", "")
 
 
-def _properties(request: Request, body: OnlineMeetingBody) -> dict[str, Any]:
+def _properties(request: Request, body: OnlineMeetingBody) -> JsonObject:
     used = body.evolvable_values()
     if used and not _opted_in(request):
         raise BadRequest(
@@ -47,7 +48,7 @@ def _context(request: Request, user_ref: str, entity: bool) -> str:
     )
 
 
-def _render(request: Request, meeting: OnlineMeeting) -> dict[str, Any]:
+def _render(request: Request, meeting: OnlineMeeting) -> JsonObject:
     resource = meeting.to_graph()
     if api_version(request) == "v1.0":
         # joinUrl is beta's deprecated alias of joinWebUrl; v1.0 does not declare it.

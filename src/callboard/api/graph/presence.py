@@ -17,6 +17,7 @@ from callboard.api.responses import json_response
 from callboard.clock import iso
 from callboard.domain.presence import Presence, StatusMessage
 from callboard.errors import BadRequest
+from callboard.json_types import JsonObject
 from callboard.services import presence as presence_service
 from callboard.tokens import Principal
 
@@ -86,9 +87,9 @@ def _seconds(duration: timedelta | None) -> float | None:
     return None if duration is None else duration.total_seconds()
 
 
-def render_presence(presence: Presence, now: float, *, own: bool) -> dict[str, Any]:
+def render_presence(presence: Presence, now: float, *, own: bool) -> JsonObject:
     availability, activity = presence.current(now)
-    body: dict[str, Any] = {
+    body: JsonObject = {
         "id": presence.user_id,
         "availability": availability,
         "activity": activity,
@@ -97,7 +98,7 @@ def render_presence(presence: Presence, now: float, *, own: bool) -> dict[str, A
     }
     message = presence.message_at(now)
     if message is not None:
-        status: dict[str, Any] = {"message": message.message}
+        status: JsonObject = {"message": message.message}
         # Graph shows the expiry and publication times to the user only.
         if own:
             status["expiryDateTime"] = message.expiry

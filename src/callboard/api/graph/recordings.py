@@ -3,7 +3,7 @@ its ``recordingLocation`` to a request bearing its ``recordingAccessToken``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import Field
@@ -11,6 +11,7 @@ from pydantic import Field
 from callboard.api.deps import PrincipalDep, RuntimeDep, base_url
 from callboard.api.graph.calls import operation_response
 from callboard.api.graph.schemas import ClientContextBody
+from callboard.json_types import JsonObject
 from callboard.services import recording_actions, recordings
 from callboard.services.recording_actions import RecordParams
 
@@ -22,7 +23,7 @@ media_router = APIRouter(prefix=recordings.RECORDINGS_PATH, tags=["calls"])
 class RecordResponseBody(ClientContextBody):
     # Limits beyond the types (prompt count, timer ranges) are checked by the service, so
     # that each gets Graph's 400 with a message naming the rule.
-    prompts: Annotated[list[dict[str, Any]], Field(max_length=20)] = Field(default_factory=list)
+    prompts: Annotated[list[JsonObject], Field(max_length=20)] = Field(default_factory=list)
     bargeInAllowed: bool | None = None
     initialSilenceTimeoutInSeconds: int | None = None
     maxSilenceTimeoutInSeconds: int | None = None

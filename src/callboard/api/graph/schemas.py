@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from callboard.json_types import JsonObject
 from callboard.services.calls import NewCall
 
 G = "#microsoft.graph."
@@ -42,7 +43,7 @@ class GraphModel(BaseModel):
     odata_type: str | None = Field(default=None, alias="@odata.type")
 
     @classmethod
-    def infer_type(cls, data: dict[str, Any]) -> str | None:
+    def infer_type(cls, data: JsonObject) -> str | None:
         return cls.odata_types[0] if cls.odata_types else None
 
     @model_validator(mode="before")
@@ -59,7 +60,7 @@ class GraphModel(BaseModel):
             raise ValueError(f"@odata.type {given!r} is not valid here; expected one of {allowed}")
         return data
 
-    def dump(self) -> dict[str, Any]:
+    def dump(self) -> JsonObject:
         return self.model_dump(by_alias=True, exclude_unset=True, mode="json")
 
 
@@ -137,14 +138,14 @@ class MediaConfig(GraphModel):
     removeFromDefaultAudioGroup: bool | None = None
 
     @classmethod
-    def infer_type(cls, data: dict[str, Any]) -> str:
+    def infer_type(cls, data: JsonObject) -> str:
         return "appHostedMediaConfig" if "blob" in data else "serviceHostedMediaConfig"
 
     @property
     def app_hosted(self) -> bool:
         return self.odata_type == G + "appHostedMediaConfig"
 
-    def dump(self) -> dict[str, Any]:
+    def dump(self) -> JsonObject:
         """As stored and echoed: without removeFromDefaultAudioGroup, which Graph v1.0's
         serviceHostedMediaConfig and appHostedMediaConfig (closed types) do not declare."""
         data = super().dump()
@@ -184,7 +185,7 @@ class MeetingInfo(GraphModel):
     token: str | None = None
 
     @classmethod
-    def infer_type(cls, data: dict[str, Any]) -> str:
+    def infer_type(cls, data: JsonObject) -> str:
         if "joinMeetingId" in data:
             return "joinMeetingIdMeetingInfo"
         if "token" in data:
@@ -225,7 +226,7 @@ class CallCreate(GraphModel):
     def new_call(self) -> NewCall:
         """The typed request the service takes; unknown properties become the echo."""
 
-        def dumped(model: GraphModel | None) -> dict[str, Any] | None:
+        def dumped(model: GraphModel | None) -> JsonObject | None:
             return None if model is None else model.dump()
 
         extra = set(self.model_extra or {})
@@ -276,7 +277,7 @@ class MuteBody(ClientContextBody):
 
 
 class PlayPromptBody(ClientContextBody):
-    prompts: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=20)]
+    prompts: Annotated[list[JsonObject], Field(min_length=1, max_length=20)]
 
 
 class UpdateRecordingStatusBody(ClientContextBody):

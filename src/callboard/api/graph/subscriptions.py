@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,6 +11,7 @@ from callboard.api.deps import PrincipalDep, RuntimeDep, graph_root
 from callboard.api.responses import json_response
 from callboard.clock import iso
 from callboard.domain.subscriptions import Subscription, SubscriptionRequest
+from callboard.json_types import JsonObject
 from callboard.services import subscriptions
 
 router = APIRouter(prefix="/subscriptions", tags=["subscriptions"])
@@ -67,7 +67,7 @@ class SubscriptionUpdate(BaseModel):
     notificationUrl: str | None = Field(default=None, min_length=1)
 
 
-def render_subscription(subscription: Subscription) -> dict[str, Any]:
+def render_subscription(subscription: Subscription) -> JsonObject:
     return {
         "id": subscription.id,
         "resource": subscription.resource,
@@ -87,7 +87,7 @@ def render_subscription(subscription: Subscription) -> dict[str, Any]:
     }
 
 
-def _entity(request: Request, subscription: Subscription) -> dict[str, Any]:
+def _entity(request: Request, subscription: Subscription) -> JsonObject:
     context = f"{graph_root(request)}/$metadata#subscriptions/$entity"
     return {"@odata.context": context, **render_subscription(subscription)}
 

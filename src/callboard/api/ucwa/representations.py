@@ -20,6 +20,7 @@ from callboard.api.ucwa.resources import Resource
 from callboard.clock import to_datetime
 from callboard.domain.ucwa_meetings import Date
 from callboard.errors import UcwaError
+from callboard.json_types import JsonObject
 
 NS = "http://schemas.microsoft.com/rtc/2012/03/ucwa"
 NAMESPACES = (NS, "https://schemas.microsoft.com/rtc/2012/03/ucwa")
@@ -85,7 +86,7 @@ def body_format(content_type: str | None) -> str:
 # -- input ------------------------------------------------------------------------------
 
 
-def parse(raw: bytes, content_type: str | None) -> dict[str, Any]:
+def parse(raw: bytes, content_type: str | None) -> JsonObject:
     kind = body_format(content_type)
     if len(raw) > MAX_BODY:
         raise UcwaError(413, "EntityTooLarge", f"The body is larger than {MAX_BODY} bytes.")
@@ -98,7 +99,7 @@ def parse(raw: bytes, content_type: str | None) -> dict[str, Any]:
             raise UcwaError(400, "DeserializationFailure", "The body must be a JSON object.")
     else:
         data = parse_xml(raw)
-    result: dict[str, Any] = data
+    result: JsonObject = data
     for ignored in ("rel", "_links", "_embedded"):
         result.pop(ignored, None)
     return result
@@ -111,7 +112,7 @@ def _local(tag: str) -> tuple[str | None, str]:
     return None, tag
 
 
-def parse_xml(raw: bytes) -> dict[str, Any]:
+def parse_xml(raw: bytes) -> JsonObject:
     try:
         root = SafeET.fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
@@ -125,7 +126,7 @@ def parse_xml(raw: bytes) -> dict[str, Any]:
         raise UcwaError(
             400, "DeserializationFailure", f'The XML root must be <input xmlns="{NS}">.'
         )
-    data: dict[str, Any] = {}
+    data: JsonObject = {}
     for child in root:
         _, kind = _local(child.tag)
         key = child.get("name")
@@ -147,11 +148,11 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def to_json(resource: Resource) -> dict[str, Any]:
-    data: dict[str, Any] = {"rel": resource.rel}
+def to_json(resource: Resource) -> JsonObject:
+    data: JsonObject = {"rel": resource.rel}
     for key, value in resource.properties.items():
         data[key] = _json_value(value)
-    links: dict[str, Any] = {"self": {"href": resource.href}}
+    links: JsonObject = {"self": {"href": resource.href}}
     for rel, href in resource.links:
         links[rel] = {"href": href}
     data["_links"] = links
@@ -166,7 +167,7 @@ def to_json(resource: Resource) -> dict[str, Any]:
 _DATE = re.compile(r'"/Date\((-?\d+)\)/"')
 
 
-def render_json(resource: Resource | dict[str, Any]) -> bytes:
+def render_json(resource: Resource | JsonObject) -> bytes:
     data = to_json(resource) if isinstance(resource, Resource) else resource
     text = json.dumps(data, indent=2, ensure_ascii=False)
     return _DATE.sub(r'"\\/Date(\1)\\/"', text).encode()
@@ -210,8 +211,8 @@ def render_xml(resource: Resource) -> bytes:
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(root, encoding="unicode").encode()
 
 
-def error_json(error: UcwaError) -> dict[str, Any]:
-    data: dict[str, Any] = {"code": error.code, "message": error.message}
+def error_json(error: UcwaError) -> JsonObject:
+    data: JsonObject = {"code": error.code, "message": error.message}
     if error.subcode:
         data["subcode"] = error.subcode
     if error.parameters:

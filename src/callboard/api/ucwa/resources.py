@@ -4,11 +4,11 @@ the ones Callboard serves (application, onlineMeetings, myOnlineMeeting, extensi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from callboard.domain import ucwa_meetings as mapping
 from callboard.domain.directory import User
 from callboard.domain.meetings import OnlineMeeting
+from callboard.json_types import JsonObject
 
 
 @dataclass
@@ -17,7 +17,7 @@ class Resource:
 
     rel: str
     href: str
-    properties: dict[str, Any] = field(default_factory=dict)
+    properties: JsonObject = field(default_factory=dict)
     links: list[tuple[str, str]] = field(default_factory=list)
     embedded: dict[str, Resource | list[Resource]] = field(default_factory=dict)
 
@@ -49,7 +49,7 @@ def online_meetings(base: str, app_id: str) -> Resource:
     )
 
 
-def application(base: str, app: dict[str, Any], user: User) -> Resource:
+def application(base: str, app: JsonObject, user: User) -> Resource:
     href = f"{base}/applications/{app['id']}"
     props = {
         "culture": app["culture"],
@@ -97,7 +97,7 @@ def meeting(
     )
 
 
-def extension(meeting_href: str, extension: dict[str, Any]) -> Resource:
+def extension(meeting_href: str, extension: JsonObject) -> Resource:
     return Resource(
         "onlineMeetingExtension",
         f"{meeting_href}/onlineMeetingExtensions/{extension['id']}",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
@@ -23,6 +22,7 @@ from callboard.api.ucwa.resources import Resource
 from callboard.api.ucwa.schemas import ApplicationBody, ExtensionBody, MeetingBody
 from callboard.domain import ucwa_meetings as mapping
 from callboard.errors import CallboardError, UcwaError
+from callboard.json_types import JsonObject
 from callboard.services import ucwa_applications, ucwa_meetings, ucwa_settings
 from callboard.services.runtime import Runtime
 from callboard.tokens import Principal
@@ -31,7 +31,7 @@ PREFIXES = ("/ucwa/oauth/v1", "/ucwa/v1")
 router = APIRouter(tags=["UCWA"])
 fallback = APIRouter(include_in_schema=False)
 
-Work = Callable[[Runtime, Principal, str, dict[str, Any]], Response]
+Work = Callable[[Runtime, Principal, str, JsonObject], Response]
 
 
 def _base(request: Request) -> str:
@@ -52,7 +52,7 @@ async def _run(request: Request, work: Work, *, body: bool = False) -> Response:
     try:
         media = _media(request)
         principal = await deps.principal(request)
-        data: dict[str, Any] = {}
+        data: JsonObject = {}
         if body:
             data = rep.parse(await request.body(), request.headers.get("content-type"))
         return work(deps.runtime(request), principal, media, data)
@@ -73,7 +73,7 @@ def _respond(
 
 @router.post("/applications")
 async def create_application(request: Request) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         app, user = ucwa_applications.create_application(
             rt, principal, ApplicationBody.parse(body).document()
         )
@@ -85,7 +85,7 @@ async def create_application(request: Request) -> Response:
 
 @router.get("/applications/{app_id}")
 async def get_application(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         app, user = ucwa_applications.get_application(rt, principal, app_id)
         return _respond(
             res.application(_base(request), app, user), media, 200, mapping.resource_etag(app)
@@ -96,7 +96,7 @@ async def get_application(request: Request, app_id: str) -> Response:
 
 @router.get("/applications/{app_id}/onlineMeetings")
 async def get_online_meetings(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         ucwa_applications.get_application(rt, principal, app_id)
         return _respond(res.online_meetings(_base(request), app_id), media)
 
@@ -105,7 +105,7 @@ async def get_online_meetings(request: Request, app_id: str) -> Response:
 
 @router.get("/applications/{app_id}/onlineMeetings/onlineMeetingPolicies")
 async def get_online_meeting_policies(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         values = ucwa_settings.policies(rt, principal, app_id)
         href = f"{res.meetings_href(_base(request), app_id)}/onlineMeetingPolicies"
         return _respond(Resource("onlineMeetingPolicies", href, values), media)
@@ -118,7 +118,7 @@ async def get_online_meeting_policies(request: Request, app_id: str) -> Response
 
 @router.get("/applications/{app_id}/onlineMeetings/myOnlineMeetings")
 async def list_my_online_meetings(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         user, assigned, others = ucwa_meetings.list_meetings(rt, principal, app_id)
         base = _base(request)
         resource = Resource(
@@ -138,7 +138,7 @@ async def list_my_online_meetings(request: Request, app_id: str) -> Response:
 
 @router.post("/applications/{app_id}/onlineMeetings/myOnlineMeetings")
 async def create_my_online_meeting(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         user, meeting = ucwa_meetings.create_meeting(
             rt, principal, app_id, MeetingBody.parse(body).properties()
         )
@@ -163,7 +163,7 @@ def _put(
     request: Request,
     app_id: str,
     meeting_id: str | None,
-    body: dict[str, Any],
+    body: JsonObject,
 ) -> tuple[Resource, str]:
     """A PUT of a meeting (None: the assigned one): the new resource and its ETag."""
     parsed = MeetingBody.parse(body)
@@ -177,7 +177,7 @@ def _put(
 
 @router.get("/applications/{app_id}/onlineMeetings/myOnlineMeetings/{meeting_id}")
 async def get_my_online_meeting(request: Request, app_id: str, meeting_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         user, meeting = ucwa_meetings.get_meeting(rt, principal, app_id, meeting_id)
         rel = "myAssignedOnlineMeeting" if mapping.is_assigned(meeting) else "myOnlineMeeting"
         resource = res.meeting(_base(request), app_id, user, meeting, rel)
@@ -188,7 +188,7 @@ async def get_my_online_meeting(request: Request, app_id: str, meeting_id: str) 
 
 @router.put("/applications/{app_id}/onlineMeetings/myOnlineMeetings/{meeting_id}")
 async def put_my_online_meeting(request: Request, app_id: str, meeting_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         resource, tag = _put(rt, principal, request, app_id, meeting_id, body)
         return _respond(resource, media, 200, tag)
 
@@ -197,7 +197,7 @@ async def put_my_online_meeting(request: Request, app_id: str, meeting_id: str) 
 
 @router.delete("/applications/{app_id}/onlineMeetings/myOnlineMeetings/{meeting_id}")
 async def delete_my_online_meeting(request: Request, app_id: str, meeting_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         ucwa_meetings.delete_meeting(rt, principal, app_id, meeting_id)
         return Response(status_code=204)
 
@@ -206,7 +206,7 @@ async def delete_my_online_meeting(request: Request, app_id: str, meeting_id: st
 
 @router.get("/applications/{app_id}/onlineMeetings/myAssignedOnlineMeeting")
 async def get_my_assigned_online_meeting(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         user, meeting = ucwa_meetings.get_assigned(rt, principal, app_id)
         resource = res.meeting(_base(request), app_id, user, meeting, "myAssignedOnlineMeeting")
         return _conditional_get(request, resource, media, mapping.etag(meeting, user))
@@ -216,7 +216,7 @@ async def get_my_assigned_online_meeting(request: Request, app_id: str) -> Respo
 
 @router.put("/applications/{app_id}/onlineMeetings/myAssignedOnlineMeeting")
 async def put_my_assigned_online_meeting(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         resource, tag = _put(rt, principal, request, app_id, None, body)
         return _respond(resource, media, 200, tag)
 
@@ -232,7 +232,7 @@ EXTENSIONS = (
 
 @router.get(EXTENSIONS)
 async def get_online_meeting_extensions(request: Request, app_id: str, meeting_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         user, meeting = ucwa_meetings.get_meeting(rt, principal, app_id, meeting_id)
         meeting_href = res.meeting_href(_base(request), app_id, meeting)
         return _respond(res.extensions(meeting_href, meeting), media)
@@ -244,7 +244,7 @@ async def get_online_meeting_extensions(request: Request, app_id: str, meeting_i
 async def create_online_meeting_extension(
     request: Request, app_id: str, meeting_id: str
 ) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         parsed = ExtensionBody.parse(body)
         user, meeting, extension = ucwa_meetings.add_extension(
             rt, principal, app_id, meeting_id, parsed.id, parsed.type
@@ -260,7 +260,7 @@ async def create_online_meeting_extension(
 
 @router.get("/applications/{app_id}/onlineMeetings/{rel}")
 async def get_online_meeting_settings(request: Request, app_id: str, rel: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: dict[str, Any]) -> Response:
+    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
         if rel not in ucwa_settings.SETTINGS:
             raise UcwaError(404, "ResourceNotFound", f"No UCWA resource at {request.url.path}.")
         values = ucwa_settings.meeting_settings(rt, principal, app_id, rel)

@@ -29,6 +29,7 @@ from callboard.domain.ucwa_meetings import (
     sip_upn,
 )
 from callboard.errors import UcwaError, invalid_parameter
+from callboard.json_types import JsonObject
 
 # One message per property for the errors pydantic itself finds (wrong type, enum, length).
 _ONE_OF = "{name} must be one of {allowed}: {value!r}."
@@ -48,7 +49,7 @@ class UcwaBody(BaseModel):
     allowed: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     @classmethod
-    def parse(cls, data: dict[str, Any]) -> Self:
+    def parse(cls, data: JsonObject) -> Self:
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
@@ -91,7 +92,7 @@ class ApplicationBody(UcwaBody):
     userAgent: str = Field(min_length=1, max_length=100)
     instanceId: str | None = Field(default=None, max_length=100)
 
-    def document(self) -> dict[str, Any]:
+    def document(self) -> JsonObject:
         """What the application stores, in the order UCWA shows it."""
         return {
             "culture": self.culture,
@@ -180,7 +181,7 @@ class MeetingBody(UcwaBody):
             leaders=list(self.leaders),
         )
 
-    def put_values(self) -> dict[str, Any]:
+    def put_values(self) -> JsonObject:
         """The properties this model does not know: where the PUT property travels."""
         return dict(self.model_extra or {})
 
