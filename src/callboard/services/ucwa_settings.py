@@ -39,7 +39,7 @@ def meeting_settings(rt: Runtime, principal: Principal, app_id: str, rel: str) -
     """The read-only resources linked from ``onlineMeetings`` (Callboard's fixed values)."""
     with rt.uow() as uow:
         user = application_user(rt, uow, principal, app_id)
-        assigned = assigned_meeting(rt, uow, user)
+        assigned = assigned_meeting(rt, uow, user).meeting
         uow.commit()
     if rel == "onlineMeetingDefaultValues":
         return {
