@@ -52,15 +52,13 @@ def load_directory(rt: Runtime, document: JsonObject) -> None:
     meetings.load_fixtures(rt)
 
 
-def set_behaviour(rt: Runtime, identity_id: str, document: JsonObject) -> JsonObject:
-    behaviour = Behaviour.parse(document).to_dict()
+def set_behaviour(rt: Runtime, identity_id: str, behaviour: Behaviour) -> None:
     with rt.uow() as uow:
         uow.behaviours.put(identity_id, behaviour)
         uow.commit()
-    return behaviour
 
 
-def list_behaviours(rt: Runtime) -> dict[str, JsonObject]:
+def list_behaviours(rt: Runtime) -> dict[str, Behaviour]:
     with rt.uow() as uow:
         return uow.behaviours.all()
 
