@@ -10,7 +10,13 @@ from callboard.domain import ucwa_meetings
 from callboard.domain.directory import User
 from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.ucwa_applications import ApplicationRequest, UcwaApplication
-from callboard.domain.ucwa_meetings import Extension, MyOnlineMeeting, UcwaMeeting, UcwaState
+from callboard.domain.ucwa_meetings import (
+    DialIn,
+    Extension,
+    MyOnlineMeeting,
+    UcwaMeeting,
+    UcwaState,
+)
 from callboard.errors import UcwaError
 
 ALICE = User("a11ce", "t1", "Alice", "alice@callboard.dev")
@@ -312,3 +318,10 @@ def test_put_preconditions_in_order() -> None:
     assert (error.status_code, error.parameters) == (400, [meeting.put_property])
     meeting.check_put(ALICE, [view.etag], put)
     meeting.check_put(ALICE, ["*"], put)
+
+
+def test_dial_in_information_from_the_graph_meeting() -> None:
+    assert ucwa().dial_in() == DialIn("1234567890")
+    numbers = {"tollNumber": "+14255550199", "tollFreeNumbers": ["+18005550199"]}
+    meeting = ucwa(audioConferencing=numbers)
+    assert meeting.dial_in() == DialIn("1234567890", "+14255550199", ("+18005550199",))

@@ -265,6 +265,16 @@ class MyOnlineMeeting:
         )
 
 
+@dataclass(frozen=True)
+class DialIn:
+    """A meeting's phoneDialInInformation: the conference id to dial in with, and the
+    numbers of its Graph ``audioConferencing`` (when it has one)."""
+
+    conference_id: str
+    toll_number: str | None = None
+    toll_free_numbers: tuple[str, ...] = ()
+
+
 def _sip(upn: str) -> str:
     return f"sip:{upn}"
 
@@ -370,6 +380,14 @@ class UcwaMeeting:
         self._write()
 
     # -- Graph -> UCWA ---------------------------------------------------------------------
+
+    def dial_in(self) -> DialIn:
+        audio = self.meeting.properties.get("audioConferencing") or {}
+        return DialIn(
+            conference_id=self.meeting.join_meeting_id,
+            toll_number=audio.get("tollNumber"),
+            toll_free_numbers=tuple(audio.get("tollFreeNumbers") or ()),
+        )
 
     def _people(self, leaders: bool) -> tuple[str, ...]:
         return tuple(
