@@ -34,11 +34,6 @@ def read_directory_file(path: str) -> JsonObject:
     return document
 
 
-def parse_directory(document: JsonObject) -> Directory:
-    """Validate a directory document (the JSON format in docs/directory.md)."""
-    return Directory.parse(document)
-
-
 class DirectoryCache:
     """The directory as stored, parsed once per load (this process's reloads refresh it)."""
 
@@ -49,7 +44,7 @@ class DirectoryCache:
     def get(self, uow: UnitOfWork) -> Directory:
         directory = self._directory
         if directory is None:
-            directory = parse_directory(entries_document(uow.directory.entries()))
+            directory = Directory.parse(entries_document(uow.directory.entries()))
             with self._lock:
                 self._directory = directory
         return directory
@@ -61,7 +56,7 @@ class DirectoryCache:
 
 def replace_directory(uow: UnitOfWork, document: JsonObject) -> Directory:
     """Validate and store a directory, replacing the previous one (caller commits)."""
-    directory = parse_directory(document)
+    directory = Directory.parse(document)
     uow.directory.replace(directory_entries(document))
     return directory
 
