@@ -10,13 +10,8 @@ from callboard.domain import ucwa_meetings
 from callboard.domain.directory import User
 from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.ucwa_applications import ApplicationRequest, UcwaApplication
-from callboard.domain.ucwa_meetings import (
-    DialIn,
-    Extension,
-    MyOnlineMeeting,
-    UcwaMeeting,
-    UcwaState,
-)
+from callboard.domain.ucwa_meetings import DialIn, MyOnlineMeeting, UcwaMeeting
+from callboard.domain.ucwa_state import Extension
 from callboard.errors import UcwaError
 
 ALICE = User("a11ce", "t1", "Alice", "alice@callboard.dev")
@@ -261,34 +256,6 @@ def test_expiration_window() -> None:
     assert ucwa_meetings.expiration_allowed(now + 10 * ucwa_meetings.YEAR, now)
     assert not ucwa_meetings.expiration_allowed(now - ucwa_meetings.YEAR - 1, now)
     assert not ucwa_meetings.expiration_allowed(now + 10 * ucwa_meetings.YEAR + 1, now)
-
-
-def test_state_round_trips_through_its_stored_document() -> None:
-    state = UcwaState(
-        online_meeting_id="ABCDEFGH",
-        put_property="x0123456789",
-        assigned=True,
-        access_level="Locked",
-        automatic_leader_assignment="Everyone",
-        phone_user_admission="Enabled",
-        description="Notes",
-        extensions=[Extension("e1", "RoamedOrganizerData")],
-    )
-    document = state.to_document()
-    assert document == {
-        "onlineMeetingId": "ABCDEFGH",
-        "putProperty": "x0123456789",
-        "accessLevel": "Locked",
-        "automaticLeaderAssignment": "Everyone",
-        "phoneUserAdmission": "Enabled",
-        "description": "Notes",
-        "assigned": True,
-        "extensions": [{"id": "e1", "type": "RoamedOrganizerData"}],
-    }
-    assert UcwaState.parse(document) == state
-    # Never written through UCWA: nothing stored, every value derived or defaulted.
-    assert UcwaState.parse(None) == UcwaState()
-    assert UcwaState().to_document() == {"extensions": []}
 
 
 def test_extensions_are_unique_by_id() -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from callboard.domain import ucwa_meetings as mapping
 from callboard.domain.ucwa_applications import ApplicationRequest
-from callboard.domain.ucwa_meetings import Extension, MeetingProperties
+from callboard.domain.ucwa_meetings import MeetingProperties
+from callboard.domain.ucwa_state import Extension
 from callboard.errors import UcwaError
 from callboard.services import ucwa_applications, ucwa_meetings, ucwa_settings
 from callboard.services.runtime import Runtime

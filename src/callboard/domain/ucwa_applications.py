@@ -6,11 +6,9 @@ its stored document is what the client sent, read back into this one type by sto
 
 from __future__ import annotations
 
-import hashlib
-import json
-import uuid
 from dataclasses import dataclass
 
+from callboard.domain.ucwa_state import digest_id
 from callboard.json_types import JsonObject
 
 
@@ -63,5 +61,4 @@ class UcwaApplication:
             "tenantId": self.tenant_id,
             "userId": self.user_id,
         }
-        digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).digest()
-        return str(uuid.UUID(bytes=digest[:16]))
+        return digest_id(content)

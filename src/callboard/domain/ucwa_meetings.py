@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from callboard.clock import iso
 from callboard.domain.directory import User
 from callboard.domain.meeting_parts import LobbyBypassSettings, MeetingParticipantInfo
 from callboard.domain.meetings import OnlineMeeting
+from callboard.domain.ucwa_state import Extension, UcwaState, digest_id
 from callboard.errors import UcwaError, invalid_parameter
 from callboard.json_types import JsonObject
 
@@ -113,89 +113,9 @@ def expiration_allowed(seconds: float, now: float) -> bool:
 
 # -- what UCWA keeps that Graph has no place for -----------------------------------------
 
-# The key of the meeting's live document under which UCWA's state is stored.
-_STATE = "ucwa"
-
 
 def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
-
-
-def _digest_id(content: object) -> str:
-    return str(uuid.UUID(bytes=_digest(json.dumps(content, sort_keys=True))[:16]))
-
-
-@dataclass(frozen=True)
-class Extension:
-    """An onlineMeetingExtension: an id and a type, embedded in its meeting."""
-
-    id: str
-    type: str = "Undefined"
-
-    @classmethod
-    def parse(cls, document: JsonObject) -> Extension:
-        return cls(str(document["id"]), str(document.get("type") or "Undefined"))
-
-    def to_document(self) -> JsonObject:
-        return {"id": self.id, "type": self.type}
-
-    @property
-    def etag(self) -> str:
-        """A content digest: an extension does not change once created."""
-        return _digest_id(self.to_document())
-
-
-@dataclass
-class UcwaState:
-    """What UCWA keeps beside a Graph meeting. None: never written through UCWA (the value
-    is derived from the Graph meeting or a default)."""
-
-    online_meeting_id: str | None = None
-    put_property: str | None = None
-    assigned: bool = False
-    access_level: str | None = None
-    automatic_leader_assignment: str | None = None
-    phone_user_admission: str | None = None
-    description: str | None = None
-    extensions: list[Extension] = field(default_factory=list)
-
-    @classmethod
-    def parse(cls, document: JsonObject | None) -> UcwaState:
-        """From the stored document (the one reading of it)."""
-        doc = document or {}
-
-        def text(key: str) -> str | None:
-            value = doc.get(key)
-            return None if value is None else str(value)
-
-        return cls(
-            online_meeting_id=text("onlineMeetingId"),
-            put_property=text("putProperty"),
-            assigned=bool(doc.get("assigned")),
-            access_level=text("accessLevel"),
-            automatic_leader_assignment=text("automaticLeaderAssignment"),
-            phone_user_admission=text("phoneUserAdmission"),
-            description=text("description"),
-            extensions=[Extension.parse(e) for e in doc.get("extensions") or []],
-        )
-
-    def to_document(self) -> JsonObject:
-        """The stored document (the one writing of it): only what has been set."""
-        document: JsonObject = {}
-        for key, value in (
-            ("onlineMeetingId", self.online_meeting_id),
-            ("putProperty", self.put_property),
-            ("accessLevel", self.access_level),
-            ("automaticLeaderAssignment", self.automatic_leader_assignment),
-            ("phoneUserAdmission", self.phone_user_admission),
-            ("description", self.description),
-        ):
-            if value is not None:
-                document[key] = value
-        if self.assigned:
-            document["assigned"] = True
-        document["extensions"] = [e.to_document() for e in self.extensions]
-        return document
 
 
 @dataclass(frozen=True)
@@ -257,7 +177,7 @@ class MyOnlineMeeting:
     def etag(self) -> str:
         """Content-based: any change of the properties (through UCWA or Graph) changes it;
         embedded resources (extensions) do not, as UCWA's ETags work (docs/ucwa.md, ETags)."""
-        return _digest_id(
+        return digest_id(
             {
                 name: value.seconds if isinstance(value, Date) else value
                 for name, value in self.properties()
@@ -290,10 +210,10 @@ class UcwaMeeting:
 
     @classmethod
     def of(cls, meeting: OnlineMeeting) -> UcwaMeeting:
-        return cls(meeting, UcwaState.parse(meeting.live.get(_STATE)))
+        return cls(meeting, UcwaState.read(meeting.live))
 
     def _write(self) -> None:
-        self.meeting.live[_STATE] = self.state.to_document()
+        self.state.write(self.meeting.live)
 
     @property
     def id(self) -> str:

@@ -13,12 +13,8 @@ import uuid
 from callboard.domain import ucwa_meetings as mapping
 from callboard.domain.directory import Directory, User
 from callboard.domain.meeting_parts import MeetingRequest
-from callboard.domain.ucwa_meetings import (
-    Extension,
-    MeetingProperties,
-    MyOnlineMeeting,
-    UcwaMeeting,
-)
+from callboard.domain.ucwa_meetings import MeetingProperties, MyOnlineMeeting, UcwaMeeting
+from callboard.domain.ucwa_state import Extension
 from callboard.errors import GraphError, UcwaError, invalid_parameter
 from callboard.json_types import JsonObject
 from callboard.services import meeting_lifecycle, meetings

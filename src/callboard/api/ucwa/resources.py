@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from callboard.domain.directory import User
 from callboard.domain.ucwa_applications import UcwaApplication
-from callboard.domain.ucwa_meetings import Extension, MyOnlineMeeting
+from callboard.domain.ucwa_meetings import MyOnlineMeeting
+from callboard.domain.ucwa_state import Extension
 from callboard.json_types import JsonObject
 
 
