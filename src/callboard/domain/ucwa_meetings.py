@@ -111,7 +111,7 @@ def expiration_allowed(seconds: float, now: float) -> bool:
     return now - YEAR <= seconds <= now + 10 * YEAR
 
 
-# -- what UCWA keeps that Graph has no place for -----------------------------------------
+# -- a Graph meeting seen through UCWA ---------------------------------------------------
 
 
 def _digest(text: str) -> bytes:
