@@ -9,6 +9,10 @@ import pytest
 from callboard.domain import ucwa_meetings
 from callboard.domain.directory import User
 from callboard.domain.meetings import OnlineMeeting
+from callboard.domain.ucwa_applications import ApplicationRequest, UcwaApplication
+from callboard.domain.ucwa_meetings import DialIn, MyOnlineMeeting, UcwaMeeting
+from callboard.domain.ucwa_state import Extension
+from callboard.errors import UcwaError
 
 ALICE = User("a11ce", "t1", "Alice", "alice@callboard.dev")
 BOB = User("b0b", "t1", "Bob", "bob@callboard.dev")
@@ -31,9 +35,21 @@ def graph_meeting(**resource: Any) -> OnlineMeeting:
     )
 
 
+def ucwa(**resource: Any) -> UcwaMeeting:
+    return UcwaMeeting.of(graph_meeting(**resource))
+
+
+def props(meeting: UcwaMeeting, organizer: User = ALICE) -> dict[str, Any]:
+    """The view's properties by UCWA name."""
+    return dict(meeting.view(organizer).properties())
+
+
 def test_a_graph_meeting_reads_as_ucwa_defaults() -> None:
-    meeting = graph_meeting()
-    props = ucwa_meetings.properties(meeting, ALICE)
+    meeting = ucwa()
+    view = meeting.view(ALICE)
+    assert view.subject == "Stand-up"
+    assert view.rel == "myOnlineMeeting"
+    props = dict(view.properties())
     assert props["subject"] == "Stand-up"
     assert props["conferenceId"] == "1234567890"
     assert props["joinUrl"] == "https://teams.example/join"
@@ -52,24 +68,25 @@ def test_a_graph_meeting_reads_as_ucwa_defaults() -> None:
     )
     assert props["legacyOnlineMeetingUri"].startswith(f"conf:{props['onlineMeetingUri']}?")
     # Derived from the id, so stable across reads, and the PUT property with it.
-    again = ucwa_meetings.properties(graph_meeting(), ALICE)
-    assert again["onlineMeetingId"] == om_id
-    assert props[ucwa_meetings.put_property(meeting)] == ucwa_meetings.PUT_VALUE
-    assert ucwa_meetings.put_property(meeting) == ucwa_meetings.put_property(graph_meeting())
+    again = ucwa().view(ALICE)
+    assert again.online_meeting_id == om_id
+    assert props[meeting.put_property] == ucwa_meetings.PUT_VALUE
+    assert meeting.put_property == ucwa().put_property
+    # Reading changes nothing: a Graph meeting gets UCWA state only when UCWA writes it.
+    assert "ucwa" not in meeting.meeting.live
 
 
 def test_a_ucwa_meeting_has_its_own_random_ids() -> None:
-    meeting = graph_meeting()
-    derived = ucwa_meetings.online_meeting_id(meeting), ucwa_meetings.put_property(meeting)
-    ucwa_meetings.start_ucwa_meeting(meeting, "seed-1")
-    assert (
-        ucwa_meetings.online_meeting_id(meeting),
-        ucwa_meetings.put_property(meeting),
-    ) != derived
-    assert ucwa_meetings.extensions(meeting) == []
-    other = graph_meeting()
-    ucwa_meetings.start_ucwa_meeting(other, "seed-2")
-    assert ucwa_meetings.online_meeting_id(other) != ucwa_meetings.online_meeting_id(meeting)
+    meeting = ucwa()
+    derived = meeting.online_meeting_id, meeting.put_property
+    meeting.start("seed-1")
+    assert (meeting.online_meeting_id, meeting.put_property) != derived
+    assert meeting.extensions == []
+    other = ucwa()
+    other.start("seed-2")
+    assert other.online_meeting_id != meeting.online_meeting_id
+    # The ids are stored: the meeting read again keeps them.
+    assert UcwaMeeting.of(meeting.meeting).online_meeting_id == meeting.online_meeting_id
 
 
 @pytest.mark.parametrize(
@@ -85,8 +102,8 @@ def test_a_ucwa_meeting_has_its_own_random_ids() -> None:
     ],
 )
 def test_access_level_from_the_lobby_scope(scope: str, access: str) -> None:
-    meeting = graph_meeting(lobbyBypassSettings={"scope": scope})
-    assert ucwa_meetings.properties(meeting, ALICE)["accessLevel"] == access
+    meeting = ucwa(lobbyBypassSettings={"scope": scope})
+    assert meeting.view(ALICE).access_level == access
 
 
 @pytest.mark.parametrize(
@@ -100,17 +117,18 @@ def test_access_level_from_the_lobby_scope(scope: str, access: str) -> None:
     ],
 )
 def test_access_level_round_trip(access: str, scope: str) -> None:
-    meeting = graph_meeting()
-    ucwa_meetings.replace(meeting, ucwa_meetings.MeetingProperties(access_level=access), 5000.0, [])
-    assert meeting.resource["lobbyBypassSettings"]["scope"] == scope
-    assert ucwa_meetings.properties(meeting, ALICE)["accessLevel"] == access
+    meeting = ucwa()
+    meeting.replace(ucwa_meetings.MeetingProperties(access_level=access), 5000.0, [])
+    assert meeting.meeting.resource["lobbyBypassSettings"]["scope"] == scope
+    assert meeting.view(ALICE).access_level == access
+    assert UcwaMeeting.of(meeting.meeting).view(ALICE).access_level == access  # stored
 
 
 def test_none_reads_back_only_while_the_scope_is_unchanged() -> None:
-    meeting = graph_meeting()
-    ucwa_meetings.replace(meeting, ucwa_meetings.MeetingProperties(access_level="None"), 5000.0, [])
-    meeting.apply_update({"lobbyBypassSettings": {"scope": "everyone"}})  # a Graph PATCH
-    assert ucwa_meetings.properties(meeting, ALICE)["accessLevel"] == "Everyone"
+    meeting = ucwa()
+    meeting.replace(ucwa_meetings.MeetingProperties(access_level="None"), 5000.0, [])
+    meeting.meeting.apply_update({"lobbyBypassSettings": {"scope": "everyone"}})  # a Graph PATCH
+    assert meeting.view(ALICE).access_level == "Everyone"
 
 
 def test_leaders_and_attendees_from_graph_roles() -> None:
@@ -122,10 +140,10 @@ def test_leaders_and_attendees_from_graph_roles() -> None:
         {"upn": "frank@callboard.dev"},
         {"identity": {"phone": {"id": "+14255550100"}}},  # no upn: not shown
     ]
-    meeting = graph_meeting(participants={"attendees": attendees})
-    props = ucwa_meetings.properties(meeting, ALICE)
-    assert props["attendees"] == ["sip:bob@callboard.dev", "sip:frank@callboard.dev"]
-    assert props["leaders"] == [
+    meeting = ucwa(participants={"attendees": attendees})
+    read = props(meeting)
+    assert read["attendees"] == ["sip:bob@callboard.dev", "sip:frank@callboard.dev"]
+    assert read["leaders"] == [
         "sip:carol@callboard.dev",
         "sip:dan@callboard.dev",
         "sip:erin@callboard.dev",
@@ -141,11 +159,11 @@ def test_roster_entries_list_each_person_once_and_never_the_organizer() -> None:
 
 
 def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
-    meeting = graph_meeting(
+    meeting = ucwa(
         startDateTime="2026-12-01T10:00:00.000Z",
         lobbyBypassSettings={"scope": "organization", "isDialInBypassEnabled": False},
     )
-    props = ucwa_meetings.MeetingProperties(
+    written = ucwa_meetings.MeetingProperties(
         access_level="Everyone",
         automatic_leader_assignment="SameEnterprise",
         entry_exit_announcement="Enabled",
@@ -155,8 +173,8 @@ def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
         description="Quarterly",
     )
     resolved = [{"upn": "bob@callboard.dev", "role": "attendee"}]
-    ucwa_meetings.replace(meeting, props, 1_800_000_000.0, resolved)
-    resource = meeting.resource
+    meeting.replace(written, 1_800_000_000.0, resolved)
+    resource = meeting.meeting.resource
     assert resource["subject"] == "Review"
     assert resource["expiryDateTime"] == "2027-01-15T08:00:00.000Z"
     assert resource["isEntryExitAnnounced"] is True
@@ -164,7 +182,7 @@ def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
     assert resource["participants"]["attendees"] == resolved
     assert resource["participants"]["organizer"] == {"upn": "alice@callboard.dev"}
     assert resource["startDateTime"] == "2026-12-01T10:00:00.000Z"  # not UCWA's
-    read = ucwa_meetings.properties(meeting, ALICE)
+    read = props(meeting)
     assert read["description"] == "Quarterly"
     assert read["automaticLeaderAssignment"] == "SameEnterprise"
     assert read["phoneUserAdmission"] == "Enabled"
@@ -172,31 +190,37 @@ def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
     # UCWA-only properties stay out of the Graph resource.
     assert "ucwa" not in resource
     assert "description" not in resource
-    assert meeting.live["ucwa"]["description"] == "Quarterly"
+    assert meeting.meeting.live["ucwa"]["description"] == "Quarterly"
+    assert UcwaMeeting.of(meeting.meeting).state == meeting.state
 
 
 def test_etag_follows_properties_not_extensions() -> None:
-    meeting = graph_meeting()
-    tag = ucwa_meetings.etag(meeting, ALICE)
-    assert ucwa_meetings.etag(meeting, ALICE) == tag
-    ucwa_meetings.extensions(meeting).append({"id": "1", "type": "Undefined"})
-    assert ucwa_meetings.etag(meeting, ALICE) == tag
-    meeting.apply_update({"subject": "changed through Graph"})
-    assert ucwa_meetings.etag(meeting, ALICE) != tag
+    meeting = ucwa()
+    tag = meeting.view(ALICE).etag
+    assert meeting.view(ALICE).etag == tag
+    meeting.add_extension("1", None)
+    assert meeting.view(ALICE).etag == tag
+    meeting.meeting.apply_update({"subject": "changed through Graph"})
+    assert meeting.view(ALICE).etag != tag
 
 
 def test_assigned_flag() -> None:
-    meeting = graph_meeting()
-    assert not ucwa_meetings.is_assigned(meeting)
-    ucwa_meetings.mark_assigned(meeting)
-    assert ucwa_meetings.is_assigned(meeting)
+    meeting = ucwa()
+    assert not meeting.assigned
+    meeting.mark_assigned()
+    assert meeting.assigned
+    assert meeting.view(ALICE).rel == "myAssignedOnlineMeeting"
+    assert UcwaMeeting.of(meeting.meeting).assigned
 
 
 def test_resource_etag_is_a_content_digest() -> None:
-    assert ucwa_meetings.resource_etag({"a": 1, "b": 2}) == ucwa_meetings.resource_etag(
-        {"b": 2, "a": 1}
-    )
-    assert ucwa_meetings.resource_etag({"a": 1}) != ucwa_meetings.resource_etag({"a": 2})
+    assert Extension("1", "Undefined").etag == Extension("1", "Undefined").etag
+    assert Extension("1", "Undefined").etag != Extension("2", "Undefined").etag
+    assert Extension("1", "Undefined").etag != Extension("1", "RoamedOrganizerData").etag
+    request = ApplicationRequest(culture="en-US", endpoint_id="ep-1", user_agent="t/1")
+    app = UcwaApplication("101", "t1", "u1", request)
+    assert app.etag == UcwaApplication("101", "t1", "u1", request).etag
+    assert app.etag != UcwaApplication("102", "t1", "u1", request).etag
 
 
 @pytest.mark.parametrize(
@@ -232,3 +256,39 @@ def test_expiration_window() -> None:
     assert ucwa_meetings.expiration_allowed(now + 10 * ucwa_meetings.YEAR, now)
     assert not ucwa_meetings.expiration_allowed(now - ucwa_meetings.YEAR - 1, now)
     assert not ucwa_meetings.expiration_allowed(now + 10 * ucwa_meetings.YEAR + 1, now)
+
+
+def test_extensions_are_unique_by_id() -> None:
+    meeting = ucwa()
+    made = meeting.add_extension("e1", None)
+    assert made == Extension("e1", "Undefined")
+    with pytest.raises(UcwaError) as caught:
+        meeting.add_extension("e1", "RoamedParticipantData")
+    assert (caught.value.status_code, caught.value.subcode) == (409, "AlreadyExists")
+    assert UcwaMeeting.of(meeting.meeting).extensions == [made]
+    assert meeting.view(ALICE).extensions == (made,)
+
+
+def test_put_preconditions_in_order() -> None:
+    meeting = ucwa()
+    view: MyOnlineMeeting = meeting.view(ALICE)
+    put = {meeting.put_property: ucwa_meetings.PUT_VALUE}
+
+    def refused(if_match: list[str], values: dict[str, Any]) -> UcwaError:
+        with pytest.raises(UcwaError) as caught:
+            meeting.check_put(ALICE, if_match, values)
+        return caught.value
+
+    assert refused([], put).status_code == 428
+    assert refused(["stale"], put).status_code == 412
+    error = refused([view.etag], {})
+    assert (error.status_code, error.parameters) == (400, [meeting.put_property])
+    meeting.check_put(ALICE, [view.etag], put)
+    meeting.check_put(ALICE, ["*"], put)
+
+
+def test_dial_in_information_from_the_graph_meeting() -> None:
+    assert ucwa().dial_in() == DialIn("1234567890")
+    numbers = {"tollNumber": "+14255550199", "tollFreeNumbers": ["+18005550199"]}
+    meeting = ucwa(audioConferencing=numbers)
+    assert meeting.dial_in() == DialIn("1234567890", "+14255550199", ("+18005550199",))

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from callboard.domain.ucwa_applications import ApplicationRequest, UcwaApplication
 from callboard.store.ucwa import UcwaApplicationRepository
 
-DOCUMENT = {"culture": "en-US", "endpointId": "ep-1", "instanceId": None, "userAgent": "t/1"}
+REQUEST = ApplicationRequest(culture="en-US", endpoint_id="ep-1", user_agent="t/1")
 
 
 def test_add_get_and_find(engine: Engine) -> None:
     with engine.begin() as conn:
-        UcwaApplicationRepository(conn).add("101", "t1", "u1", DOCUMENT, 5.0)
+        UcwaApplicationRepository(conn).add(UcwaApplication("101", "t1", "u1", REQUEST), 5.0)
     with engine.connect() as conn:
         apps = UcwaApplicationRepository(conn)
-        stored = {**DOCUMENT, "id": "101", "tenantId": "t1", "userId": "u1"}
+        stored = UcwaApplication("101", "t1", "u1", REQUEST)
         assert apps.get("101") == stored
         assert apps.get("102") is None
         assert apps.find("t1", "u1", "ep-1") == stored

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from callboard.api.ucwa.schemas import ApplicationBody, ExtensionBody, MeetingBody
+from callboard.domain.ucwa_applications import ApplicationRequest
 from callboard.domain.ucwa_meetings import MeetingProperties
 from callboard.errors import UcwaError
 
@@ -25,13 +26,10 @@ def refused(model: type[ApplicationBody | MeetingBody | ExtensionBody], data: An
 
 def test_application_document() -> None:
     body = ApplicationBody.parse({**APP, "instanceId": "i-1", "rel": "ignored"})
-    assert body.document() == {
-        "culture": "en-US",
-        "endpointId": "ep-1",
-        "instanceId": "i-1",
-        "userAgent": "tests/1.0",
-    }
-    assert ApplicationBody.parse(APP).document()["instanceId"] is None
+    assert body.request() == ApplicationRequest(
+        culture="en-US", endpoint_id="ep-1", user_agent="tests/1.0", instance_id="i-1"
+    )
+    assert ApplicationBody.parse(APP).request().instance_id is None
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from callboard.domain import ucwa_meetings as mapping
+from callboard.domain.ucwa_applications import ApplicationRequest
 from callboard.domain.ucwa_meetings import MeetingProperties
+from callboard.domain.ucwa_state import Extension
 from callboard.errors import UcwaError
 from callboard.services import ucwa_applications, ucwa_meetings, ucwa_settings
 from callboard.services.runtime import Runtime
@@ -17,7 +19,7 @@ from tests.conftest import DEV_APP, DEV_TENANT
 from tests.ucwa.support import ALICE_ID
 
 BOB_ID = "b0b00000-0000-4000-8000-000000000002"
-DOCUMENT = {"culture": "en-US", "endpointId": "ep-1", "instanceId": None, "userAgent": "t/1"}
+REQUEST = ApplicationRequest(culture="en-US", endpoint_id="ep-1", user_agent="t/1")
 
 
 def principal(user_id: str | None = ALICE_ID, scope: str = "OnlineMeetings.ReadWrite") -> Principal:
@@ -25,8 +27,8 @@ def principal(user_id: str | None = ALICE_ID, scope: str = "OnlineMeetings.ReadW
 
 
 def app_of(rt: Runtime, who: Principal | None = None) -> str:
-    app, _ = ucwa_applications.create_application(rt, who or principal(), dict(DOCUMENT))
-    return str(app["id"])
+    app, _ = ucwa_applications.create_application(rt, who or principal(), REQUEST)
+    return app.id
 
 
 def refused(status: int, subcode: str | None, call: Any, *args: Any) -> UcwaError:
@@ -46,27 +48,27 @@ def refused(status: int, subcode: str | None, call: Any, *args: Any) -> UcwaErro
     ids=["app-only", "no-scope", "unknown-user"],
 )
 def test_who_may_use_ucwa(rt: Runtime, who: Principal) -> None:
-    refused(403, None, ucwa_applications.create_application, rt, who, dict(DOCUMENT))
+    refused(403, None, ucwa_applications.create_application, rt, who, REQUEST)
 
 
 def test_applications_belong_to_their_user(rt: Runtime) -> None:
-    first, user = ucwa_applications.create_application(rt, principal(), dict(DOCUMENT))
+    first, user = ucwa_applications.create_application(rt, principal(), REQUEST)
     assert user.id == ALICE_ID
-    again, _ = ucwa_applications.create_application(rt, principal(), dict(DOCUMENT))
-    assert again["id"] == first["id"]
-    got, _ = ucwa_applications.get_application(rt, principal(), first["id"])
+    again, _ = ucwa_applications.create_application(rt, principal(), REQUEST)
+    assert again.id == first.id
+    got, _ = ucwa_applications.get_application(rt, principal(), first.id)
     assert got == first
     # UCWA's own scope reaches the same application.
-    ucwa_applications.get_application(rt, principal(scope="Meetings.ReadWrite"), first["id"])
+    ucwa_applications.get_application(rt, principal(scope="Meetings.ReadWrite"), first.id)
     error = refused(
         404,
         "ApplicationNotFound",
         ucwa_applications.get_application,
         rt,
         principal(BOB_ID),
-        first["id"],
+        first.id,
     )
-    assert first["id"] in error.message
+    assert first.id in error.message
 
 
 def test_attendees_must_be_in_the_organisation(rt: Runtime) -> None:
@@ -94,7 +96,7 @@ def test_attendees_must_be_in_the_organisation(rt: Runtime) -> None:
         leaders,
     )
     assert error.parameters == ["leaders"]
-    _, assigned, others = ucwa_meetings.list_meetings(rt, principal(), app_id)
+    _, others = ucwa_meetings.list_meetings(rt, principal(), app_id)
     assert others == []  # nothing stored
 
 
@@ -112,66 +114,68 @@ def test_expiration_window_and_default(rt: Runtime) -> None:
         late,
     )
     assert error.parameters == ["expirationTime"]
-    user, meeting = ucwa_meetings.create_meeting(rt, principal(), app_id, MeetingProperties())
-    expiration = mapping.properties(meeting, user)["expirationTime"]
+    meeting = ucwa_meetings.create_meeting(rt, principal(), app_id, MeetingProperties())
+    expiration = meeting.expiration_time
     assert expiration.seconds == pytest.approx(now + mapping.DEFAULT_LIFETIME, abs=0.001)
 
 
 def test_put_preconditions(rt: Runtime) -> None:
     app_id = app_of(rt)
-    user, meeting = ucwa_meetings.create_meeting(rt, principal(), app_id, MeetingProperties())
-    tag = mapping.etag(meeting, user)
-    put = {mapping.put_property(meeting): mapping.PUT_VALUE}
+    meeting = ucwa_meetings.create_meeting(rt, principal(), app_id, MeetingProperties())
+    tag = meeting.etag
+    put = {meeting.put_property: mapping.PUT_VALUE}
     change = MeetingProperties(subject="after")
 
     def put_meeting(values: dict[str, Any], if_match: list[str]) -> Any:
         return ucwa_meetings.put_meeting(
-            rt, principal(), app_id, meeting.id, change, values, if_match
+            rt, principal(), app_id, meeting.meeting_id, change, values, if_match
         )
 
     refused(428, "PreconditionRequired", put_meeting, put, [])
     refused(412, "PreconditionFailed", put_meeting, put, ["stale"])
     error = refused(400, "ParameterValidationFailure", put_meeting, {}, [tag])
-    assert error.parameters == [mapping.put_property(meeting)]
-    _, changed = put_meeting(put, ["*"])
-    assert changed.resource["subject"] == "after"
+    assert error.parameters == [meeting.put_property]
+    changed = put_meeting(put, ["*"])
+    assert changed.subject == "after"
     refused(412, "PreconditionFailed", put_meeting, put, [tag])  # the tag moved on
-    _, again = put_meeting(put, [mapping.etag(changed, user)])
-    assert again.id == meeting.id
+    again = put_meeting(put, [changed.etag])
+    assert again.meeting_id == meeting.meeting_id
 
 
 def test_the_assigned_meeting_is_one_and_uncounted(rt: Runtime) -> None:
     app_id = app_of(rt)
-    _, first = ucwa_meetings.get_assigned(rt, principal(), app_id)
-    _, second = ucwa_meetings.get_assigned(rt, principal(), app_id)
-    assert first.id == second.id
-    assert mapping.is_assigned(first)
-    _, assigned, others = ucwa_meetings.list_meetings(rt, principal(), app_id)
-    assert (assigned.id, others) == (first.id, [])
+    first = ucwa_meetings.get_assigned(rt, principal(), app_id)
+    second = ucwa_meetings.get_assigned(rt, principal(), app_id)
+    assert first.meeting_id == second.meeting_id
+    assert first.assigned
+    assigned, others = ucwa_meetings.list_meetings(rt, principal(), app_id)
+    assert (assigned.meeting_id, others) == (first.meeting_id, [])
     dial_in = ucwa_settings.meeting_settings(rt, principal(), app_id, "phoneDialInInformation")
-    assert dial_in["conferenceId"] == first.join_meeting_id
-    _, put = ucwa_meetings.put_meeting(
+    assert dial_in["conferenceId"] == first.conference_id
+    put = ucwa_meetings.put_meeting(
         rt,
         principal(),
         app_id,
         None,
         MeetingProperties(subject="mine"),
-        {mapping.put_property(first): mapping.PUT_VALUE},
+        {first.put_property: mapping.PUT_VALUE},
         ["*"],
     )
-    assert (put.id, put.resource["subject"]) == (first.id, "mine")
+    assert (put.meeting_id, put.subject) == (first.meeting_id, "mine")
 
 
 def test_extensions(rt: Runtime) -> None:
     app_id = app_of(rt)
-    _, meeting = ucwa_meetings.create_meeting(rt, principal(), app_id, MeetingProperties())
-    _, _, made = ucwa_meetings.add_extension(rt, principal(), app_id, meeting.id, None, None)
-    assert made["type"] == "Undefined"
-    assert made["id"]
-    _, _, named = ucwa_meetings.add_extension(
-        rt, principal(), app_id, meeting.id, "e1", "RoamedOrganizerData"
+    meeting_id = ucwa_meetings.create_meeting(
+        rt, principal(), app_id, MeetingProperties()
+    ).meeting_id
+    _, made = ucwa_meetings.add_extension(rt, principal(), app_id, meeting_id, None, None)
+    assert made.type == "Undefined"
+    assert made.id
+    _, named = ucwa_meetings.add_extension(
+        rt, principal(), app_id, meeting_id, "e1", "RoamedOrganizerData"
     )
-    assert named == {"id": "e1", "type": "RoamedOrganizerData"}
+    assert named == Extension("e1", "RoamedOrganizerData")
     refused(
         409,
         "AlreadyExists",
@@ -179,17 +183,17 @@ def test_extensions(rt: Runtime) -> None:
         rt,
         principal(),
         app_id,
-        meeting.id,
+        meeting_id,
         "e1",
         None,
     )
-    _, stored = ucwa_meetings.get_meeting(rt, principal(), app_id, meeting.id)
-    assert mapping.extensions(stored) == [made, named]
+    stored = ucwa_meetings.get_meeting(rt, principal(), app_id, meeting_id)
+    assert stored.extensions == (made, named)
 
 
 def test_delete_and_other_users_meetings(rt: Runtime) -> None:
     app_id = app_of(rt)
-    _, meeting = ucwa_meetings.create_meeting(rt, principal(), app_id, MeetingProperties())
+    meeting = ucwa_meetings.create_meeting(rt, principal(), app_id, MeetingProperties())
     bob_app = app_of(rt, principal(BOB_ID))
     refused(
         404,
@@ -198,10 +202,18 @@ def test_delete_and_other_users_meetings(rt: Runtime) -> None:
         rt,
         principal(BOB_ID),
         bob_app,
-        meeting.id,
+        meeting.meeting_id,
     )
-    ucwa_meetings.delete_meeting(rt, principal(), app_id, meeting.id)
-    refused(404, "ResourceNotFound", ucwa_meetings.get_meeting, rt, principal(), app_id, meeting.id)
+    ucwa_meetings.delete_meeting(rt, principal(), app_id, meeting.meeting_id)
+    refused(
+        404,
+        "ResourceNotFound",
+        ucwa_meetings.get_meeting,
+        rt,
+        principal(),
+        app_id,
+        meeting.meeting_id,
+    )
 
 
 def test_policies(rt: Runtime) -> None:

@@ -14,6 +14,7 @@ from callboard.api.deps import RuntimeDep, runtime
 from callboard.api.graph.calls import render_call
 from callboard.api.responses import json_response
 from callboard.clock import iso
+from callboard.domain.directory import Behaviour
 from callboard.domain.phone_numbers import require_e164
 from callboard.errors import UnknownRoute
 from callboard.json_types import JsonObject
@@ -79,6 +80,9 @@ class BehaviourBody(BaseModel):
     script: list[JsonObject] | None = None
     transfer: Literal["accept", "refuse"] | None = None
 
+    def behaviour(self) -> Behaviour:
+        return Behaviour.parse(self.model_dump(exclude_none=True))
+
 
 class AdvanceBody(BaseModel):
     seconds: Annotated[float, Field(ge=0, le=MAX_ADVANCE_SECONDS, allow_inf_nan=False)]
@@ -132,14 +136,15 @@ async def put_directory(rt: RuntimeDep, document: Annotated[JsonObject, Body()])
 
 @router.get("/behaviours", summary="simulated-party behaviours")
 async def list_behaviours(rt: RuntimeDep) -> Response:
-    return json_response({"value": control_plane.list_behaviours(rt)})
+    behaviours = control_plane.list_behaviours(rt)
+    return json_response({"value": {key: b.to_dict() for key, b in behaviours.items()}})
 
 
 @router.put("/behaviours/{identity_id}", summary="set how an identity responds when called")
 async def put_behaviour(identity_id: str, body: BehaviourBody, rt: RuntimeDep) -> Response:
-    return json_response(
-        control_plane.set_behaviour(rt, identity_id, body.model_dump(exclude_none=True))
-    )
+    behaviour = body.behaviour()
+    control_plane.set_behaviour(rt, identity_id, behaviour)
+    return json_response(behaviour.to_dict())
 
 
 @router.delete("/behaviours/{identity_id}", status_code=204, summary="back to the default")

@@ -1,5 +1,11 @@
 """The directory: tenants, users, applications, application instances, and how simulated
-remote parties behave when they are called."""
+remote parties behave when they are called.
+
+The directory document (the JSON of docs/directory.md: a file, the built-in one, or the admin
+API's body) is the wire edge: ``Directory.parse`` reads it once into these types, which the
+rest of Callboard uses. It is stored as it was sent, one ``DirectoryEntry`` per item, so the
+admin API shows back what was loaded.
+"""
 
 from __future__ import annotations
 
@@ -83,10 +89,20 @@ def _non_negative(value: Any, name: str) -> float | None:
     return float(value)
 
 
+def _or(item: JsonObject, key: str, default: str) -> str:
+    """``item[key]`` as sent, or ``default`` when the item has no such key."""
+    value: str = item.get(key, default)
+    return value
+
+
 @dataclass(frozen=True)
 class Tenant:
     id: str
     display_name: str
+
+    @classmethod
+    def parse(cls, item: JsonObject) -> Tenant:
+        return cls(item["id"], _or(item, "displayName", item["id"]))
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,18 @@ class User:
     phone: str | None = None
     behaviour: Behaviour | None = None
 
+    @classmethod
+    def parse(cls, item: JsonObject) -> User:
+        return cls(
+            id=item["id"],
+            tenant_id=item["tenantId"],
+            display_name=_or(item, "displayName", item["id"]),
+            user_principal_name=_or(item, "userPrincipalName", item["id"]),
+            licenses=tuple(item.get("licenses", [])),
+            phone=item.get("phone"),
+            behaviour=Behaviour.parse(item["behaviour"]) if item.get("behaviour") else None,
+        )
+
 
 @dataclass(frozen=True)
 class Application:
@@ -110,6 +138,18 @@ class Application:
     delegated_permissions: frozenset[str]
     calling_webhook_url: str | None = None
 
+    @classmethod
+    def parse(cls, item: JsonObject) -> Application:
+        return cls(
+            app_id=item["appId"],
+            display_name=_or(item, "displayName", item["appId"]),
+            client_secret=item.get("clientSecret", ""),
+            tenants=tuple(item["tenants"]),
+            application_permissions=frozenset(item.get("applicationPermissions", [])),
+            delegated_permissions=frozenset(item.get("delegatedPermissions", [])),
+            calling_webhook_url=item.get("callingWebhookUrl"),
+        )
+
 
 @dataclass(frozen=True)
 class ApplicationInstance:
@@ -118,6 +158,16 @@ class ApplicationInstance:
     display_name: str
     app_id: str
     phone_number: str | None = None
+
+    @classmethod
+    def parse(cls, item: JsonObject) -> ApplicationInstance:
+        return cls(
+            id=item["id"],
+            tenant_id=item["tenantId"],
+            display_name=_or(item, "displayName", item["id"]),
+            app_id=item["appId"],
+            phone_number=item.get("phoneNumber"),
+        )
 
 
 @dataclass(frozen=True)
@@ -128,6 +178,71 @@ class AccessPolicy:
     users: frozenset[str]
     all_users: bool
 
+    @classmethod
+    def parse(cls, item: JsonObject) -> AccessPolicy:
+        users = [str(u) for u in item.get("users", [])]
+        return cls(
+            app_ids=frozenset(item["appIds"]), users=frozenset(users), all_users="*" in users
+        )
+
+
+# Directory kind -> document section, in document order.
+SECTIONS = {
+    "tenant": "tenants",
+    "user": "users",
+    "application": "applications",
+    "applicationInstance": "applicationInstances",
+    "applicationAccessPolicy": "applicationAccessPolicies",
+    "onlineMeeting": "onlineMeetings",
+}
+
+# Each section's key properties: non-empty strings, unique within the section.
+_KEYS = {
+    "onlineMeetings": ("id",),
+    "tenants": ("id",),
+    "users": ("tenantId", "id"),
+    "applications": ("appId",),
+    "applicationInstances": ("tenantId", "id"),
+}
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """One item of a directory document as stored: its kind, the (tenant, id) it is stored
+    under, and the item as it was sent."""
+
+    kind: str
+    tenant_id: str
+    id: str
+    document: JsonObject
+
+    @classmethod
+    def of(cls, kind: str, item: JsonObject, index: int) -> DirectoryEntry:
+        if kind == "tenant":
+            return cls(kind, item["id"], item["id"], item)
+        if kind == "application":
+            return cls(kind, "*", item["appId"], item)
+        if kind == "applicationAccessPolicy":
+            return cls(kind, item["tenantId"], str(item.get("id", index)), item)
+        return cls(kind, item["tenantId"], item["id"], item)
+
+
+def directory_entries(document: JsonObject) -> list[DirectoryEntry]:
+    """A (valid) directory document as the entries it is stored as, in document order."""
+    return [
+        DirectoryEntry.of(kind, item, index)
+        for kind, section in SECTIONS.items()
+        for index, item in enumerate(document.get(section, []))
+    ]
+
+
+def entries_document(entries: list[DirectoryEntry]) -> JsonObject:
+    """The directory document of stored entries (every section, empty ones too)."""
+    document: JsonObject = {name: [] for name in SECTIONS.values()}
+    for entry in entries:
+        document[SECTIONS[entry.kind]].append(entry.document)
+    return document
+
 
 @dataclass
 class Directory:
@@ -136,7 +251,8 @@ class Directory:
     applications: dict[str, Application] = field(default_factory=dict)
     instances: dict[tuple[str, str], ApplicationInstance] = field(default_factory=dict)
     access_policies: dict[str, list[AccessPolicy]] = field(default_factory=dict)
-    # Meetings that exist whenever this directory is loaded (the seeds' meetings).
+    # Meetings that exist whenever this directory is loaded (the seeds' meetings): Graph
+    # meeting bodies with their ids, which services/meetings.py parses when it makes them.
     meeting_fixtures: list[JsonObject] = field(default_factory=list)
 
     def user(self, tenant_id: str, user_id_or_upn: str) -> User | None:
@@ -166,3 +282,64 @@ class Directory:
 
     def instance(self, tenant_id: str, instance_id: str) -> ApplicationInstance | None:
         return self.instances.get((tenant_id, instance_id))
+
+    @classmethod
+    def parse(cls, document: JsonObject) -> Directory:
+        """Validate a directory document (the JSON format in docs/directory.md); 400 with
+        the first problem."""
+        if not isinstance(document, dict):
+            raise BadRequest("The directory must be a JSON object.")
+        unknown = set(document) - set(SECTIONS.values())
+        if unknown:
+            raise BadRequest(f"Unknown directory sections: {', '.join(sorted(unknown))}.")
+        d = cls()
+        try:
+            _check_keys(document)
+            for t in document.get("tenants", []):
+                tenant = Tenant.parse(t)
+                d.tenants[tenant.id] = tenant
+            for u in document.get("users", []):
+                d._known_tenant(u["tenantId"], f"user {u['id']}")
+                user = User.parse(u)
+                d.users[(user.tenant_id, user.id)] = user
+            for a in document.get("applications", []):
+                for tid in a["tenants"]:
+                    d._known_tenant(tid, f"application {a['appId']}")
+                app = Application.parse(a)
+                d.applications[app.app_id] = app
+            for i in document.get("applicationInstances", []):
+                d._known_tenant(i["tenantId"], f"application instance {i['id']}")
+                if i["appId"] not in d.applications:
+                    raise BadRequest(
+                        f"Application instance {i['id']} names unknown app {i['appId']}."
+                    )
+                instance = ApplicationInstance.parse(i)
+                d.instances[(instance.tenant_id, instance.id)] = instance
+            for p in document.get("applicationAccessPolicies", []):
+                d._known_tenant(p["tenantId"], "application access policy")
+                d.access_policies.setdefault(p["tenantId"], []).append(AccessPolicy.parse(p))
+            for m in document.get("onlineMeetings", []):
+                d._known_tenant(m["tenantId"], f"online meeting {m['id']}")
+                if (m["tenantId"], m["organizerId"]) not in d.users:
+                    raise BadRequest(f"The online meeting {m['id']} names an unknown organizer.")
+                d.meeting_fixtures.append(m)
+        except (KeyError, TypeError) as exc:
+            raise BadRequest(f"The directory is missing a required property: {exc}.") from exc
+        return d
+
+    def _known_tenant(self, tenant_id: str, what: str) -> None:
+        if tenant_id not in self.tenants:
+            raise BadRequest(f"The {what} names unknown tenant {tenant_id}.")
+
+
+def _check_keys(document: JsonObject) -> None:
+    """A repeated key would otherwise surface as a database integrity error."""
+    for section, names in _KEYS.items():
+        seen: set[tuple[str, ...]] = set()
+        for index, item in enumerate(document.get(section, [])):
+            key = tuple(item[name] for name in names)
+            if not all(isinstance(part, str) and part for part in key):
+                raise BadRequest(f"{section}[{index}]: {', '.join(names)} must be strings.")
+            if key in seen:
+                raise BadRequest(f"{section}[{index}] repeats {'/'.join(key)}.")
+            seen.add(key)

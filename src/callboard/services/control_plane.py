@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from callboard.domain.calls import Call
-from callboard.domain.directory import Behaviour
+from callboard.domain.directory import Behaviour, Directory
 from callboard.errors import BadRequest, ItemNotFound
 from callboard.json_types import JsonObject
 from callboard.services import clock_sync, directory_loading, meetings
@@ -45,22 +45,21 @@ def get_directory(rt: Runtime) -> JsonObject:
 def load_directory(rt: Runtime, document: JsonObject) -> None:
     """Validate and store a directory; an invalid one changes nothing."""
     with rt.uow() as uow:
-        document = _unmask_secrets(document, directory_loading.directory_document(uow))
+        stored = Directory.parse(directory_loading.directory_document(uow))
+        document = _unmask_secrets(document, stored)
         directory_loading.replace_directory(uow, document)
         uow.commit()
     rt.directory_cache.invalidate()
     meetings.load_fixtures(rt)
 
 
-def set_behaviour(rt: Runtime, identity_id: str, document: JsonObject) -> JsonObject:
-    behaviour = Behaviour.parse(document).to_dict()
+def set_behaviour(rt: Runtime, identity_id: str, behaviour: Behaviour) -> None:
     with rt.uow() as uow:
         uow.behaviours.put(identity_id, behaviour)
         uow.commit()
-    return behaviour
 
 
-def list_behaviours(rt: Runtime) -> dict[str, JsonObject]:
+def list_behaviours(rt: Runtime) -> dict[str, Behaviour]:
     with rt.uow() as uow:
         return uow.behaviours.all()
 
@@ -106,12 +105,13 @@ def advance_clock(rt: Runtime, seconds: float) -> float:
     return clock_sync.advance(rt, seconds)
 
 
-def _unmask_secrets(document: JsonObject, stored: JsonObject) -> JsonObject:
-    """``document`` with each masked secret replaced by the stored one of the same app."""
+def _unmask_secrets(document: JsonObject, stored: Directory) -> JsonObject:
+    """``document`` (the admin body, not parsed yet) with each masked secret replaced by the
+    stored one of the same app."""
     apps = document.get("applications") if isinstance(document, dict) else None
     if not isinstance(apps, list):
         return document
-    secrets = {a["appId"]: a.get("clientSecret", "") for a in stored.get("applications", [])}
+    secrets = {app_id: app.client_secret for app_id, app in stored.applications.items()}
     unmasked = []
     for app in apps:
         if isinstance(app, dict) and app.get("clientSecret") == MASKED_SECRET:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import uuid
 
 from callboard.domain.directory import User
+from callboard.domain.ucwa_applications import ApplicationRequest, UcwaApplication
 from callboard.errors import UcwaError
-from callboard.json_types import JsonObject
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import Principal
@@ -32,34 +32,38 @@ def requesting_user(rt: Runtime, uow: UnitOfWork, principal: Principal) -> User:
     return user
 
 
+def _owned(uow: UnitOfWork, user: User, app_id: str) -> UcwaApplication:
+    app = uow.ucwa_applications.get(app_id)
+    if app is None or not app.belongs_to(user.tenant_id, user.id):
+        raise UcwaError(404, "ApplicationNotFound", f"The application {app_id} does not exist.")
+    return app
+
+
 def application_user(rt: Runtime, uow: UnitOfWork, principal: Principal, app_id: str) -> User:
     """The requesting user, who must own the application ``app_id`` (404 otherwise)."""
     user = requesting_user(rt, uow, principal)
-    app = uow.ucwa_applications.get(app_id)
-    if app is None or app["tenantId"] != user.tenant_id or app["userId"] != user.id:
-        raise UcwaError(404, "ApplicationNotFound", f"The application {app_id} does not exist.")
+    _owned(uow, user, app_id)
     return user
 
 
 def create_application(
-    rt: Runtime, principal: Principal, document: JsonObject
-) -> tuple[JsonObject, User]:
-    """``document``: culture, endpointId, instanceId, userAgent (syntax already checked).
-    The same user and endpointId again: the application made the first time."""
+    rt: Runtime, principal: Principal, request: ApplicationRequest
+) -> tuple[UcwaApplication, User]:
+    """The same user and endpointId again: the application made the first time."""
     with rt.uow() as uow:
         user = requesting_user(rt, uow, principal)
-        existing = uow.ucwa_applications.find(user.tenant_id, user.id, document["endpointId"])
+        existing = uow.ucwa_applications.find(user.tenant_id, user.id, request.endpoint_id)
         if existing is not None:
             return existing, user
-        app_id = str(uuid.UUID(rt.ids.new()).int % 10**9)
-        uow.ucwa_applications.add(app_id, user.tenant_id, user.id, document, uow.now)
+        app = UcwaApplication(
+            str(uuid.UUID(rt.ids.new()).int % 10**9), user.tenant_id, user.id, request
+        )
+        uow.ucwa_applications.add(app, uow.now)
         uow.commit()
-    return {**document, "id": app_id, "tenantId": user.tenant_id, "userId": user.id}, user
-
-
-def get_application(rt: Runtime, principal: Principal, app_id: str) -> tuple[JsonObject, User]:
-    with rt.uow() as uow:
-        user = application_user(rt, uow, principal, app_id)
-        app = uow.ucwa_applications.get(app_id)
-    assert app is not None
     return app, user
+
+
+def get_application(rt: Runtime, principal: Principal, app_id: str) -> tuple[UcwaApplication, User]:
+    with rt.uow() as uow:
+        user = requesting_user(rt, uow, principal)
+        return _owned(uow, user, app_id), user

@@ -1,8 +1,9 @@
 """UCWA myOnlineMeetings, myAssignedOnlineMeeting and onlineMeetingExtensions: the use cases.
 
-They load and save the Graph meeting store (services/meetings.py makes new meetings) and
-map with domain/ucwa_meetings.py. Request syntax was checked by api/ucwa/schemas.py; the
-rules here need the store, the directory or the clock.
+They load and save the Graph meeting store (services/meetings.py makes new meetings), see
+each meeting through domain/ucwa_meetings.py's ``UcwaMeeting`` and answer with its typed
+``MyOnlineMeeting``. Request syntax was checked by api/ucwa/schemas.py; the rules here need
+the store, the directory or the clock.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import uuid
 from callboard.domain import ucwa_meetings as mapping
 from callboard.domain.directory import Directory, User
 from callboard.domain.meeting_parts import MeetingRequest
-from callboard.domain.meetings import OnlineMeeting
-from callboard.domain.ucwa_meetings import MeetingProperties
+from callboard.domain.ucwa_meetings import MeetingProperties, MyOnlineMeeting, UcwaMeeting
+from callboard.domain.ucwa_state import Extension
 from callboard.errors import GraphError, UcwaError, invalid_parameter
 from callboard.json_types import JsonObject
 from callboard.services import meeting_lifecycle, meetings
@@ -48,7 +49,7 @@ def _expiration(props: MeetingProperties, now: float) -> float:
 
 
 def _apply(
-    rt: Runtime, uow: UnitOfWork, organizer: User, meeting: OnlineMeeting, props: MeetingProperties
+    rt: Runtime, uow: UnitOfWork, organizer: User, meeting: UcwaMeeting, props: MeetingProperties
 ) -> None:
     """Write every UCWA property into the meeting (a whole-resource replace)."""
     directory = rt.directory(uow)
@@ -57,47 +58,50 @@ def _apply(
     leaders = _people(directory, organizer.tenant_id, props.leaders, "leaders")
     entries = mapping.roster_entries(organizer, leaders, attendees)
     resolved = meetings.resolve_attendees(directory, organizer.tenant_id, entries)
-    mapping.replace(meeting, props, expiration, resolved)
+    meeting.replace(props, expiration, resolved)
 
 
 # -- myOnlineMeetings -------------------------------------------------------------------
 
 
-def _mine(uow: UnitOfWork, user: User) -> list[OnlineMeeting]:
-    return [m for m in uow.meetings.find(user.tenant_id) if m.organizer_id == user.id]
+def _mine(uow: UnitOfWork, user: User) -> list[UcwaMeeting]:
+    return [
+        UcwaMeeting.of(m) for m in uow.meetings.find(user.tenant_id) if m.organizer_id == user.id
+    ]
 
 
-def _load(uow: UnitOfWork, user: User, meeting_id: str) -> OnlineMeeting:
+def _load(uow: UnitOfWork, user: User, meeting_id: str) -> UcwaMeeting:
     meeting = uow.meetings.get(meeting_id)
     if meeting is None or meeting.tenant_id != user.tenant_id or meeting.organizer_id != user.id:
         raise UcwaError(404, "ResourceNotFound", f"The online meeting {meeting_id} does not exist.")
-    return meeting
+    return UcwaMeeting.of(meeting)
 
 
-def _new(rt: Runtime, uow: UnitOfWork, user: User, props: MeetingProperties) -> OnlineMeeting:
-    meeting = meetings.new_meeting(rt, uow, user, MeetingRequest())
-    mapping.start_ucwa_meeting(meeting, rt.ids.new())
+def _new(rt: Runtime, uow: UnitOfWork, user: User, props: MeetingProperties) -> UcwaMeeting:
+    meeting = UcwaMeeting.of(meetings.new_meeting(rt, uow, user, MeetingRequest()))
+    meeting.start(rt.ids.new())
     _apply(rt, uow, user, meeting, props)
     return meeting
 
 
 def list_meetings(
     rt: Runtime, principal: Principal, app_id: str
-) -> tuple[User, OnlineMeeting, list[OnlineMeeting]]:
+) -> tuple[MyOnlineMeeting, list[MyOnlineMeeting]]:
+    """The user's assigned meeting, and the others they organise."""
     with rt.uow() as uow:
         user = application_user(rt, uow, principal, app_id)
         assigned = assigned_meeting(rt, uow, user)
         uow.commit()
-        others = [m for m in _mine(uow, user) if not mapping.is_assigned(m)]
-    return user, assigned, others
+        others = [m.view(user) for m in _mine(uow, user) if not m.assigned]
+    return assigned.view(user), others
 
 
 def create_meeting(
     rt: Runtime, principal: Principal, app_id: str, props: MeetingProperties
-) -> tuple[User, OnlineMeeting]:
+) -> MyOnlineMeeting:
     with rt.uow() as uow:
         user = application_user(rt, uow, principal, app_id)
-        count = sum(1 for m in _mine(uow, user) if not mapping.is_assigned(m))
+        count = sum(1 for m in _mine(uow, user) if not m.assigned)
         if count >= rt.settings.ucwa_meeting_quota_per_user:
             raise UcwaError(
                 409,
@@ -105,26 +109,16 @@ def create_meeting(
                 f"The user already has {count} online meetings, the most allowed.",
             )
         meeting = _new(rt, uow, user, props)
-        meeting.created_by_app_id = principal.app_id
-        uow.meetings.add(meeting)
+        meeting.meeting.created_by_app_id = principal.app_id
+        uow.meetings.add(meeting.meeting)
         uow.commit()
-    return user, meeting
+    return meeting.view(user)
 
 
-def get_meeting(
-    rt: Runtime, principal: Principal, app_id: str, meeting_id: str
-) -> tuple[User, OnlineMeeting]:
+def get_meeting(rt: Runtime, principal: Principal, app_id: str, meeting_id: str) -> MyOnlineMeeting:
     with rt.uow() as uow:
         user = application_user(rt, uow, principal, app_id)
-        return user, _load(uow, user, meeting_id)
-
-
-def _match(if_match: list[str], current: str) -> None:
-    """``if_match``: the entity tags of the If-Match header (none: the header is missing)."""
-    if not if_match:
-        raise UcwaError(428, "PreconditionRequired", "A PUT needs an If-Match header.")
-    if "*" not in if_match and current not in if_match:
-        raise UcwaError(412, "PreconditionFailed", "The resource has changed (stale ETag).")
+        return _load(uow, user, meeting_id).view(user)
 
 
 def put_meeting(
@@ -135,7 +129,7 @@ def put_meeting(
     props: MeetingProperties,
     put_values: JsonObject,
     if_match: list[str],
-) -> tuple[User, OnlineMeeting]:
+) -> MyOnlineMeeting:
     """Whole-resource replace; ``meeting_id`` None: the user's myAssignedOnlineMeeting.
     ``put_values``: the body's properties beyond the writable ones (the PUT property)."""
     with rt.uow() as uow:
@@ -143,48 +137,45 @@ def put_meeting(
         meeting = (
             assigned_meeting(rt, uow, user) if meeting_id is None else _load(uow, user, meeting_id)
         )
-        _match(if_match, mapping.etag(meeting, user))
-        name = mapping.put_property(meeting)
-        if put_values.get(name) != mapping.PUT_VALUE:
-            raise invalid_parameter(f"A PUT must carry the property {name} with its value.", name)
+        meeting.check_put(user, if_match, put_values)
         _apply(rt, uow, user, meeting, props)
         try:
-            uow.meetings.save(meeting, uow.now)
+            uow.meetings.save(meeting.meeting, uow.now)
         except GraphError:  # a concurrent writer got there first
             raise UcwaError(412, "PreconditionFailed", "The resource has changed.") from None
-        meeting_lifecycle.meeting_rescheduled(rt, uow, meeting)
+        meeting_lifecycle.meeting_rescheduled(rt, uow, meeting.meeting)
         uow.commit()
-    return user, meeting
+    return meeting.view(user)
 
 
 def delete_meeting(rt: Runtime, principal: Principal, app_id: str, meeting_id: str) -> None:
     with rt.uow() as uow:
         user = application_user(rt, uow, principal, app_id)
         meeting = _load(uow, user, meeting_id)
-        meeting_lifecycle.delete_meeting(rt, uow, meeting)
+        meeting_lifecycle.delete_meeting(rt, uow, meeting.meeting)
         uow.commit()
 
 
 # -- myAssignedOnlineMeeting ------------------------------------------------------------
 
 
-def assigned_meeting(rt: Runtime, uow: UnitOfWork, user: User) -> OnlineMeeting:
+def assigned_meeting(rt: Runtime, uow: UnitOfWork, user: User) -> UcwaMeeting:
     """One per user, always present: created (in this unit of work) when missing."""
     for meeting in _mine(uow, user):
-        if mapping.is_assigned(meeting):
+        if meeting.assigned:
             return meeting
     meeting = _new(rt, uow, user, MeetingProperties(expiration=uow.now + 10 * mapping.YEAR - 1))
-    mapping.mark_assigned(meeting)
-    uow.meetings.add(meeting)
+    meeting.mark_assigned()
+    uow.meetings.add(meeting.meeting)
     return meeting
 
 
-def get_assigned(rt: Runtime, principal: Principal, app_id: str) -> tuple[User, OnlineMeeting]:
+def get_assigned(rt: Runtime, principal: Principal, app_id: str) -> MyOnlineMeeting:
     with rt.uow() as uow:
         user = application_user(rt, uow, principal, app_id)
         meeting = assigned_meeting(rt, uow, user)
         uow.commit()
-    return user, meeting
+    return meeting.view(user)
 
 
 # -- onlineMeetingExtensions ------------------------------------------------------------
@@ -197,16 +188,12 @@ def add_extension(
     meeting_id: str,
     ext_id: str | None,
     kind: str | None,
-) -> tuple[User, OnlineMeeting, JsonObject]:
+) -> tuple[MyOnlineMeeting, Extension]:
     """``ext_id`` None: a new id; ``kind`` None: Undefined. 409 for an id already there."""
     with rt.uow() as uow:
         user = application_user(rt, uow, principal, app_id)
         meeting = _load(uow, user, meeting_id)
-        ext_id = ext_id or str(uuid.UUID(rt.ids.new()).int % 10**6)
-        if any(e["id"] == ext_id for e in mapping.extensions(meeting)):
-            raise UcwaError(409, "AlreadyExists", f"The extension {ext_id} already exists.")
-        extension = {"id": ext_id, "type": kind or "Undefined"}
-        mapping.extensions(meeting).append(extension)
-        uow.meetings.save(meeting, uow.now)
+        extension = meeting.add_extension(ext_id or str(uuid.UUID(rt.ids.new()).int % 10**6), kind)
+        uow.meetings.save(meeting.meeting, uow.now)
         uow.commit()
-    return user, meeting, extension
+    return meeting.view(user), extension

@@ -39,7 +39,7 @@ def meeting_settings(rt: Runtime, principal: Principal, app_id: str, rel: str) -
     """The read-only resources linked from ``onlineMeetings`` (Callboard's fixed values)."""
     with rt.uow() as uow:
         user = application_user(rt, uow, principal, app_id)
-        assigned = assigned_meeting(rt, uow, user)
+        dial_in = assigned_meeting(rt, uow, user).dial_in()
         uow.commit()
     if rel == "onlineMeetingDefaultValues":
         return {
@@ -60,14 +60,13 @@ def meeting_settings(rt: Runtime, principal: Principal, app_id: str, rel: str) -
             "phoneUserAdmissions": list(ON_OFF),
         }
     if rel == "phoneDialInInformation":
-        audio = assigned.properties.get("audioConferencing") or {}
         return {
-            "conferenceId": assigned.join_meeting_id,
+            "conferenceId": dial_in.conference_id,
             "defaultRegion": "United States",
             "isAudioConferenceProviderEnabled": False,
             "participantPassCode": None,
-            "tollFreeNumbers": list(audio.get("tollFreeNumbers") or []),
-            "tollNumber": audio.get("tollNumber"),
+            "tollFreeNumbers": list(dial_in.toll_free_numbers),
+            "tollNumber": dial_in.toll_number,
         }
     return {  # onlineMeetingInvitationCustomization
         "enterpriseHelpUrl": None,

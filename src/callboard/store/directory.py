@@ -1,10 +1,12 @@
-"""The directory, simulated-party behaviours and signing keys."""
+"""The directory, simulated-party behaviours and signing keys. The directory's entries are
+stored as they were sent (the admin API shows them back); behaviours are read back into
+``Behaviour`` here."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, bindparam, select
 
-from callboard.json_types import JsonObject
+from callboard.domain.directory import Behaviour, DirectoryEntry
 from callboard.store import tables
 
 
@@ -12,20 +14,26 @@ class DirectoryRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def entries(self) -> list[tuple[str, str, str, JsonObject]]:
+    def entries(self) -> list[DirectoryEntry]:
         rows = self._conn.execute(
             select(tables.directory_entries).order_by(tables.directory_entries.c.position)
         ).all()
-        return [(r.kind, r.tenant_id, r.id, r.document) for r in rows]
+        return [DirectoryEntry(r.kind, r.tenant_id, r.id, r.document) for r in rows]
 
-    def replace(self, entries: list[tuple[str, str, str, JsonObject]]) -> None:
+    def replace(self, entries: list[DirectoryEntry]) -> None:
         self._conn.execute(tables.directory_entries.delete())
         if entries:
             self._conn.execute(
                 tables.directory_entries.insert(),
                 [
-                    {"kind": k, "tenant_id": tid, "id": i, "position": n, "document": d}
-                    for n, (k, tid, i, d) in enumerate(entries)
+                    {
+                        "kind": e.kind,
+                        "tenant_id": e.tenant_id,
+                        "id": e.id,
+                        "position": n,
+                        "document": e.document,
+                    }
+                    for n, e in enumerate(entries)
                 ],
             )
 
@@ -39,14 +47,14 @@ class BehaviourRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def get(self, identity_id: str) -> JsonObject | None:
+    def get(self, identity_id: str) -> Behaviour | None:
         row = self._conn.execute(_GET_BEHAVIOUR, {"identity_id": identity_id}).first()
-        return None if row is None else dict(row[0])
+        return None if row is None else Behaviour.parse(dict(row[0]))
 
-    def put(self, identity_id: str, document: JsonObject) -> None:
+    def put(self, identity_id: str, behaviour: Behaviour) -> None:
         self.delete(identity_id)
         self._conn.execute(
-            tables.behaviours.insert().values(identity_id=identity_id, document=document)
+            tables.behaviours.insert().values(identity_id=identity_id, document=behaviour.to_dict())
         )
 
     def delete(self, identity_id: str) -> bool:
@@ -55,9 +63,9 @@ class BehaviourRepository:
         )
         return result.rowcount > 0
 
-    def all(self) -> dict[str, JsonObject]:
+    def all(self) -> dict[str, Behaviour]:
         rows = self._conn.execute(select(tables.behaviours)).all()
-        return {r.identity_id: r.document for r in rows}
+        return {r.identity_id: Behaviour.parse(r.document) for r in rows}
 
 
 class KeyRepository:

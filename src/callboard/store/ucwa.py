@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from callboard.json_types import JsonObject
+from callboard.domain.ucwa_applications import ApplicationRequest, UcwaApplication
 from callboard.store import tables
 
 
@@ -14,21 +14,19 @@ class UcwaApplicationRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def add(
-        self, app_id: str, tenant_id: str, user_id: str, document: JsonObject, now: float
-    ) -> None:
+    def add(self, app: UcwaApplication, now: float) -> None:
         self._conn.execute(
             tables.ucwa_applications.insert().values(
-                id=app_id,
-                tenant_id=tenant_id,
-                user_id=user_id,
-                endpoint_id=str(document["endpointId"]),
+                id=app.id,
+                tenant_id=app.tenant_id,
+                user_id=app.user_id,
+                endpoint_id=app.request.endpoint_id,
                 created_at=now,
-                document=document,
+                document=app.request.to_document(),
             )
         )
 
-    def get(self, app_id: str) -> JsonObject | None:
+    def get(self, app_id: str) -> UcwaApplication | None:
         row = (
             self._conn.execute(
                 select(tables.ucwa_applications).where(tables.ucwa_applications.c.id == app_id)
@@ -36,9 +34,9 @@ class UcwaApplicationRepository:
             .mappings()
             .first()
         )
-        return None if row is None else _doc(row)
+        return None if row is None else _application(row)
 
-    def find(self, tenant_id: str, user_id: str, endpoint_id: str) -> JsonObject | None:
+    def find(self, tenant_id: str, user_id: str, endpoint_id: str) -> UcwaApplication | None:
         a = tables.ucwa_applications.c
         row = (
             self._conn.execute(
@@ -49,13 +47,14 @@ class UcwaApplicationRepository:
             .mappings()
             .first()
         )
-        return None if row is None else _doc(row)
+        return None if row is None else _application(row)
 
 
-def _doc(row: Any) -> JsonObject:
-    return {
-        **row["document"],
-        "id": row["id"],
-        "tenantId": row["tenant_id"],
-        "userId": row["user_id"],
-    }
+def _application(row: Any) -> UcwaApplication:
+    """The one reading of a stored application."""
+    return UcwaApplication(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        user_id=row["user_id"],
+        request=ApplicationRequest.parse(row["document"]),
+    )

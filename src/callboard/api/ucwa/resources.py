@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from callboard.domain import ucwa_meetings as mapping
 from callboard.domain.directory import User
-from callboard.domain.meetings import OnlineMeeting
+from callboard.domain.ucwa_applications import UcwaApplication
+from callboard.domain.ucwa_meetings import MyOnlineMeeting
+from callboard.domain.ucwa_state import Extension
 from callboard.json_types import JsonObject
 
 
@@ -38,8 +39,8 @@ def meetings_href(base: str, app_id: str) -> str:
     return f"{base}/applications/{app_id}/onlineMeetings"
 
 
-def meeting_href(base: str, app_id: str, meeting: OnlineMeeting) -> str:
-    return f"{meetings_href(base, app_id)}/myOnlineMeetings/{meeting.id}"
+def meeting_href(base: str, app_id: str, meeting_id: str) -> str:
+    return f"{meetings_href(base, app_id)}/myOnlineMeetings/{meeting_id}"
 
 
 def online_meetings(base: str, app_id: str) -> Resource:
@@ -49,15 +50,16 @@ def online_meetings(base: str, app_id: str) -> Resource:
     )
 
 
-def application(base: str, app: JsonObject, user: User) -> Resource:
-    href = f"{base}/applications/{app['id']}"
-    props = {
-        "culture": app["culture"],
-        "endpointId": app["endpointId"],
-        "id": app["id"],
-        "instanceId": app.get("instanceId"),
+def application(base: str, app: UcwaApplication, user: User) -> Resource:
+    href = f"{base}/applications/{app.id}"
+    request = app.request
+    props: JsonObject = {
+        "culture": request.culture,
+        "endpointId": request.endpoint_id,
+        "id": app.id,
+        "instanceId": request.instance_id,
         "type": "Browser",
-        "userAgent": app["userAgent"],
+        "userAgent": request.user_agent,
     }
     me = Resource(
         "me",
@@ -77,41 +79,35 @@ def application(base: str, app: JsonObject, user: User) -> Resource:
         embedded={
             "me": me,
             "people": Resource("people", f"{href}/people"),
-            "onlineMeetings": online_meetings(base, app["id"]),
+            "onlineMeetings": online_meetings(base, app.id),
             "communication": Resource("communication", f"{href}/communication"),
         },
     )
 
 
-def meeting(
-    base: str, app_id: str, user: User, meeting: OnlineMeeting, rel: str = "myOnlineMeeting"
-) -> Resource:
-    href = meeting_href(base, app_id, meeting)
-    extensions = [extension(href, e) for e in mapping.extensions(meeting)]
+def meeting(base: str, app_id: str, view: MyOnlineMeeting, rel: str | None = None) -> Resource:
+    """``rel`` None: the meeting's own (myAssignedOnlineMeeting or myOnlineMeeting)."""
+    href = meeting_href(base, app_id, view.meeting_id)
     return Resource(
-        rel,
+        rel or view.rel,
         href,
-        mapping.properties(meeting, user),
+        dict(view.properties()),
         links=[("onlineMeetingExtensions", f"{href}/onlineMeetingExtensions")],
-        embedded={"onlineMeetingExtension": extensions},
+        embedded={"onlineMeetingExtension": [extension(href, e) for e in view.extensions]},
     )
 
 
-def extension(meeting_href: str, extension: JsonObject) -> Resource:
+def extension(meeting_href: str, extension: Extension) -> Resource:
     return Resource(
         "onlineMeetingExtension",
-        f"{meeting_href}/onlineMeetingExtensions/{extension['id']}",
-        {"id": extension["id"], "type": extension["type"]},
+        f"{meeting_href}/onlineMeetingExtensions/{extension.id}",
+        {"id": extension.id, "type": extension.type},
     )
 
 
-def extensions(meeting_href: str, meeting: OnlineMeeting) -> Resource:
+def extensions(meeting_href: str, view: MyOnlineMeeting) -> Resource:
     return Resource(
         "onlineMeetingExtensions",
         f"{meeting_href}/onlineMeetingExtensions",
-        embedded={
-            "onlineMeetingExtension": [
-                extension(meeting_href, e) for e in mapping.extensions(meeting)
-            ]
-        },
+        embedded={"onlineMeetingExtension": [extension(meeting_href, e) for e in view.extensions]},
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi import APIRouter, FastAPI, Request, Response
 
@@ -20,7 +21,6 @@ from callboard.api.ucwa.errors import render_error
 from callboard.api.ucwa.etags import entity_tags, quoted
 from callboard.api.ucwa.resources import Resource
 from callboard.api.ucwa.schemas import ApplicationBody, ExtensionBody, MeetingBody
-from callboard.domain import ucwa_meetings as mapping
 from callboard.errors import CallboardError, UcwaError
 from callboard.json_types import JsonObject
 from callboard.services import ucwa_applications, ucwa_meetings, ucwa_settings
@@ -31,7 +31,21 @@ PREFIXES = ("/ucwa/oauth/v1", "/ucwa/v1")
 router = APIRouter(tags=["UCWA"])
 fallback = APIRouter(include_in_schema=False)
 
-Work = Callable[[Runtime, Principal, str, JsonObject], Response]
+
+@dataclass(frozen=True)
+class UcwaRequest:
+    """What every UCWA route's work needs: the runtime, who asks, the media type to answer
+    in, the base of the links (the prefix the client used), and the body as sent (the wire
+    edge: JSON or XML read into one object, parsed by api/ucwa/schemas.py)."""
+
+    rt: Runtime
+    principal: Principal
+    media: str
+    base: str
+    body: JsonObject
+
+
+Work = Callable[[UcwaRequest], Response]
 
 
 def _base(request: Request) -> str:
@@ -52,10 +66,10 @@ async def _run(request: Request, work: Work, *, body: bool = False) -> Response:
     try:
         media = _media(request)
         principal = await deps.principal(request)
-        data: JsonObject = {}
+        data = {}
         if body:
             data = rep.parse(await request.body(), request.headers.get("content-type"))
-        return work(deps.runtime(request), principal, media, data)
+        return work(UcwaRequest(deps.runtime(request), principal, media, _base(request), data))
     except CallboardError as exc:  # Graph's errors too: under /ucwa, UCWA's envelope
         return render_error(request, exc)
 
@@ -73,42 +87,39 @@ def _respond(
 
 @router.post("/applications")
 async def create_application(request: Request) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
+    def work(ucwa: UcwaRequest) -> Response:
         app, user = ucwa_applications.create_application(
-            rt, principal, ApplicationBody.parse(body).document()
+            ucwa.rt, ucwa.principal, ApplicationBody.parse(ucwa.body).request()
         )
-        resource = res.application(_base(request), app, user)
-        return _respond(resource, media, 201, mapping.resource_etag(app))
+        return _respond(res.application(ucwa.base, app, user), ucwa.media, 201, app.etag)
 
     return await _run(request, work, body=True)
 
 
 @router.get("/applications/{app_id}")
 async def get_application(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
-        app, user = ucwa_applications.get_application(rt, principal, app_id)
-        return _respond(
-            res.application(_base(request), app, user), media, 200, mapping.resource_etag(app)
-        )
+    def work(ucwa: UcwaRequest) -> Response:
+        app, user = ucwa_applications.get_application(ucwa.rt, ucwa.principal, app_id)
+        return _respond(res.application(ucwa.base, app, user), ucwa.media, 200, app.etag)
 
     return await _run(request, work)
 
 
 @router.get("/applications/{app_id}/onlineMeetings")
 async def get_online_meetings(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
-        ucwa_applications.get_application(rt, principal, app_id)
-        return _respond(res.online_meetings(_base(request), app_id), media)
+    def work(ucwa: UcwaRequest) -> Response:
+        ucwa_applications.get_application(ucwa.rt, ucwa.principal, app_id)
+        return _respond(res.online_meetings(ucwa.base, app_id), ucwa.media)
 
     return await _run(request, work)
 
 
 @router.get("/applications/{app_id}/onlineMeetings/onlineMeetingPolicies")
 async def get_online_meeting_policies(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
-        values = ucwa_settings.policies(rt, principal, app_id)
-        href = f"{res.meetings_href(_base(request), app_id)}/onlineMeetingPolicies"
-        return _respond(Resource("onlineMeetingPolicies", href, values), media)
+    def work(ucwa: UcwaRequest) -> Response:
+        values = ucwa_settings.policies(ucwa.rt, ucwa.principal, app_id)
+        href = f"{res.meetings_href(ucwa.base, app_id)}/onlineMeetingPolicies"
+        return _respond(Resource("onlineMeetingPolicies", href, values), ucwa.media)
 
     return await _run(request, work)
 
@@ -118,32 +129,29 @@ async def get_online_meeting_policies(request: Request, app_id: str) -> Response
 
 @router.get("/applications/{app_id}/onlineMeetings/myOnlineMeetings")
 async def list_my_online_meetings(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
-        user, assigned, others = ucwa_meetings.list_meetings(rt, principal, app_id)
-        base = _base(request)
+    def work(ucwa: UcwaRequest) -> Response:
+        assigned, others = ucwa_meetings.list_meetings(ucwa.rt, ucwa.principal, app_id)
         resource = Resource(
             "myOnlineMeetings",
-            f"{res.meetings_href(base, app_id)}/myOnlineMeetings",
+            f"{res.meetings_href(ucwa.base, app_id)}/myOnlineMeetings",
             embedded={
-                "myAssignedOnlineMeeting": [
-                    res.meeting(base, app_id, user, assigned, "myAssignedOnlineMeeting")
-                ],
-                "myOnlineMeeting": [res.meeting(base, app_id, user, m) for m in others],
+                "myAssignedOnlineMeeting": [res.meeting(ucwa.base, app_id, assigned)],
+                "myOnlineMeeting": [res.meeting(ucwa.base, app_id, m) for m in others],
             },
         )
-        return _respond(resource, media)
+        return _respond(resource, ucwa.media)
 
     return await _run(request, work)
 
 
 @router.post("/applications/{app_id}/onlineMeetings/myOnlineMeetings")
 async def create_my_online_meeting(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
-        user, meeting = ucwa_meetings.create_meeting(
-            rt, principal, app_id, MeetingBody.parse(body).properties()
+    def work(ucwa: UcwaRequest) -> Response:
+        view = ucwa_meetings.create_meeting(
+            ucwa.rt, ucwa.principal, app_id, MeetingBody.parse(ucwa.body).properties()
         )
-        resource = res.meeting(_base(request), app_id, user, meeting)
-        response = _respond(resource, media, 201, mapping.etag(meeting, user))
+        resource = res.meeting(ucwa.base, app_id, view)
+        response = _respond(resource, ucwa.media, 201, view.etag)
         response.headers["Location"] = resource.href
         return response
 
@@ -157,48 +165,46 @@ def _conditional_get(request: Request, resource: Resource, media: str, tag: str)
     return _respond(resource, media, 200, tag)
 
 
-def _put(
-    rt: Runtime,
-    principal: Principal,
-    request: Request,
-    app_id: str,
-    meeting_id: str | None,
-    body: JsonObject,
-) -> tuple[Resource, str]:
-    """A PUT of a meeting (None: the assigned one): the new resource and its ETag."""
-    parsed = MeetingBody.parse(body)
+def _put(ucwa: UcwaRequest, request: Request, app_id: str, meeting_id: str | None) -> Response:
+    """A PUT of a meeting (None: the assigned one). The answer's rel names the resource as
+    the client addressed it."""
+    parsed = MeetingBody.parse(ucwa.body)
     if_match = entity_tags(request.headers.get("if-match"))
-    user, meeting = ucwa_meetings.put_meeting(
-        rt, principal, app_id, meeting_id, parsed.properties(), parsed.put_values(), if_match
+    view = ucwa_meetings.put_meeting(
+        ucwa.rt,
+        ucwa.principal,
+        app_id,
+        meeting_id,
+        parsed.properties(),
+        parsed.put_values(),
+        if_match,
     )
     rel = "myOnlineMeeting" if meeting_id is not None else "myAssignedOnlineMeeting"
-    return res.meeting(_base(request), app_id, user, meeting, rel), mapping.etag(meeting, user)
+    return _respond(res.meeting(ucwa.base, app_id, view, rel), ucwa.media, 200, view.etag)
 
 
 @router.get("/applications/{app_id}/onlineMeetings/myOnlineMeetings/{meeting_id}")
 async def get_my_online_meeting(request: Request, app_id: str, meeting_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
-        user, meeting = ucwa_meetings.get_meeting(rt, principal, app_id, meeting_id)
-        rel = "myAssignedOnlineMeeting" if mapping.is_assigned(meeting) else "myOnlineMeeting"
-        resource = res.meeting(_base(request), app_id, user, meeting, rel)
-        return _conditional_get(request, resource, media, mapping.etag(meeting, user))
+    def work(ucwa: UcwaRequest) -> Response:
+        view = ucwa_meetings.get_meeting(ucwa.rt, ucwa.principal, app_id, meeting_id)
+        resource = res.meeting(ucwa.base, app_id, view)
+        return _conditional_get(request, resource, ucwa.media, view.etag)
 
     return await _run(request, work)
 
 
 @router.put("/applications/{app_id}/onlineMeetings/myOnlineMeetings/{meeting_id}")
 async def put_my_online_meeting(request: Request, app_id: str, meeting_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
-        resource, tag = _put(rt, principal, request, app_id, meeting_id, body)
-        return _respond(resource, media, 200, tag)
+    def work(ucwa: UcwaRequest) -> Response:
+        return _put(ucwa, request, app_id, meeting_id)
 
     return await _run(request, work, body=True)
 
 
 @router.delete("/applications/{app_id}/onlineMeetings/myOnlineMeetings/{meeting_id}")
 async def delete_my_online_meeting(request: Request, app_id: str, meeting_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
-        ucwa_meetings.delete_meeting(rt, principal, app_id, meeting_id)
+    def work(ucwa: UcwaRequest) -> Response:
+        ucwa_meetings.delete_meeting(ucwa.rt, ucwa.principal, app_id, meeting_id)
         return Response(status_code=204)
 
     return await _run(request, work)
@@ -206,19 +212,18 @@ async def delete_my_online_meeting(request: Request, app_id: str, meeting_id: st
 
 @router.get("/applications/{app_id}/onlineMeetings/myAssignedOnlineMeeting")
 async def get_my_assigned_online_meeting(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
-        user, meeting = ucwa_meetings.get_assigned(rt, principal, app_id)
-        resource = res.meeting(_base(request), app_id, user, meeting, "myAssignedOnlineMeeting")
-        return _conditional_get(request, resource, media, mapping.etag(meeting, user))
+    def work(ucwa: UcwaRequest) -> Response:
+        view = ucwa_meetings.get_assigned(ucwa.rt, ucwa.principal, app_id)
+        resource = res.meeting(ucwa.base, app_id, view)
+        return _conditional_get(request, resource, ucwa.media, view.etag)
 
     return await _run(request, work)
 
 
 @router.put("/applications/{app_id}/onlineMeetings/myAssignedOnlineMeeting")
 async def put_my_assigned_online_meeting(request: Request, app_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
-        resource, tag = _put(rt, principal, request, app_id, None, body)
-        return _respond(resource, media, 200, tag)
+    def work(ucwa: UcwaRequest) -> Response:
+        return _put(ucwa, request, app_id, None)
 
     return await _run(request, work, body=True)
 
@@ -232,10 +237,10 @@ EXTENSIONS = (
 
 @router.get(EXTENSIONS)
 async def get_online_meeting_extensions(request: Request, app_id: str, meeting_id: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
-        user, meeting = ucwa_meetings.get_meeting(rt, principal, app_id, meeting_id)
-        meeting_href = res.meeting_href(_base(request), app_id, meeting)
-        return _respond(res.extensions(meeting_href, meeting), media)
+    def work(ucwa: UcwaRequest) -> Response:
+        view = ucwa_meetings.get_meeting(ucwa.rt, ucwa.principal, app_id, meeting_id)
+        meeting_href = res.meeting_href(ucwa.base, app_id, view.meeting_id)
+        return _respond(res.extensions(meeting_href, view), ucwa.media)
 
     return await _run(request, work)
 
@@ -244,13 +249,13 @@ async def get_online_meeting_extensions(request: Request, app_id: str, meeting_i
 async def create_online_meeting_extension(
     request: Request, app_id: str, meeting_id: str
 ) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
-        parsed = ExtensionBody.parse(body)
-        user, meeting, extension = ucwa_meetings.add_extension(
-            rt, principal, app_id, meeting_id, parsed.id, parsed.type
+    def work(ucwa: UcwaRequest) -> Response:
+        parsed = ExtensionBody.parse(ucwa.body)
+        view, extension = ucwa_meetings.add_extension(
+            ucwa.rt, ucwa.principal, app_id, meeting_id, parsed.id, parsed.type
         )
-        resource = res.extension(res.meeting_href(_base(request), app_id, meeting), extension)
-        return _respond(resource, media, 201, mapping.resource_etag(extension))
+        meeting_href = res.meeting_href(ucwa.base, app_id, view.meeting_id)
+        return _respond(res.extension(meeting_href, extension), ucwa.media, 201, extension.etag)
 
     return await _run(request, work, body=True)
 
@@ -260,12 +265,12 @@ async def create_online_meeting_extension(
 
 @router.get("/applications/{app_id}/onlineMeetings/{rel}")
 async def get_online_meeting_settings(request: Request, app_id: str, rel: str) -> Response:
-    def work(rt: Runtime, principal: Principal, media: str, body: JsonObject) -> Response:
+    def work(ucwa: UcwaRequest) -> Response:
         if rel not in ucwa_settings.SETTINGS:
             raise UcwaError(404, "ResourceNotFound", f"No UCWA resource at {request.url.path}.")
-        values = ucwa_settings.meeting_settings(rt, principal, app_id, rel)
-        href = f"{res.meetings_href(_base(request), app_id)}/{rel}"
-        return _respond(Resource(rel, href, values), media)
+        values = ucwa_settings.meeting_settings(ucwa.rt, ucwa.principal, app_id, rel)
+        href = f"{res.meetings_href(ucwa.base, app_id)}/{rel}"
+        return _respond(Resource(rel, href, values), ucwa.media)
 
     return await _run(request, work)
 

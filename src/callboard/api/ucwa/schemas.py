@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import ErrorDetails
 
+from callboard.domain.ucwa_applications import ApplicationRequest
 from callboard.domain.ucwa_meetings import (
     ACCESS_LEVELS,
     ENTRY_EXIT,
@@ -92,14 +93,13 @@ class ApplicationBody(UcwaBody):
     userAgent: str = Field(min_length=1, max_length=100)
     instanceId: str | None = Field(default=None, max_length=100)
 
-    def document(self) -> JsonObject:
-        """What the application stores, in the order UCWA shows it."""
-        return {
-            "culture": self.culture,
-            "endpointId": self.endpointId,
-            "instanceId": self.instanceId,
-            "userAgent": self.userAgent,
-        }
+    def request(self) -> ApplicationRequest:
+        return ApplicationRequest(
+            culture=self.culture,
+            endpoint_id=self.endpointId,
+            user_agent=self.userAgent,
+            instance_id=self.instanceId,
+        )
 
 
 SipUris = Annotated[list[str], Field(default_factory=list)]
