@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from callboard.domain import meeting_calls, meeting_factory
 from callboard.domain.directory import Directory, User
 from callboard.domain.identities import phone_identity_set
-from callboard.domain.meeting_parts import MeetingRequest, PersonSpec
+from callboard.domain.meeting_parts import JoinerKind, MeetingRequest, PersonSpec
 from callboard.domain.meetings import OnlineMeeting
 
 ALICE = User("a1", "t1", "Alice", "alice@example.com")
@@ -24,9 +24,11 @@ def _meeting(body: dict[str, object]) -> OnlineMeeting:
 
 def test_a_dial_in_waits_unless_phones_bypass_the_lobby() -> None:
     meeting = _meeting({})
-    entry = meeting_calls.simulated_person(
-        meeting, "p1", phone_identity_set("+1425"), "phone", PersonSpec(phone="+1425")
+    person = meeting_calls.simulated_person(
+        meeting, "p1", phone_identity_set("+1425"), JoinerKind.PHONE, PersonSpec(phone="+1425")
     )
+    assert person.role is JoinerKind.PHONE and person.call_id is None
+    entry = person.to_document()  # the stored form
     assert entry["id"] == "p1" and entry["_role"] == "phone" and entry["isInLobby"] is True
     assert entry["info"]["identity"] == phone_identity_set("+1425")
     streams = {s["mediaType"]: s["direction"] for s in entry["mediaStreams"]}
@@ -39,6 +41,6 @@ def test_a_dial_in_waits_unless_phones_bypass_the_lobby() -> None:
         {"lobbyBypassSettings": {"scope": "organization", "isDialInBypassEnabled": True}}
     )
     muted = meeting_calls.simulated_person(
-        bypass, "p2", phone_identity_set("+1"), "phone", PersonSpec(phone="+1", muted=True)
-    )
+        bypass, "p2", phone_identity_set("+1"), JoinerKind.PHONE, PersonSpec(phone="+1", muted=True)
+    ).to_graph()
     assert muted["isInLobby"] is False and muted["isMuted"] is True

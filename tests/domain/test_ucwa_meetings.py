@@ -172,7 +172,7 @@ def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
     # UCWA-only properties stay out of the Graph resource.
     assert "ucwa" not in resource
     assert "description" not in resource
-    assert meeting.live["ucwa"]["description"] == "Quarterly"
+    assert meeting.ucwa["description"] == "Quarterly"
 
 
 def test_etag_follows_properties_not_extensions() -> None:

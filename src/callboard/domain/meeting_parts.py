@@ -38,6 +38,18 @@ class LobbyScope(StrEnum):
             return cls.ORGANIZATION
 
 
+class JoinerKind(StrEnum):
+    """How the lobby sees someone joining (and a person's role in the roster and the
+    attendance report): the lobby bypass settings decide by kind."""
+
+    ORGANIZER = "organizer"
+    INVITED = "invited"
+    ORGANIZATION = "organization"
+    FEDERATED = "federated"
+    ANONYMOUS = "anonymous"
+    PHONE = "phone"
+
+
 _BYPASS: dict[LobbyScope, frozenset[str]] = {
     LobbyScope.ORGANIZER: frozenset({"organizer"}),
     LobbyScope.ORGANIZATION: frozenset({"organizer", "organization"}),
@@ -69,12 +81,11 @@ class LobbyBypassSettings:
             "isDialInBypassEnabled": self.is_dial_in_bypass_enabled,
         }
 
-    def must_wait(self, joiner_kind: str) -> bool:
-        """``joiner_kind``: organizer, invited, organization, federated, anonymous, phone."""
-        if joiner_kind == "phone" and self.is_dial_in_bypass_enabled:
+    def must_wait(self, joiner_kind: JoinerKind) -> bool:
+        if joiner_kind == JoinerKind.PHONE and self.is_dial_in_bypass_enabled:
             return False
         allowed = _BYPASS[LobbyScope.of(self.scope)]
-        if joiner_kind == "invited":
+        if joiner_kind == JoinerKind.INVITED:
             return not ({"invited", "organization"} & allowed)
         return joiner_kind not in allowed
 

@@ -1,7 +1,7 @@
 """The Graph <-> UCWA mapping of an online meeting (pure: no I/O, no directory lookups).
 
 A UCWA ``myOnlineMeeting`` is a view of a Graph ``onlineMeeting``: the same stored meeting,
-the same id. What Graph has no place for lives in ``meeting.live["ucwa"]``. The table is
+the same id. What Graph has no place for lives in ``meeting.ucwa``. The table is
 written down in docs/ucwa.md ("The mapping").
 """
 
@@ -113,8 +113,7 @@ def expiration_allowed(seconds: float, now: float) -> bool:
 
 
 def ucwa_state(meeting: OnlineMeeting) -> JsonObject:
-    result: JsonObject = meeting.live.setdefault("ucwa", {})
-    return result
+    return meeting.ucwa
 
 
 def _digest(text: str) -> bytes:

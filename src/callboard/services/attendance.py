@@ -4,8 +4,8 @@ read by the meeting's organizer with ``OnlineMeetingArtifact.Read.All``."""
 from __future__ import annotations
 
 from callboard.domain import attendance
+from callboard.domain.attendance import AttendanceSession
 from callboard.domain.meetings import OnlineMeeting
-from callboard.errors import ItemNotFound
 from callboard.json_types import JsonObject
 from callboard.services import meeting_access
 from callboard.services.meeting_access import Permissions
@@ -23,18 +23,11 @@ def _meeting(rt: Runtime, principal: Principal, user_ref: str, meeting_id: str) 
         return meeting_access.load_organized(uow, user, meeting_id, "read the attendance of")
 
 
-def _session(meeting: OnlineMeeting, report_id: str) -> JsonObject:
-    for session in attendance.reports(meeting.live):
-        if session["id"] == report_id:
-            return session
-    raise ItemNotFound(f"The meetingAttendanceReport {report_id} does not exist.")
-
-
 def list_attendance_reports(
     rt: Runtime, principal: Principal, user_ref: str, meeting_id: str
 ) -> list[JsonObject]:
     meeting = _meeting(rt, principal, user_ref, meeting_id)
-    return [attendance.render_report(s) for s in attendance.reports(meeting.live)]
+    return [attendance.render_report(s) for s in meeting.attendance.reports()]
 
 
 def get_attendance_report(
@@ -47,7 +40,7 @@ def get_attendance_report(
     expand_records: bool,
 ) -> JsonObject:
     meeting = _meeting(rt, principal, user_ref, meeting_id)
-    session = _session(meeting, report_id)
+    session = meeting.attendance.report(report_id)
     report = attendance.render_report(session)
     if expand_records:
         report["attendanceRecords"] = _records(rt, meeting, session)
@@ -58,15 +51,15 @@ def list_attendance_records(
     rt: Runtime, principal: Principal, user_ref: str, meeting_id: str, report_id: str
 ) -> list[JsonObject]:
     meeting = _meeting(rt, principal, user_ref, meeting_id)
-    return _records(rt, meeting, _session(meeting, report_id))
+    return _records(rt, meeting, meeting.attendance.report(report_id))
 
 
-def _records(rt: Runtime, meeting: OnlineMeeting, session: JsonObject) -> list[JsonObject]:
+def _records(rt: Runtime, meeting: OnlineMeeting, session: AttendanceSession) -> list[JsonObject]:
     """The records, with the e-mail address of the attendees who are directory users."""
     with rt.uow() as uow:
         directory = rt.directory(uow)
     emails = {}
-    for key in attendance.attendee_keys(session):
+    for key in session.attendee_keys():
         kind, _, ident = key.partition(":")
         user = directory.user(meeting.tenant_id, ident) if kind == "user" else None
         if user is None and kind == "user":
