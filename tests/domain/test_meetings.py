@@ -13,10 +13,12 @@ from callboard.domain import meeting_factory
 from callboard.domain.attendance import AttendanceRole
 from callboard.domain.directory import Directory, User
 from callboard.domain.meeting_parts import (
+    PARTICIPANT_INFO,
     ContentSharingSession,
     JoinerKind,
     LobbyBypassSettings,
     LobbyScope,
+    MeetingParticipantInfo,
     MeetingRequest,
     PersonSpec,
 )
@@ -208,7 +210,11 @@ def test_a_meeting_request_reads_a_creation_body() -> None:
     )
     assert (request.subject, request.start, request.end) == ("S", "2030-01-01T09:00:00Z", None)
     assert request.external_id == "x" and request.is_passcode_required
-    assert request.attendees == ({"upn": "bob@example.com"},)
+    assert request.attendees == (
+        MeetingParticipantInfo(
+            None, "bob@example.com", "attendee", {"@odata.type": PARTICIPANT_INFO}
+        ),
+    )
     assert request.lobby_bypass is None
     assert request.options == {"allowRecording": False}
 

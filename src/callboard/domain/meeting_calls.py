@@ -13,7 +13,7 @@ import copy
 from callboard.domain.call_core import CallCore, CallState
 from callboard.domain.events import ContentSharingChanged
 from callboard.domain.invitations import target_key
-from callboard.domain.meeting_parts import JoinerKind, PersonSpec
+from callboard.domain.meeting_parts import JoinerKind
 from callboard.domain.meeting_roster import RosterEntry
 from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.participants import Participant
@@ -57,28 +57,6 @@ class MeetingCallRules(CallCore):
 def live_roster(meeting: OnlineMeeting) -> list[Participant]:
     """The meeting's live roster as a call's participants."""
     return meeting.roster.call_roster()
-
-
-def simulated_person(
-    meeting: OnlineMeeting,
-    participant_id: str,
-    identity: JsonObject,
-    kind: JoinerKind,
-    spec: PersonSpec,
-) -> RosterEntry:
-    """The roster entry of a simulated person of ``kind`` (``OnlineMeeting.joiner_kind``,
-    ``phone`` or ``anonymous``): in the lobby if the meeting's bypass settings say so; video
-    and screen sharing received only, as a Teams client that shares nothing."""
-    participant = Participant.new(
-        participant_id,
-        identity,
-        modalities=list(spec.modalities),
-        source_id=1 + 10 * len(meeting.roster),
-        muted=spec.muted,
-        in_lobby=meeting.must_wait_in_lobby(kind),
-    )
-    participant.receive_only_except_audio()
-    return RosterEntry(participant, role=kind)
 
 
 def arrive(meeting: OnlineMeeting, call: MeetingCallRules) -> bool:

@@ -150,6 +150,16 @@ class MeetingParticipantInfo:
         rest = {k: v for k, v in data.items() if k not in ("identity", "upn", "role")}
         return cls(data.get("identity"), data.get("upn"), data.get("role"), rest)
 
+    @classmethod
+    def parse_attendee(cls, data: JsonObject) -> MeetingParticipantInfo:
+        """An attendee as a client sent it: typed meetingParticipantInfo, ``role``
+        ``attendee`` unless given (an explicit null stays null, and is not rendered)."""
+        attendee = cls.parse(data)
+        if "role" not in data:
+            attendee.role = "attendee"
+        attendee.extra.setdefault("@odata.type", PARTICIPANT_INFO)
+        return attendee
+
     def to_graph(self) -> JsonObject:
         document: JsonObject = dict(self.extra)
         if self.identity is not None:
@@ -228,8 +238,8 @@ class MeetingRequest:
     start: str | None = None
     end: str | None = None
     external_id: str | None = None
-    # meetingParticipantInfo JSON as sent; the factory resolves them against the directory.
-    attendees: tuple[JsonObject, ...] = ()
+    # As sent (``parse_attendee``); the factory resolves them against the directory.
+    attendees: tuple[MeetingParticipantInfo, ...] = ()
     lobby_bypass: LobbyBypassSettings | None = field(default_factory=_default_bypass)
     is_passcode_required: bool = False
     # Every other property (the allow… options, a client's open-type extras), kept as sent.
@@ -245,7 +255,9 @@ class MeetingRequest:
             start=body.get("startDateTime"),
             end=body.get("endDateTime"),
             external_id=body.get("externalId"),
-            attendees=tuple(people.get("attendees") or ()),
+            attendees=tuple(
+                MeetingParticipantInfo.parse_attendee(a) for a in people.get("attendees") or ()
+            ),
             lobby_bypass=None if bypass is None else LobbyBypassSettings.parse(bypass),
             is_passcode_required=bool(settings.get("isPasscodeRequired", False)),
             options={k: v for k, v in body.items() if k not in _REQUEST_FIELDS},

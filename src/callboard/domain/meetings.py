@@ -21,8 +21,10 @@ from callboard.domain.meeting_parts import (
     JoinMeetingIdSettings,
     LobbyBypassSettings,
     MeetingParticipantInfo,
+    PersonSpec,
 )
 from callboard.domain.meeting_roster import MeetingRoster, RosterEntry
+from callboard.domain.participants import Participant
 from callboard.errors import BadRequest, ItemNotFound
 from callboard.json_types import JsonObject
 
@@ -258,6 +260,25 @@ class OnlineMeeting:
 
     def must_wait_in_lobby(self, joiner_kind: JoinerKind) -> bool:
         return (self.lobby_bypass or LobbyBypassSettings(None, None)).must_wait(joiner_kind)
+
+    def add_person(
+        self, participant_id: str, identity: JsonObject, kind: JoinerKind, spec: PersonSpec
+    ) -> RosterEntry:
+        """A simulated person of ``kind`` (``joiner_kind``, phone or anonymous) joins: into
+        the lobby if the bypass settings say so; video and screen sharing received only, as
+        a Teams client that shares nothing."""
+        participant = Participant.new(
+            participant_id,
+            identity,
+            modalities=list(spec.modalities),
+            source_id=1 + 10 * len(self.roster),
+            muted=spec.muted,
+            in_lobby=self.must_wait_in_lobby(kind),
+        )
+        participant.receive_only_except_audio()
+        entry = RosterEntry(participant, role=kind)
+        self.join(entry)
+        return entry
 
     def join(self, entry: RosterEntry) -> None:
         if self.roster.find(entry.id) is not None:

@@ -66,8 +66,11 @@ def meeting_deleted(rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting) -> Non
 # -- simulated people (admin API, fixtures) -------------------------------------------
 
 
-def person(rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, spec: PersonSpec) -> RosterEntry:
-    """A simulated person's roster entry (``meeting_calls.simulated_person``)."""
+def add_person(
+    rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, spec: PersonSpec
+) -> RosterEntry:
+    """A simulated person joins (``OnlineMeeting.add_person``): who they are is resolved
+    here, from the directory or made up for a phone or a guest."""
     identity: JsonObject
     kind: JoinerKind
     if spec.user_id is not None:
@@ -85,17 +88,14 @@ def person(rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, spec: PersonSpe
             JoinerKind.ANONYMOUS,
             guest_identity_set(rt.ids.new(), spec.display_name or "Guest"),
         )
-    return meeting_calls.simulated_person(meeting, rt.ids.new(), identity, kind, spec)
+    return meeting.add_person(rt.ids.new(), identity, kind, spec)
 
 
 def add_people(
     rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, specs: list[PersonSpec]
 ) -> list[RosterEntry]:
     """People join (fixtures at creation: no calls to tell yet)."""
-    joined = [person(rt, uow, meeting, spec) for spec in specs]
-    for participant in joined:
-        meeting.join(participant)
-    return joined
+    return [add_person(rt, uow, meeting, spec) for spec in specs]
 
 
 def describe(rt: Runtime, meeting_id: str) -> JsonObject:
@@ -132,9 +132,7 @@ def _change(
 
 def join_person(rt: Runtime, meeting_id: str, spec: JsonObject) -> JsonObject:
     def change(uow: UnitOfWork, meeting: OnlineMeeting) -> JsonObject:
-        entry = person(rt, uow, meeting, PersonSpec.parse(spec))
-        meeting.join(entry)
-        return entry.to_graph()
+        return add_person(rt, uow, meeting, PersonSpec.parse(spec)).to_graph()
 
     return _change(rt, meeting_id, change)
 
