@@ -10,6 +10,7 @@ import pytest
 from callboard.domain import attendance
 from callboard.domain.attendance import (
     AttendanceLog,
+    AttendanceReport,
     AttendanceRole,
     AttendanceSession,
     Attendee,
@@ -119,3 +120,17 @@ def test_the_stored_log_reads_back_into_the_same_log() -> None:
         "durationInSeconds": 20,
     }
     assert (record["totalAttendanceInSeconds"], record["emailAddress"]) == (50, None)
+
+
+def test_a_report_renders_its_records_only_when_they_were_read() -> None:
+    log = AttendanceLog()
+    log.observe("m", [_participant("a", "ann")], 10)
+    log.observe("m", [], 40)
+    [session] = log.reports()
+    plain = AttendanceReport(session).to_graph()
+    assert plain == attendance.render_report(session) and "attendanceRecords" not in plain
+    read = AttendanceReport(session, {"user:ann": "ann@x"})
+    assert read.to_graph()["attendanceRecords"] == read.records_to_graph()
+    [record] = read.records_to_graph()
+    assert (record["emailAddress"], record["totalAttendanceInSeconds"]) == ("ann@x", 30)
+    assert AttendanceReport(session).records_to_graph()[0]["emailAddress"] is None

@@ -172,6 +172,25 @@ class AttendanceLog:
         raise ItemNotFound(f"The meetingAttendanceReport {report_id} does not exist.")
 
 
+@dataclass(frozen=True)
+class AttendanceReport:
+    """A report as read: its session and, when its records are read too, the e-mail address
+    of each attendee who is a directory user (by attendee key)."""
+
+    session: AttendanceSession
+    emails: dict[str, str] | None = None
+
+    def to_graph(self) -> JsonObject:
+        """The meetingAttendanceReport, with its records when they were read."""
+        report = render_report(self.session)
+        if self.emails is not None:
+            report["attendanceRecords"] = render_records(self.session, self.emails)
+        return report
+
+    def records_to_graph(self) -> list[JsonObject]:
+        return render_records(self.session, self.emails or {})
+
+
 # -- Graph JSON (meetingAttendanceReport, attendanceRecord) -----------------------------
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response
 from callboard.api.deps import PrincipalDep, RuntimeDep, graph_root
 from callboard.api.graph import owners
 from callboard.api.responses import json_response
+from callboard.domain.attendance import render_report
 from callboard.errors import NotImplementedOperation, UnknownRoute
 from callboard.services import appointment_links, attendance
 
@@ -58,7 +59,8 @@ async def list_attendance_reports(
 ) -> Response:
     found = attendance.list_attendance_reports(rt, principal, owner, meeting_id)
     context = f"{_meeting_context(request, owner, meeting_id)}/attendanceReports"
-    return json_response({"@odata.context": context, "value": found})
+    value = [render_report(session) for session in found]
+    return json_response({"@odata.context": context, "value": value})
 
 
 async def get_attendance_report(
@@ -79,7 +81,7 @@ async def get_attendance_report(
         expand_records="attendanceRecords" in (expand or ""),
     )
     context = f"{_meeting_context(request, owner, meeting_id)}/attendanceReports/$entity"
-    return json_response({"@odata.context": context, **report})
+    return json_response({"@odata.context": context, **report.to_graph()})
 
 
 async def list_attendance_records(
@@ -90,12 +92,12 @@ async def list_attendance_records(
     principal: PrincipalDep,
     owner: owners.OwnerDep,
 ) -> Response:
-    found = attendance.list_attendance_records(rt, principal, owner, meeting_id, report_id)
+    report = attendance.list_attendance_records(rt, principal, owner, meeting_id, report_id)
     context = (
         f"{_meeting_context(request, owner, meeting_id)}"
         f"/attendanceReports('{report_id}')/attendanceRecords"
     )
-    return json_response({"@odata.context": context, "value": found})
+    return json_response({"@odata.context": context, "value": report.records_to_graph()})
 
 
 async def get_virtual_appointment_join_web_url(
