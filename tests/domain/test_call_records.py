@@ -1,14 +1,13 @@
-"""Call logs and their records, attendance sessions, presence subscription resources (pure)."""
+"""Call logs and their records, presence subscription resources (pure; attendance sessions:
+test_attendance.py)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import pytest
 
 from callboard.clock import iso
-from callboard.domain import attendance
 from callboard.domain.call_records import CallLog, RecordFilter, Seen, pstn_rows, render_record
 from callboard.domain.presence import Presence
 from callboard.domain.subscriptions import CALL_RECORDS, PRESENCES, parse_resource
@@ -73,39 +72,6 @@ def test_group_calls_have_a_session_per_leg_and_phone_legs_make_pstn_rows() -> N
     [row] = pstn_rows(log)
     assert (row["callType"], row["callerNumber"], row["duration"]) == ("conf_in", "+15550100", 60)
     assert pstn_rows(_log()) == []
-
-
-def _participant(pid: str, user: str, *, lobby: bool = False, role: str = "") -> dict[str, Any]:
-    return {
-        "id": pid,
-        "info": {"identity": {"user": {"id": user, "displayName": user}}},
-        "isInLobby": lobby,
-        "_role": role,
-    }
-
-
-def test_attendance_sessions_follow_the_roster() -> None:
-    live: dict[str, Any] = {"participants": []}
-    attendance.observe("m", live, 0)
-    assert live["attendanceSessions"] == []
-    live["participants"] = [_participant("a", "ann", role="organizer")]
-    attendance.observe("m", live, 10)
-    live["participants"].append(_participant("b", "bob", lobby=True))
-    attendance.observe("m", live, 20)
-    live["participants"][1]["isInLobby"] = False
-    attendance.observe("m", live, 30)
-    live["participants"] = [live["participants"][1]]
-    attendance.observe("m", live, 40)
-    assert attendance.reports(live) == []
-    live["participants"] = []
-    attendance.observe("m", live, 70)
-    [session] = attendance.reports(live)
-    report = attendance.render_report(session)
-    assert report["totalParticipantCount"] == 2
-    records = {r["id"]: r for r in attendance.render_records(session, {"user:ann": "a@x"})}
-    assert records["ann"]["totalAttendanceInSeconds"] == 30
-    assert records["ann"]["role"] == "Organizer" and records["ann"]["emailAddress"] == "a@x"
-    assert records["bob"]["totalAttendanceInSeconds"] == 40
 
 
 def test_presence_resources() -> None:

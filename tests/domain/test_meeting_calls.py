@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from callboard.domain import meeting_calls, meeting_factory
+from callboard.domain import meeting_factory
 from callboard.domain.directory import Directory, User
 from callboard.domain.identities import phone_identity_set
-from callboard.domain.meeting_parts import MeetingRequest, PersonSpec
+from callboard.domain.meeting_parts import JoinerKind, MeetingRequest, PersonSpec
 from callboard.domain.meetings import OnlineMeeting
 
 ALICE = User("a1", "t1", "Alice", "alice@example.com")
@@ -24,9 +24,12 @@ def _meeting(body: dict[str, object]) -> OnlineMeeting:
 
 def test_a_dial_in_waits_unless_phones_bypass_the_lobby() -> None:
     meeting = _meeting({})
-    entry = meeting_calls.simulated_person(
-        meeting, "p1", phone_identity_set("+1425"), "phone", PersonSpec(phone="+1425")
+    person = meeting.add_person(
+        "p1", phone_identity_set("+1425"), JoinerKind.PHONE, PersonSpec(phone="+1425")
     )
+    assert meeting.participant("p1") is person
+    assert person.role is JoinerKind.PHONE and person.call_id is None
+    entry = person.to_document()  # the stored form
     assert entry["id"] == "p1" and entry["_role"] == "phone" and entry["isInLobby"] is True
     assert entry["info"]["identity"] == phone_identity_set("+1425")
     streams = {s["mediaType"]: s["direction"] for s in entry["mediaStreams"]}
@@ -38,7 +41,7 @@ def test_a_dial_in_waits_unless_phones_bypass_the_lobby() -> None:
     bypass = _meeting(
         {"lobbyBypassSettings": {"scope": "organization", "isDialInBypassEnabled": True}}
     )
-    muted = meeting_calls.simulated_person(
-        bypass, "p2", phone_identity_set("+1"), "phone", PersonSpec(phone="+1", muted=True)
-    )
+    muted = bypass.add_person(
+        "p2", phone_identity_set("+1"), JoinerKind.PHONE, PersonSpec(phone="+1", muted=True)
+    ).to_graph()
     assert muted["isInLobby"] is False and muted["isMuted"] is True

@@ -10,7 +10,7 @@ import pytest
 from callboard.domain import meeting_factory
 from callboard.domain.directory import Directory, User
 from callboard.domain.identities import user_identity_set
-from callboard.domain.meeting_parts import MeetingRequest
+from callboard.domain.meeting_parts import MeetingParticipantInfo, MeetingRequest
 from callboard.errors import BadRequest
 
 TENANT = "t0000000-0000-4000-8000-000000000001"
@@ -136,6 +136,25 @@ def test_attendees_are_resolved_from_the_directory(directory: Directory) -> None
     assert {a["@odata.type"] for a in resolved} == {meeting_factory.PARTICIPANT_INFO}
     with pytest.raises(BadRequest, match=r"attendees\[0\] needs identity.user.id or upn"):
         meeting_factory.resolve_attendees(directory, TENANT, [{"role": "attendee"}])
+
+
+def test_typed_attendees_are_resolved_and_a_null_role_stays_null(directory: Directory) -> None:
+    sent = [
+        MeetingParticipantInfo.parse_attendee({"upn": "bob@example.com", "x-extra": 1}),
+        MeetingParticipantInfo.parse_attendee({"identity": {"user": {"id": "x"}}, "role": None}),
+    ]
+    bob, stranger = meeting_factory.resolve(directory, TENANT, sent)
+    assert bob == MeetingParticipantInfo(
+        user_identity_set(BOB),
+        "bob@example.com",
+        "attendee",
+        {"x-extra": 1, "@odata.type": meeting_factory.PARTICIPANT_INFO},
+    )
+    assert sent[0].identity is None  # what was sent is left as it was
+    assert stranger is sent[1] and stranger.role is None
+    assert "role" not in stranger.to_graph()
+    with pytest.raises(BadRequest, match=r"attendees\[0\] needs identity.user.id or upn"):
+        meeting_factory.resolve(directory, TENANT, [MeetingParticipantInfo(None)])
 
 
 def test_teams_escapes_and_passcodes() -> None:

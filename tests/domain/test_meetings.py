@@ -10,15 +10,21 @@ from typing import Any
 import pytest
 
 from callboard.domain import meeting_factory
+from callboard.domain.attendance import AttendanceRole
 from callboard.domain.directory import Directory, User
 from callboard.domain.meeting_parts import (
+    PARTICIPANT_INFO,
     ContentSharingSession,
+    JoinerKind,
     LobbyBypassSettings,
     LobbyScope,
+    MeetingParticipantInfo,
     MeetingRequest,
     PersonSpec,
 )
-from callboard.domain.meetings import OnlineMeeting, public
+from callboard.domain.meeting_roster import RosterEntry
+from callboard.domain.meetings import OnlineMeeting
+from callboard.domain.participants import MediaStream, Participant
 from callboard.errors import BadRequest, ItemNotFound
 
 TENANT = "t0000000-0000-4000-8000-000000000001"
@@ -39,8 +45,11 @@ def _new(directory: Directory, body: dict[str, Any] | None = None) -> OnlineMeet
     )
 
 
-def _person(participant_id: str, *, in_lobby: bool = False, role: str = "attendee") -> Any:
-    return {"id": participant_id, "isInLobby": in_lobby, "isMuted": False, "_role": role}
+def _person(
+    participant_id: str, *, in_lobby: bool = False, role: JoinerKind = JoinerKind.ORGANIZATION
+) -> RosterEntry:
+    identity = {"user": {"id": f"u-{participant_id}", "displayName": participant_id}}
+    return RosterEntry(Participant(participant_id, identity, is_in_lobby=in_lobby), role)
 
 
 def test_update_rules(directory: Directory) -> None:
@@ -128,7 +137,7 @@ def test_who_waits_in_the_lobby(scope: str, dial_in: bool, waits: set[str]) -> N
 
 def test_the_roster_join_admit_mute_leave(directory: Directory) -> None:
     meeting = _new(directory)
-    meeting.join(_person("org", role="organizer", in_lobby=True))
+    meeting.join(_person("org", role=JoinerKind.ORGANIZER, in_lobby=True))
     assert not meeting.organizer_present
     meeting.admit("org")
     assert meeting.organizer_present
@@ -137,17 +146,17 @@ def test_the_roster_join_admit_mute_leave(directory: Directory) -> None:
     with pytest.raises(BadRequest, match="already in the meeting"):
         meeting.join(_person("org"))
     person = _person("p1")
-    person["mediaStreams"] = [{"mediaType": "audio", "serverMuted": False}]
+    person.participant.media_streams = [MediaStream("audio", "main-audio", "1", "sendReceive")]
     meeting.join(person)
     meeting.set_muted("p1", True)
-    assert meeting.participant("p1")["isMuted"] is True
-    assert meeting.participant("p1")["mediaStreams"][0]["serverMuted"] is True
-    assert public(meeting.leave("p1")) == {
-        "id": "p1",
-        "isInLobby": False,
-        "isMuted": True,
-        "mediaStreams": [{"mediaType": "audio", "serverMuted": True}],
-    }
+    assert meeting.participant("p1").participant.is_muted is True
+    assert meeting.participant("p1").participant.media_streams[0].server_muted is True
+    left = meeting.leave("p1")
+    assert left is person
+    assert (left.participant.is_muted, left.in_lobby) == (True, False)
+    assert left.participant.media_streams == [
+        MediaStream("audio", "main-audio", "1", "sendReceive", server_muted=True)
+    ]
     with pytest.raises(ItemNotFound, match="No participant p1"):
         meeting.participant("p1")
 
@@ -201,6 +210,114 @@ def test_a_meeting_request_reads_a_creation_body() -> None:
     )
     assert (request.subject, request.start, request.end) == ("S", "2030-01-01T09:00:00Z", None)
     assert request.external_id == "x" and request.is_passcode_required
-    assert request.attendees == ({"upn": "bob@example.com"},)
+    assert request.attendees == (
+        MeetingParticipantInfo(
+            None, "bob@example.com", "attendee", {"@odata.type": PARTICIPANT_INFO}
+        ),
+    )
     assert request.lobby_bypass is None
     assert request.options == {"allowRecording": False}
+
+
+def test_the_stored_roster_reads_back_as_typed_entries(directory: Directory) -> None:
+    stored = {
+        "participants": [
+            {
+                "@odata.type": "#microsoft.graph.participant",
+                "id": "p1",
+                "info": {
+                    "@odata.type": "#microsoft.graph.participantInfo",
+                    "identity": {"phone": {"id": "+1425"}},
+                    "languageId": "en-US",
+                    "region": None,
+                    "countryCode": None,
+                    "endpointType": None,
+                    "participantId": "p1",
+                },
+                "mediaStreams": [
+                    {
+                        "@odata.type": "#microsoft.graph.mediaStream",
+                        "mediaType": "audio",
+                        "label": "main-audio",
+                        "sourceId": "1",
+                        "direction": "sendReceive",
+                        "serverMuted": True,
+                    }
+                ],
+                "isMuted": True,
+                "isInLobby": True,
+                "metadata": None,
+                "recordingInfo": None,
+                "removedState": None,
+                "restrictedExperience": None,
+                "rosterSequenceNumber": 0,
+                "_role": "phone",
+            }
+        ],
+        "attendanceSessions": [],
+        "contentSharingSessions": [],
+        "ucwa": {"description": "kept"},
+    }
+    bot = copy.deepcopy(stored["participants"][0])
+    bot.update(id="bot", _callId="call-1", isInLobby=False)
+    bot["info"]["participantId"] = "bot"
+    del bot["_role"]
+    stored["participants"].append(bot)
+    meeting = _new(directory)
+    again = OnlineMeeting.from_graph(
+        meeting.id, meeting.tenant_id, meeting.organizer_id, meeting.to_graph(), stored
+    )
+    person, robot = again.roster
+    assert (person.id, person.role, person.call_id, person.in_lobby) == (
+        "p1",
+        JoinerKind.PHONE,
+        None,
+        True,
+    )
+    assert person.participant.media_streams[0].server_muted is True
+    assert (robot.is_bot, robot.role, robot.call_id) == (True, None, "call-1")
+    assert again.ucwa == {"description": "kept"}
+    assert again.live_document() == stored
+    # Clients see the participant without the bookkeeping.
+    assert "_role" not in person.to_graph() and "_callId" not in robot.to_graph()
+
+
+def test_a_call_gets_a_copy_of_the_roster(directory: Directory) -> None:
+    meeting = _new(directory)
+    meeting.join(_person("p1"))
+    [copied] = meeting.roster.call_roster()
+    assert copied == meeting.participant("p1").participant
+    copied.is_muted = True
+    assert meeting.participant("p1").participant.is_muted is False
+
+
+def test_a_person_leaving_stops_their_sharing_and_bots_only_hang_up(directory: Directory) -> None:
+    meeting = _new(directory)
+    meeting.join(_person("p1"))
+    meeting.join(_person("p2"))
+    meeting.join(RosterEntry(Participant("bot", {"application": {"id": "app"}}), call_id="c1"))
+    mine, theirs = meeting.start_sharing("s1", "p1"), meeting.start_sharing("s2", "p2")
+    assert meeting.remove_person("p1") == [mine]
+    assert meeting.sharing_sessions == [theirs]
+    assert [e.id for e in meeting.roster] == ["p2", "bot"]
+    with pytest.raises(BadRequest, match="leaves a meeting by hanging up"):
+        meeting.remove_person("bot")
+    with pytest.raises(ItemNotFound, match="No participant p1"):
+        meeting.remove_person("p1")
+    assert meeting.discard("p2") is True and meeting.discard("p2") is False
+    assert meeting.roster.remove_bot("c1") is True and meeting.roster.remove_bot("c1") is False
+    assert len(meeting.roster) == 0
+
+
+def test_attendance_follows_the_roster_of_the_meeting(directory: Directory) -> None:
+    meeting = _new(directory)
+    meeting.join(_person("org", role=JoinerKind.ORGANIZER))
+    meeting.join(_person("waiting", in_lobby=True))
+    assert meeting.observe_attendance(10) == (["user:u-org"], [])
+    meeting.admit("waiting")
+    assert meeting.observe_attendance(20) == (["user:u-waiting"], [])
+    meeting.leave("org")
+    meeting.leave("waiting")
+    assert meeting.observe_attendance(30) == ([], ["user:u-org", "user:u-waiting"])
+    [session] = meeting.attendance.reports()
+    assert session.attendees["user:u-org"].role is AttendanceRole.ORGANIZER

@@ -11,7 +11,7 @@ from callboard.domain.directory import User
 from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.ucwa_applications import ApplicationRequest, UcwaApplication
 from callboard.domain.ucwa_meetings import DialIn, MyOnlineMeeting, UcwaMeeting
-from callboard.domain.ucwa_state import Extension
+from callboard.domain.ucwa_state import Extension, UcwaState
 from callboard.errors import UcwaError
 
 ALICE = User("a11ce", "t1", "Alice", "alice@callboard.dev")
@@ -73,7 +73,7 @@ def test_a_graph_meeting_reads_as_ucwa_defaults() -> None:
     assert props[meeting.put_property] == ucwa_meetings.PUT_VALUE
     assert meeting.put_property == ucwa().put_property
     # Reading changes nothing: a Graph meeting gets UCWA state only when UCWA writes it.
-    assert "ucwa" not in meeting.meeting.live
+    assert "ucwa" not in meeting.meeting.live_document()
 
 
 def test_a_ucwa_meeting_has_its_own_random_ids() -> None:
@@ -190,7 +190,7 @@ def test_replace_writes_the_mapped_properties_and_leaves_the_others() -> None:
     # UCWA-only properties stay out of the Graph resource.
     assert "ucwa" not in resource
     assert "description" not in resource
-    assert meeting.meeting.live["ucwa"]["description"] == "Quarterly"
+    assert meeting.meeting.ucwa["description"] == "Quarterly"
     assert UcwaMeeting.of(meeting.meeting).state == meeting.state
 
 
@@ -292,3 +292,18 @@ def test_dial_in_information_from_the_graph_meeting() -> None:
     numbers = {"tollNumber": "+14255550199", "tollFreeNumbers": ["+18005550199"]}
     meeting = ucwa(audioConferencing=numbers)
     assert meeting.dial_in() == DialIn("1234567890", "+14255550199", ("+18005550199",))
+
+
+def test_the_state_is_stored_under_ucwa_in_the_meeting_live_document() -> None:
+    meeting = graph_meeting()
+    assert "ucwa" not in meeting.live_document()
+    assert UcwaMeeting.of(meeting).state == UcwaState()
+    seen = UcwaMeeting.of(meeting)
+    seen.mark_assigned()
+    seen.add_extension("e1", None)
+    live = meeting.live_document()
+    assert live["ucwa"] == {"assigned": True, "extensions": [{"id": "e1", "type": "Undefined"}]}
+    stored = OnlineMeeting.from_graph(
+        meeting.id, meeting.tenant_id, meeting.organizer_id, meeting.resource, live
+    )
+    assert UcwaMeeting.of(stored).state == seen.state

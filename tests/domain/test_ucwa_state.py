@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from callboard.domain.ucwa_state import Extension, UcwaState, digest_id
 
 
@@ -33,18 +31,6 @@ def test_state_round_trips_through_its_stored_document() -> None:
     # Never written through UCWA: nothing stored, every value derived or defaulted.
     assert UcwaState.parse(None) == UcwaState()
     assert UcwaState().to_document() == {"extensions": []}
-
-
-def test_the_state_lives_under_ucwa_in_the_live_document() -> None:
-    live: dict[str, Any] = {"participants": []}
-    assert UcwaState.read(live) == UcwaState()
-    state = UcwaState(assigned=True, extensions=[Extension("e1")])
-    state.write(live)
-    assert live == {
-        "participants": [],
-        "ucwa": {"assigned": True, "extensions": [{"id": "e1", "type": "Undefined"}]},
-    }
-    assert UcwaState.read(live) == state
 
 
 def test_digest_ids_ignore_key_order() -> None:

@@ -304,6 +304,21 @@ class TestPermissions:
         )
         assert by_upn.status_code == 200
 
+    def test_the_path_names_the_owner_not_a_user_id_query(
+        self, app_client: TestClient, alice: dict[str, str], app_token: dict[str, str]
+    ) -> None:
+        meeting = _create(app_client, alice)
+        mine = app_client.get(f"{ME}/{meeting['id']}?user_id={BOB}", headers=alice)
+        assert mine.status_code == 200, mine.text
+        assert mine.json()["@odata.context"].endswith("$metadata#me/onlineMeetings/$entity")
+        theirs = app_client.get(
+            f"/v1.0/users/{ALICE}/onlineMeetings/{meeting['id']}", headers=app_token
+        )
+        assert theirs.status_code == 200, theirs.text
+        assert theirs.json()["@odata.context"].endswith(
+            f"$metadata#users('{ALICE}')/onlineMeetings/$entity"
+        )
+
     def test_app_token_without_a_policy_is_refused(
         self, app_client: TestClient, auth: Auth
     ) -> None:

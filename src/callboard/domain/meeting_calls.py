@@ -8,12 +8,14 @@ meeting's live roster reaches each call in it; bots leave by hanging up, never a
 
 from __future__ import annotations
 
-from callboard.domain import graph_json
+import copy
+
 from callboard.domain.call_core import CallCore, CallState
 from callboard.domain.events import ContentSharingChanged
 from callboard.domain.invitations import target_key
-from callboard.domain.meeting_parts import PersonSpec
-from callboard.domain.meetings import OnlineMeeting, public
+from callboard.domain.meeting_parts import JoinerKind
+from callboard.domain.meeting_roster import RosterEntry
+from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.participants import Participant
 from callboard.domain.results import ResultInfo
 from callboard.errors import BadRequest
@@ -54,29 +56,7 @@ class MeetingCallRules(CallCore):
 
 def live_roster(meeting: OnlineMeeting) -> list[Participant]:
     """The meeting's live roster as a call's participants."""
-    return [graph_json.parse_participant(public(p)) for p in meeting.participants]
-
-
-def simulated_person(
-    meeting: OnlineMeeting,
-    participant_id: str,
-    identity: JsonObject,
-    kind: str,
-    spec: PersonSpec,
-) -> JsonObject:
-    """The roster entry of a simulated person of ``kind`` (``OnlineMeeting.joiner_kind``,
-    ``phone`` or ``anonymous``): in the lobby if the meeting's bypass settings say so; video
-    and screen sharing received only, as a Teams client that shares nothing."""
-    participant = Participant.new(
-        participant_id,
-        identity,
-        modalities=list(spec.modalities),
-        source_id=1 + 10 * len(meeting.participants),
-        muted=spec.muted,
-        in_lobby=meeting.must_wait_in_lobby(kind),
-    )
-    participant.receive_only_except_audio()
-    return {**graph_json.participant(participant), "_role": kind}
+    return meeting.roster.call_roster()
 
 
 def arrive(meeting: OnlineMeeting, call: MeetingCallRules) -> bool:
@@ -103,27 +83,25 @@ def _enter(meeting: OnlineMeeting, call: MeetingCallRules) -> None:
     call.waiting_for_host = False
     bot = call.bot_participant()
     same_tenant = call.tenant_id == meeting.tenant_id
-    bot.is_in_lobby = meeting.must_wait_in_lobby("organization" if same_tenant else "federated")
-    meeting.join({**graph_json.participant(bot), "_callId": call.id})
+    kind = JoinerKind.ORGANIZATION if same_tenant else JoinerKind.FEDERATED
+    bot.is_in_lobby = meeting.must_wait_in_lobby(kind)
+    meeting.join(RosterEntry(bot, call_id=call.id))
     call.join_meeting(live_roster(meeting))
 
 
 def leave(meeting: OnlineMeeting, call: CallCore) -> bool:
     """A meeting call ended: its bot leaves the meeting. True if it was there."""
-    bots = [p for p in meeting.participants if p.get("_callId") == call.id]
-    for bot in bots:
-        meeting.participants.remove(bot)
-    return bool(bots)
+    return meeting.roster.remove_bot(call.id)
 
 
 def invitee_joined(meeting: OnlineMeeting, participant: Participant) -> None:
     """A participant a bot invited answered: they are in the meeting for everyone."""
-    meeting.join({**graph_json.participant(participant), "_role": "invited"})
+    meeting.join(RosterEntry(copy.deepcopy(participant), role=JoinerKind.INVITED))
 
 
 def check_removable(meeting: OnlineMeeting, participant_id: str) -> None:
-    found = next((p for p in meeting.participants if p["id"] == participant_id), None)
-    if found is not None and found.get("_callId"):
+    found = meeting.roster.find(participant_id)
+    if found is not None and found.is_bot:
         raise BadRequest("A bot cannot be removed from a meeting; it leaves by hanging up.")
 
 
@@ -145,10 +123,10 @@ def check_move(
     participant_id = participant.get("participantId")
     if not participant_id:
         raise BadRequest("Moving a participant between meetings needs participantId.")
-    found = next((p for p in from_meeting.participants if p["id"] == participant_id), None)
-    if found is None or found.get("_callId"):
+    found = from_meeting.roster.find(participant_id)
+    if found is None or found.is_bot:
         raise BadRequest(
             f"No participant {participant_id} in the meeting of call {source_call_id}."
         )
-    if target_key({"identity": found["info"]["identity"]}) != key:
+    if target_key({"identity": found.identity}) != key:
         raise BadRequest(f"The participant {participant_id} is not {key}.")

@@ -10,6 +10,8 @@ import base64
 import json
 import re
 import uuid
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -104,27 +106,33 @@ def check_times(body: JsonObject, now: float, *, fill: bool) -> None:
 # -- people -----------------------------------------------------------------------------
 
 
-def resolve_attendees(
-    directory: Directory, tenant_id: str, attendees: list[JsonObject]
-) -> list[JsonObject]:
+def resolve(
+    directory: Directory, tenant_id: str, attendees: Sequence[MeetingParticipantInfo]
+) -> list[MeetingParticipantInfo]:
     """Attendees as stored: directory users get their full identity and UPN; others must at
     least name an id or a UPN."""
     result = []
     for index, attendee in enumerate(attendees):
-        user = (attendee.get("identity") or {}).get("user") or {}
-        upn = attendee.get("upn")
-        known = directory.user(tenant_id, user.get("id") or upn or "")
-        entry = dict(attendee)
+        known = directory.user(tenant_id, attendee.user_id or attendee.upn or "")
         if known is not None:
-            entry["identity"] = user_identity_set(known)
-            entry["upn"] = known.user_principal_name
-        elif not user.get("id") and not upn:
+            attendee = replace(
+                attendee,
+                identity=user_identity_set(known),
+                upn=known.user_principal_name,
+                extra=dict(attendee.extra),
+            )
+        elif not attendee.user_id and not attendee.upn:
             raise BadRequest(f"participants.attendees[{index}] needs identity.user.id or upn.")
-        entry.setdefault("@odata.type", PARTICIPANT_INFO)
-        entry.setdefault("role", "attendee")
-        entry.setdefault("upn", upn)
-        result.append(entry)
+        result.append(attendee)
     return result
+
+
+def resolve_attendees(
+    directory: Directory, tenant_id: str, attendees: list[JsonObject]
+) -> list[JsonObject]:
+    """``resolve`` on meetingParticipantInfo JSON as a client sent it (a PATCH, UCWA)."""
+    parsed = [MeetingParticipantInfo.parse_attendee(a) for a in attendees]
+    return [a.to_graph() for a in resolve(directory, tenant_id, parsed)]
 
 
 # -- generated values -------------------------------------------------------------------
@@ -208,10 +216,7 @@ def new_meeting(
             "presenter",
             {"@odata.type": PARTICIPANT_INFO},
         ),
-        attendees=[
-            MeetingParticipantInfo.parse(a)
-            for a in resolve_attendees(directory, tenant, list(request.attendees))
-        ],
+        attendees=resolve(directory, tenant, request.attendees),
         join_settings=JoinMeetingIdSettings(
             join_meeting_id, passcode_value, request.is_passcode_required
         ),

@@ -38,6 +38,18 @@ class LobbyScope(StrEnum):
             return cls.ORGANIZATION
 
 
+class JoinerKind(StrEnum):
+    """How the lobby sees someone joining (and a person's role in the roster and the
+    attendance report): the lobby bypass settings decide by kind."""
+
+    ORGANIZER = "organizer"
+    INVITED = "invited"
+    ORGANIZATION = "organization"
+    FEDERATED = "federated"
+    ANONYMOUS = "anonymous"
+    PHONE = "phone"
+
+
 _BYPASS: dict[LobbyScope, frozenset[str]] = {
     LobbyScope.ORGANIZER: frozenset({"organizer"}),
     LobbyScope.ORGANIZATION: frozenset({"organizer", "organization"}),
@@ -69,12 +81,11 @@ class LobbyBypassSettings:
             "isDialInBypassEnabled": self.is_dial_in_bypass_enabled,
         }
 
-    def must_wait(self, joiner_kind: str) -> bool:
-        """``joiner_kind``: organizer, invited, organization, federated, anonymous, phone."""
-        if joiner_kind == "phone" and self.is_dial_in_bypass_enabled:
+    def must_wait(self, joiner_kind: JoinerKind) -> bool:
+        if joiner_kind == JoinerKind.PHONE and self.is_dial_in_bypass_enabled:
             return False
         allowed = _BYPASS[LobbyScope.of(self.scope)]
-        if joiner_kind == "invited":
+        if joiner_kind == JoinerKind.INVITED:
             return not ({"invited", "organization"} & allowed)
         return joiner_kind not in allowed
 
@@ -138,6 +149,16 @@ class MeetingParticipantInfo:
     def parse(cls, data: JsonObject) -> MeetingParticipantInfo:
         rest = {k: v for k, v in data.items() if k not in ("identity", "upn", "role")}
         return cls(data.get("identity"), data.get("upn"), data.get("role"), rest)
+
+    @classmethod
+    def parse_attendee(cls, data: JsonObject) -> MeetingParticipantInfo:
+        """An attendee as a client sent it: typed meetingParticipantInfo, ``role``
+        ``attendee`` unless given (an explicit null stays null, and is not rendered)."""
+        attendee = cls.parse(data)
+        if "role" not in data:
+            attendee.role = "attendee"
+        attendee.extra.setdefault("@odata.type", PARTICIPANT_INFO)
+        return attendee
 
     def to_graph(self) -> JsonObject:
         document: JsonObject = dict(self.extra)
@@ -217,8 +238,8 @@ class MeetingRequest:
     start: str | None = None
     end: str | None = None
     external_id: str | None = None
-    # meetingParticipantInfo JSON as sent; the factory resolves them against the directory.
-    attendees: tuple[JsonObject, ...] = ()
+    # As sent (``parse_attendee``); the factory resolves them against the directory.
+    attendees: tuple[MeetingParticipantInfo, ...] = ()
     lobby_bypass: LobbyBypassSettings | None = field(default_factory=_default_bypass)
     is_passcode_required: bool = False
     # Every other property (the allow… options, a client's open-type extras), kept as sent.
@@ -234,7 +255,9 @@ class MeetingRequest:
             start=body.get("startDateTime"),
             end=body.get("endDateTime"),
             external_id=body.get("externalId"),
-            attendees=tuple(people.get("attendees") or ()),
+            attendees=tuple(
+                MeetingParticipantInfo.parse_attendee(a) for a in people.get("attendees") or ()
+            ),
             lobby_bypass=None if bypass is None else LobbyBypassSettings.parse(bypass),
             is_passcode_required=bool(settings.get("isPasscodeRequired", False)),
             options={k: v for k, v in body.items() if k not in _REQUEST_FIELDS},

@@ -1,7 +1,9 @@
 """The online meeting: its Graph resource, the update rules, and who is in it right now.
 
-The live part (``live``) is the meeting's roster: simulated people and the bots whose
-calls joined, the lobby, and content-sharing sessions. Bots' calls copy the roster; the
+The live part is typed: the roster (``domain/meeting_roster.py``: simulated people and the
+bots whose calls joined, the lobby), the attendance log (``domain/attendance.py``) and the
+content-sharing sessions. It is stored as the meeting's live document, read by
+``from_graph`` and written by ``live_document`` only. Bots' calls copy the roster; the
 service layer fans a roster change out to every call in the meeting.
 """
 
@@ -10,14 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from callboard.domain.attendance import AttendanceLog
 from callboard.domain.directory import User
 from callboard.domain.meeting_parts import (
     ChatInfo,
     ContentSharingSession,
+    JoinerKind,
     JoinMeetingIdSettings,
     LobbyBypassSettings,
     MeetingParticipantInfo,
+    PersonSpec,
 )
+from callboard.domain.meeting_roster import MeetingRoster, RosterEntry
+from callboard.domain.participants import Participant
 from callboard.errors import BadRequest, ItemNotFound
 from callboard.json_types import JsonObject
 
@@ -71,10 +78,12 @@ TYPED = frozenset(
         "participants",
     }
 )
-# Keys of the stored live document that are typed fields here (the rest is the roster and
-# what domain/attendance.py and domain/ucwa_meetings.py keep there).
+# The keys of the stored live document.
+_ROSTER = "participants"
+_ATTENDANCE = "attendanceSessions"
 _SHARING = "contentSharingSessions"
 _CREATOR = "createdByAppId"
+_UCWA = "ucwa"
 
 
 @dataclass
@@ -94,18 +103,17 @@ class OnlineMeeting:
     external_id: str | None = None
     video_teleconference_id: str | None = None
     properties: JsonObject = field(default_factory=dict)
-    # Who is in the meeting now (Graph participant JSON with ``_role`` / ``_callId``
-    # bookkeeping), and the attendance log domain/attendance.py keeps beside it.
-    live: JsonObject = field(default_factory=dict)
+    # Who is in the meeting now, and who was (kept at every save, store/meetings.py).
+    roster: MeetingRoster = field(default_factory=MeetingRoster)
+    attendance: AttendanceLog = field(default_factory=AttendanceLog)
     sharing_sessions: list[ContentSharingSession] = field(default_factory=list)
     # The application that created the meeting (decides which bots may move people).
     created_by_app_id: str | None = None
     created_at: float = 0.0
     modified_at: float = 0.0
     version: int = 0
-
-    def __post_init__(self) -> None:
-        self.live.setdefault("participants", [])
+    # What UCWA keeps that Graph has no place for (domain/ucwa_meetings.py owns its shape).
+    ucwa: JsonObject = field(default_factory=dict)
 
     # -- Graph JSON (the one rendering, and its reading back from storage) ----------------
 
@@ -125,9 +133,7 @@ class OnlineMeeting:
         """A meeting from its Graph document (as stored) and its live document."""
         people = resource.get("participants") or {}
         bypass = resource.get("lobbyBypassSettings")
-        rest = dict(live or {})
-        sessions = [ContentSharingSession.parse(s) for s in rest.pop(_SHARING, None) or []]
-        creator = rest.pop(_CREATOR, None)
+        live = live or {}
         return cls(
             id=meeting_id,
             tenant_id=tenant_id,
@@ -144,12 +150,14 @@ class OnlineMeeting:
             external_id=resource.get("externalId"),
             video_teleconference_id=resource.get("videoTeleconferenceId"),
             properties={k: v for k, v in resource.items() if k not in TYPED},
-            live=rest,
-            sharing_sessions=sessions,
-            created_by_app_id=creator,
+            roster=MeetingRoster.parse(live.get(_ROSTER)),
+            attendance=AttendanceLog.parse(live.get(_ATTENDANCE)),
+            sharing_sessions=[ContentSharingSession.parse(s) for s in live.get(_SHARING) or []],
+            created_by_app_id=live.get(_CREATOR),
             created_at=created_at,
             modified_at=modified_at,
             version=version,
+            ucwa=live.get(_UCWA) or {},
         )
 
     def to_graph(self) -> JsonObject:
@@ -183,9 +191,15 @@ class OnlineMeeting:
 
     def live_document(self) -> JsonObject:
         """The stored live document: the roster, the attendance log, the sharing sessions."""
-        document = {**self.live, _SHARING: [s.to_document() for s in self.sharing_sessions]}
+        document: JsonObject = {
+            _ROSTER: self.roster.to_document(),
+            _ATTENDANCE: self.attendance.to_document(),
+            _SHARING: [s.to_document() for s in self.sharing_sessions],
+        }
         if self.created_by_app_id is not None:
             document[_CREATOR] = self.created_by_app_id
+        if self.ucwa:
+            document[_UCWA] = self.ucwa
         return document
 
     @property
@@ -197,13 +211,8 @@ class OnlineMeeting:
         return self.chat_info.thread_id
 
     @property
-    def participants(self) -> list[JsonObject]:
-        result: list[JsonObject] = self.live["participants"]
-        return result
-
-    @property
     def organizer_present(self) -> bool:
-        return any(p.get("_role") == "organizer" and not p["isInLobby"] for p in self.participants)
+        return self.roster.organizer_present
 
     # -- the resource -----------------------------------------------------------------
 
@@ -241,52 +250,88 @@ class OnlineMeeting:
 
     # -- who is in the meeting --------------------------------------------------------
 
-    def joiner_kind(self, user: User) -> str:
+    def joiner_kind(self, user: User) -> JoinerKind:
         """How the lobby sees a directory user: organizer, federated, invited, organization."""
         if user.id == self.organizer_id and user.tenant_id == self.tenant_id:
-            return "organizer"
+            return JoinerKind.ORGANIZER
         if user.tenant_id != self.tenant_id:
-            return "federated"
-        return "invited" if self.is_invited(user.id) else "organization"
+            return JoinerKind.FEDERATED
+        return JoinerKind.INVITED if self.is_invited(user.id) else JoinerKind.ORGANIZATION
 
-    def must_wait_in_lobby(self, joiner_kind: str) -> bool:
-        """``joiner_kind``: organizer, invited, organization, federated, anonymous, phone."""
+    def must_wait_in_lobby(self, joiner_kind: JoinerKind) -> bool:
         return (self.lobby_bypass or LobbyBypassSettings(None, None)).must_wait(joiner_kind)
 
-    def join(self, participant: JsonObject) -> None:
-        if any(p["id"] == participant["id"] for p in self.participants):
-            raise BadRequest(f"Participant {participant['id']} is already in the meeting.")
-        self.participants.append(participant)
+    def add_person(
+        self, participant_id: str, identity: JsonObject, kind: JoinerKind, spec: PersonSpec
+    ) -> RosterEntry:
+        """A simulated person of ``kind`` (``joiner_kind``, phone or anonymous) joins: into
+        the lobby if the bypass settings say so; video and screen sharing received only, as
+        a Teams client that shares nothing."""
+        participant = Participant.new(
+            participant_id,
+            identity,
+            modalities=list(spec.modalities),
+            source_id=1 + 10 * len(self.roster),
+            muted=spec.muted,
+            in_lobby=self.must_wait_in_lobby(kind),
+        )
+        participant.receive_only_except_audio()
+        entry = RosterEntry(participant, role=kind)
+        self.join(entry)
+        return entry
 
-    def participant(self, participant_id: str) -> JsonObject:
-        for p in self.participants:
-            if p["id"] == participant_id:
-                return p
-        raise ItemNotFound(f"No participant {participant_id} in meeting {self.id}.")
+    def join(self, entry: RosterEntry) -> None:
+        if self.roster.find(entry.id) is not None:
+            raise BadRequest(f"Participant {entry.id} is already in the meeting.")
+        self.roster.add(entry)
 
-    def leave(self, participant_id: str) -> JsonObject:
-        found = self.participant(participant_id)
-        self.participants.remove(found)
+    def participant(self, participant_id: str) -> RosterEntry:
+        found = self.roster.find(participant_id)
+        if found is None:
+            raise ItemNotFound(f"No participant {participant_id} in meeting {self.id}.")
         return found
+
+    def leave(self, participant_id: str) -> RosterEntry:
+        found = self.participant(participant_id)
+        self.roster.remove(found)
+        return found
+
+    def discard(self, participant_id: str) -> bool:
+        """``participant_id`` leaves if it is here (a call saw them go); True if it was."""
+        found = self.roster.find(participant_id)
+        if found is not None:
+            self.roster.remove(found)
+        return found is not None
+
+    def remove_person(self, participant_id: str) -> list[ContentSharingSession]:
+        """A simulated person leaves (never a bot: it hangs up); what they shared stops.
+        Returns the stopped sessions (their bots are told)."""
+        if self.participant(participant_id).is_bot:
+            raise BadRequest("A bot leaves a meeting by hanging up its call.")
+        stopped = [s for s in self.sharing_sessions if s.sharer_id == participant_id]
+        for session in stopped:
+            self.sharing_sessions.remove(session)
+        self.leave(participant_id)
+        return stopped
 
     def admit(self, participant_id: str) -> None:
         found = self.participant(participant_id)
-        if not found["isInLobby"]:
+        if not found.in_lobby:
             raise BadRequest(f"Participant {participant_id} is not in the lobby.")
-        found["isInLobby"] = False
+        found.participant.is_in_lobby = False
 
     def set_muted(self, participant_id: str, muted: bool) -> None:
-        found = self.participant(participant_id)
-        found["isMuted"] = muted
-        for stream in found.get("mediaStreams") or []:
-            if stream.get("mediaType") == "audio":
-                stream["serverMuted"] = muted
+        self.participant(participant_id).participant.set_muted(muted)
+
+    def observe_attendance(self, now: float) -> tuple[list[str], list[str]]:
+        """The attendance log follows the roster (``AttendanceLog.observe``)."""
+        return self.attendance.observe(self.id, self.roster.attending(), now)
 
     # -- content sharing --------------------------------------------------------------
 
     def start_sharing(self, session_id: str, sharer_id: str) -> ContentSharingSession:
         sharer = self.participant(sharer_id)
-        if sharer["isInLobby"]:
+        if sharer.in_lobby:
             raise BadRequest("A participant in the lobby cannot share content.")
         session = ContentSharingSession(session_id, sharer_id)
         self.sharing_sessions.append(session)
@@ -307,8 +352,3 @@ class OnlineMeeting:
 def iso(moment: datetime) -> str:
     """Graph's DateTimeOffset rendering in UTC: ``2030-01-01T10:00:00.000Z``."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def public(item: JsonObject) -> JsonObject:
-    """An item of the live roster without Callboard's bookkeeping keys (``_role`` ...)."""
-    return {k: v for k, v in item.items() if not k.startswith("_")}

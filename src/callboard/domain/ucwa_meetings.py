@@ -1,9 +1,10 @@
 """The Graph <-> UCWA mapping of an online meeting (pure: no I/O, no directory lookups).
 
 A UCWA ``myOnlineMeeting`` is a view of a Graph ``onlineMeeting``: the same stored meeting,
-the same id. What Graph has no place for is ``UcwaState``, stored in the meeting's live
-document under ``"ucwa"``; ``UcwaMeeting`` is the meeting with that state, and its ``view``
-the typed ``MyOnlineMeeting``. The table is written down in docs/ucwa.md ("The mapping").
+the same id. What Graph has no place for is ``UcwaState``, stored beside the meeting
+(``OnlineMeeting.ucwa``, part of its live document); ``UcwaMeeting`` is the meeting with
+that state, and its ``view`` the typed ``MyOnlineMeeting``. The table is written down in
+docs/ucwa.md ("The mapping").
 """
 
 from __future__ import annotations
@@ -202,18 +203,18 @@ def _sip(upn: str) -> str:
 @dataclass
 class UcwaMeeting:
     """A Graph meeting seen through UCWA: the stored meeting and UCWA's typed state beside it.
-    Every change goes through a method here, which writes the state back into the meeting's
-    live document, so saving the meeting saves both."""
+    Every change goes through a method here, which writes the state back into the meeting
+    (``OnlineMeeting.ucwa``), so saving the meeting saves both."""
 
     meeting: OnlineMeeting
     state: UcwaState
 
     @classmethod
     def of(cls, meeting: OnlineMeeting) -> UcwaMeeting:
-        return cls(meeting, UcwaState.read(meeting.live))
+        return cls(meeting, UcwaState.parse(meeting.ucwa or None))
 
     def _write(self) -> None:
-        self.state.write(self.meeting.live)
+        self.meeting.ucwa = self.state.to_document()
 
     @property
     def id(self) -> str:

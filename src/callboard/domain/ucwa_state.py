@@ -1,9 +1,10 @@
 """What UCWA keeps beside a Graph meeting, typed, and its stored form.
 
 A meeting's ``UcwaState`` (its onlineMeetingId and PUT property name, the assigned flag, the
-UCWA-only properties, the extensions) is stored in the meeting's live document under
-``"ucwa"``; ``read`` and ``write`` are the one reading and writing of it
-(domain/ucwa_meetings.py's ``UcwaMeeting`` uses them on every change).
+UCWA-only properties, the extensions) is kept beside the meeting as ``OnlineMeeting.ucwa``,
+stored in its live document under ``"ucwa"``; ``parse`` and ``to_document`` are the one
+reading and writing of it (domain/ucwa_meetings.py's ``UcwaMeeting`` uses them on every
+change).
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ import uuid
 from dataclasses import dataclass, field
 
 from callboard.json_types import JsonObject
-
-# The key of the meeting's live document under which UCWA's state is stored.
-_KEY = "ucwa"
 
 
 def digest_id(content: object) -> str:
@@ -96,11 +94,3 @@ class UcwaState:
             document["assigned"] = True
         document["extensions"] = [e.to_document() for e in self.extensions]
         return document
-
-    @classmethod
-    def read(cls, live: JsonObject) -> UcwaState:
-        """The state kept in a meeting's live document (none yet: every value unset)."""
-        return cls.parse(live.get(_KEY))
-
-    def write(self, live: JsonObject) -> None:
-        live[_KEY] = self.to_document()

@@ -3,10 +3,8 @@ read by the meeting's organizer with ``OnlineMeetingArtifact.Read.All``."""
 
 from __future__ import annotations
 
-from callboard.domain import attendance
+from callboard.domain.attendance import AttendanceReport, AttendanceSession
 from callboard.domain.meetings import OnlineMeeting
-from callboard.errors import ItemNotFound
-from callboard.json_types import JsonObject
 from callboard.services import meeting_access
 from callboard.services.meeting_access import Permissions
 from callboard.services.runtime import Runtime
@@ -23,18 +21,10 @@ def _meeting(rt: Runtime, principal: Principal, user_ref: str, meeting_id: str) 
         return meeting_access.load_organized(uow, user, meeting_id, "read the attendance of")
 
 
-def _session(meeting: OnlineMeeting, report_id: str) -> JsonObject:
-    for session in attendance.reports(meeting.live):
-        if session["id"] == report_id:
-            return session
-    raise ItemNotFound(f"The meetingAttendanceReport {report_id} does not exist.")
-
-
 def list_attendance_reports(
     rt: Runtime, principal: Principal, user_ref: str, meeting_id: str
-) -> list[JsonObject]:
-    meeting = _meeting(rt, principal, user_ref, meeting_id)
-    return [attendance.render_report(s) for s in attendance.reports(meeting.live)]
+) -> list[AttendanceSession]:
+    return _meeting(rt, principal, user_ref, meeting_id).attendance.reports()
 
 
 def get_attendance_report(
@@ -45,32 +35,32 @@ def get_attendance_report(
     report_id: str,
     *,
     expand_records: bool,
-) -> JsonObject:
+) -> AttendanceReport:
     meeting = _meeting(rt, principal, user_ref, meeting_id)
-    session = _session(meeting, report_id)
-    report = attendance.render_report(session)
-    if expand_records:
-        report["attendanceRecords"] = _records(rt, meeting, session)
-    return report
+    session = meeting.attendance.report(report_id)
+    if not expand_records:
+        return AttendanceReport(session)
+    return AttendanceReport(session, _emails(rt, meeting, session))
 
 
 def list_attendance_records(
     rt: Runtime, principal: Principal, user_ref: str, meeting_id: str, report_id: str
-) -> list[JsonObject]:
+) -> AttendanceReport:
     meeting = _meeting(rt, principal, user_ref, meeting_id)
-    return _records(rt, meeting, _session(meeting, report_id))
+    session = meeting.attendance.report(report_id)
+    return AttendanceReport(session, _emails(rt, meeting, session))
 
 
-def _records(rt: Runtime, meeting: OnlineMeeting, session: JsonObject) -> list[JsonObject]:
-    """The records, with the e-mail address of the attendees who are directory users."""
+def _emails(rt: Runtime, meeting: OnlineMeeting, session: AttendanceSession) -> dict[str, str]:
+    """The e-mail address of the attendees who are directory users, by attendee key."""
     with rt.uow() as uow:
         directory = rt.directory(uow)
     emails = {}
-    for key in attendance.attendee_keys(session):
+    for key in session.attendee_keys():
         kind, _, ident = key.partition(":")
         user = directory.user(meeting.tenant_id, ident) if kind == "user" else None
         if user is None and kind == "user":
             user = directory.find_user_anywhere(ident)
         if user is not None:
             emails[key] = user.user_principal_name
-    return attendance.render_records(session, emails)
+    return emails

@@ -7,19 +7,23 @@ established call in the meeting (a roster notification each); content sharing li
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TypeVar
 
 from callboard.domain import meeting_calls
 from callboard.domain.calls import Call, CallState
 from callboard.domain.identities import guest_identity_set, phone_identity_set, user_identity_set
-from callboard.domain.meeting_parts import ContentSharingSession, PersonSpec
-from callboard.domain.meetings import OnlineMeeting, public
+from callboard.domain.meeting_parts import ContentSharingSession, JoinerKind, PersonSpec
+from callboard.domain.meeting_roster import RosterEntry
+from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.participants import Participant
 from callboard.domain.results import MEETING_DELETED
 from callboard.errors import BadRequest, ItemNotFound
 from callboard.json_types import JsonObject
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
+
+Result = TypeVar("Result")
 
 
 def _fan_out(uow: UnitOfWork, meeting: OnlineMeeting, *, except_call: str | None = None) -> None:
@@ -62,9 +66,13 @@ def meeting_deleted(rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting) -> Non
 # -- simulated people (admin API, fixtures) -------------------------------------------
 
 
-def person(rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, spec: PersonSpec) -> JsonObject:
-    """A simulated person's roster entry (``meeting_calls.simulated_person``)."""
+def add_person(
+    rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, spec: PersonSpec
+) -> RosterEntry:
+    """A simulated person joins (``OnlineMeeting.add_person``): who they are is resolved
+    here, from the directory or made up for a phone or a guest."""
     identity: JsonObject
+    kind: JoinerKind
     if spec.user_id is not None:
         directory = rt.directory(uow)
         user = directory.user(meeting.tenant_id, spec.user_id) or directory.find_user_anywhere(
@@ -74,20 +82,20 @@ def person(rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, spec: PersonSpe
             raise BadRequest(f"Unknown user {spec.user_id!r}.")
         kind, identity = meeting.joiner_kind(user), user_identity_set(user)
     elif spec.phone is not None:
-        kind, identity = "phone", phone_identity_set(spec.phone)
+        kind, identity = JoinerKind.PHONE, phone_identity_set(spec.phone)
     else:
-        kind, identity = "anonymous", guest_identity_set(rt.ids.new(), spec.display_name or "Guest")
-    return meeting_calls.simulated_person(meeting, rt.ids.new(), identity, kind, spec)
+        kind, identity = (
+            JoinerKind.ANONYMOUS,
+            guest_identity_set(rt.ids.new(), spec.display_name or "Guest"),
+        )
+    return meeting.add_person(rt.ids.new(), identity, kind, spec)
 
 
 def add_people(
     rt: Runtime, uow: UnitOfWork, meeting: OnlineMeeting, specs: list[PersonSpec]
-) -> list[JsonObject]:
+) -> list[RosterEntry]:
     """People join (fixtures at creation: no calls to tell yet)."""
-    joined = [person(rt, uow, meeting, spec) for spec in specs]
-    for participant in joined:
-        meeting.join(participant)
-    return joined
+    return [add_person(rt, uow, meeting, spec) for spec in specs]
 
 
 def describe(rt: Runtime, meeting_id: str) -> JsonObject:
@@ -97,7 +105,7 @@ def describe(rt: Runtime, meeting_id: str) -> JsonObject:
     return {
         **meeting.resource,
         "tenantId": meeting.tenant_id,
-        "roster": [public(p) for p in meeting.participants],
+        "roster": [entry.to_graph() for entry in meeting.roster],
         "contentSharingSessions": [s.to_graph() for s in meeting.sharing_sessions],
     }
 
@@ -109,8 +117,10 @@ def _load(uow: UnitOfWork, meeting_id: str) -> OnlineMeeting:
     return meeting
 
 
-def _change(rt: Runtime, meeting_id: str, change: Any) -> Any:
-    """Apply ``change(uow, meeting)``, save, tell every bot, commit; return its result."""
+def _change(
+    rt: Runtime, meeting_id: str, change: Callable[[UnitOfWork, OnlineMeeting], Result]
+) -> Result:
+    """Load, apply ``change(uow, meeting)``, save, tell every bot, commit; return its result."""
     with rt.uow() as uow:
         meeting = _load(uow, meeting_id)
         result = change(uow, meeting)
@@ -122,20 +132,15 @@ def _change(rt: Runtime, meeting_id: str, change: Any) -> Any:
 
 def join_person(rt: Runtime, meeting_id: str, spec: JsonObject) -> JsonObject:
     def change(uow: UnitOfWork, meeting: OnlineMeeting) -> JsonObject:
-        return public(add_people(rt, uow, meeting, [PersonSpec.parse(spec)])[0])
+        return add_person(rt, uow, meeting, PersonSpec.parse(spec)).to_graph()
 
-    result: JsonObject = _change(rt, meeting_id, change)
-    return result
+    return _change(rt, meeting_id, change)
 
 
 def leave(rt: Runtime, meeting_id: str, participant_id: str) -> None:
     def change(uow: UnitOfWork, meeting: OnlineMeeting) -> None:
-        found = meeting.participant(participant_id)
-        if found.get("_callId"):
-            raise BadRequest("A bot leaves a meeting by hanging up its call.")
-        for session in [s for s in meeting.sharing_sessions if s.sharer_id == participant_id]:
-            _stop_sharing(uow, meeting, session.id)
-        meeting.leave(participant_id)
+        for session in meeting.remove_person(participant_id):
+            _tell_sharing(uow, meeting, "deleted", session)
 
     _change(rt, meeting_id, change)
 
@@ -167,8 +172,7 @@ def start_sharing(rt: Runtime, meeting_id: str, participant_id: str) -> JsonObje
         _tell_sharing(uow, meeting, "created", session)
         return session.to_graph()
 
-    result: JsonObject = _change(rt, meeting_id, change)
-    return result
+    return _change(rt, meeting_id, change)
 
 
 def update_sharing(rt: Runtime, meeting_id: str, session_id: str) -> None:
@@ -223,8 +227,7 @@ def check_removable(uow: UnitOfWork, call: Call, participant_id: str) -> None:
 
 def participant_removed(uow: UnitOfWork, call: Call, participant_id: str) -> None:
     meeting = _meeting_of(uow, call)
-    if any(p["id"] == participant_id for p in meeting.participants):
-        meeting.leave(participant_id)
+    if meeting.discard(participant_id):
         _commit_change(uow, meeting, call)
 
 
@@ -245,9 +248,8 @@ def check_move(
 def take_from_meeting(uow: UnitOfWork, source: Call, participant_id: str) -> bool:
     """The moved participant leaves the source meeting (every bot there is told)."""
     meeting = uow.meetings.get(source.meeting_id or "")
-    if meeting is None or not any(p["id"] == participant_id for p in meeting.participants):
+    if meeting is None or not meeting.discard(participant_id):
         return False
-    meeting.leave(participant_id)
     uow.meetings.save(meeting, uow.now)
     _fan_out(uow, meeting)
     return True

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from callboard.domain import attendance
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import Conflict
 from callboard.json_types import JsonObject
@@ -32,7 +31,7 @@ class MeetingRepository:
 
     def _observe(self, meeting: OnlineMeeting, now: float, *, report: bool = True) -> None:
         """Attendance follows the roster at every write (``domain/attendance.py``)."""
-        joined, left = attendance.observe(meeting.id, meeting.live, now)
+        joined, left = meeting.observe_attendance(now)
         if report and (joined or left):
             self.attendance_changes.append(
                 AttendanceChange(meeting.tenant_id, meeting.id, tuple(joined), tuple(left))

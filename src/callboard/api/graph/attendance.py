@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from callboard.api.deps import PrincipalDep, RuntimeDep, graph_root
 from callboard.api.graph import owners
 from callboard.api.responses import json_response
+from callboard.domain.attendance import render_report
 from callboard.errors import NotImplementedOperation, UnknownRoute
 from callboard.services import appointment_links, attendance
 
@@ -43,128 +44,113 @@ def unserved_meeting_segment(segment: str) -> None:
         raise UnknownRoute(f"Resource not found for the segment '{name}'.")
 
 
-def _owner_path(user_ref: str) -> str:
-    return "me" if user_ref == "me" else f"users('{user_ref}')"
+def _meeting_context(request: Request, owner: str, meeting_id: str) -> str:
+    path = f"{owners.context_path(owner)}/onlineMeetings('{meeting_id}')"
+    return f"{graph_root(request)}/$metadata#{path}"
 
 
-def _reports(kind: str) -> Any:
-    async def list_attendance_reports(
-        request: Request,
-        meeting_id: str,
-        rt: RuntimeDep,
-        principal: PrincipalDep,
-        user_id: str | None = None,
-    ) -> Response:
-        owner = owners.owner(kind, user_id)
-        found = attendance.list_attendance_reports(rt, principal, owner, meeting_id)
-        context = (
-            f"{graph_root(request)}/$metadata#{_owner_path(owner)}"
-            f"/onlineMeetings('{meeting_id}')/attendanceReports"
-        )
-        return json_response({"@odata.context": context, "value": found})
-
-    return list_attendance_reports
+# Each handler serves both path forms: /me/... and /users/{user_id}/...
+async def list_attendance_reports(
+    request: Request,
+    meeting_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    owner: owners.OwnerDep,
+) -> Response:
+    found = attendance.list_attendance_reports(rt, principal, owner, meeting_id)
+    context = f"{_meeting_context(request, owner, meeting_id)}/attendanceReports"
+    value = [render_report(session) for session in found]
+    return json_response({"@odata.context": context, "value": value})
 
 
-def _report(kind: str) -> Any:
-    async def get_attendance_report(
-        request: Request,
-        meeting_id: str,
-        report_id: str,
-        rt: RuntimeDep,
-        principal: PrincipalDep,
-        expand: Expand = None,
-        user_id: str | None = None,
-    ) -> Response:
-        owner = owners.owner(kind, user_id)
-        report = attendance.get_attendance_report(
-            rt,
-            principal,
-            owner,
-            meeting_id,
-            report_id,
-            expand_records="attendanceRecords" in (expand or ""),
-        )
-        context = (
-            f"{graph_root(request)}/$metadata#{_owner_path(owner)}"
-            f"/onlineMeetings('{meeting_id}')/attendanceReports/$entity"
-        )
-        return json_response({"@odata.context": context, **report})
-
-    return get_attendance_report
+async def get_attendance_report(
+    request: Request,
+    meeting_id: str,
+    report_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    owner: owners.OwnerDep,
+    expand: Expand = None,
+) -> Response:
+    report = attendance.get_attendance_report(
+        rt,
+        principal,
+        owner,
+        meeting_id,
+        report_id,
+        expand_records="attendanceRecords" in (expand or ""),
+    )
+    context = f"{_meeting_context(request, owner, meeting_id)}/attendanceReports/$entity"
+    return json_response({"@odata.context": context, **report.to_graph()})
 
 
-def _records(kind: str) -> Any:
-    async def list_attendance_records(
-        request: Request,
-        meeting_id: str,
-        report_id: str,
-        rt: RuntimeDep,
-        principal: PrincipalDep,
-        user_id: str | None = None,
-    ) -> Response:
-        owner = owners.owner(kind, user_id)
-        found = attendance.list_attendance_records(rt, principal, owner, meeting_id, report_id)
-        context = (
-            f"{graph_root(request)}/$metadata#{_owner_path(owner)}"
-            f"/onlineMeetings('{meeting_id}')/attendanceReports('{report_id}')/attendanceRecords"
-        )
-        return json_response({"@odata.context": context, "value": found})
-
-    return list_attendance_records
+async def list_attendance_records(
+    request: Request,
+    meeting_id: str,
+    report_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    owner: owners.OwnerDep,
+) -> Response:
+    report = attendance.list_attendance_records(rt, principal, owner, meeting_id, report_id)
+    context = (
+        f"{_meeting_context(request, owner, meeting_id)}"
+        f"/attendanceReports('{report_id}')/attendanceRecords"
+    )
+    return json_response({"@odata.context": context, "value": report.records_to_graph()})
 
 
-def _join_url(kind: str) -> Any:
-    async def get_virtual_appointment_join_web_url(
-        request: Request,
-        meeting_id: str,
-        rt: RuntimeDep,
-        principal: PrincipalDep,
-        user_id: str | None = None,
-    ) -> Response:
-        owner = owners.owner(kind, user_id)
-        url = appointment_links.get_virtual_appointment_join_web_url(
-            rt, principal, owner, meeting_id
-        )
-        context = f"{graph_root(request)}/$metadata#Edm.String"
-        return json_response({"@odata.context": context, "value": url})
-
-    return get_virtual_appointment_join_web_url
+async def get_virtual_appointment_join_web_url(
+    request: Request,
+    meeting_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    owner: owners.OwnerDep,
+) -> Response:
+    url = appointment_links.get_virtual_appointment_join_web_url(rt, principal, owner, meeting_id)
+    context = f"{graph_root(request)}/$metadata#Edm.String"
+    return json_response({"@odata.context": context, "value": url})
 
 
-def _unserved(kind: str) -> Any:
-    async def unserved_segment(
-        meeting_id: str, segment: str, principal: PrincipalDep, user_id: str | None = None
-    ) -> Response:
-        unserved_meeting_segment(segment.split("/", 1)[0])
-        raise UnknownRoute(f"Resource not found for the segment '{segment.split('/', 1)[0]}'.")
-
-    return unserved_segment
+async def unserved_segment(
+    meeting_id: str, segment: str, principal: PrincipalDep, owner: owners.OwnerDep
+) -> Response:
+    unserved_meeting_segment(segment.split("/", 1)[0])
+    raise UnknownRoute(f"Resource not found for the segment '{segment.split('/', 1)[0]}'.")
 
 
 _MEETING = "/onlineMeetings/{meeting_id}"
-owners.add_routes(
-    router, f"{_MEETING}/attendanceReports", "GET", _reports, "list attendanceReports"
-)
-owners.add_routes(
+_REPORT = f"{_MEETING}/attendanceReports/{{report_id}}"
+owners.add_owner_routes(
     router,
-    f"{_MEETING}/attendanceReports/{{report_id}}",
+    f"{_MEETING}/attendanceReports",
     "GET",
-    _report,
-    "get meetingAttendanceReport",
+    list_attendance_reports,
+    "list attendanceReports",
 )
-owners.add_routes(
+owners.add_owner_routes(
+    router, _REPORT, "GET", get_attendance_report, "get meetingAttendanceReport"
+)
+owners.add_owner_routes(
     router,
-    f"{_MEETING}/attendanceReports/{{report_id}}/attendanceRecords",
+    f"{_REPORT}/attendanceRecords",
     "GET",
-    _records,
+    list_attendance_records,
     "list attendanceRecords",
 )
 for _path in ("getVirtualAppointmentJoinWebUrl", "getVirtualAppointmentJoinWebUrl()"):
-    owners.add_routes(
-        router, f"{_MEETING}/{_path}", "GET", _join_url, "getVirtualAppointmentJoinWebUrl"
+    owners.add_owner_routes(
+        router,
+        f"{_MEETING}/{_path}",
+        "GET",
+        get_virtual_appointment_join_web_url,
+        "getVirtualAppointmentJoinWebUrl",
     )
 for _method in ("GET", "POST", "PATCH", "DELETE", "PUT"):
-    owners.add_routes(
-        router, f"{_MEETING}/{{segment:path}}", _method, _unserved, f"unserved segment {_method}"
+    owners.add_owner_routes(
+        router,
+        f"{_MEETING}/{{segment:path}}",
+        _method,
+        unserved_segment,
+        f"unserved segment {_method}",
     )

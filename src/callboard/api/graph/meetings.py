@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -42,8 +42,7 @@ def _properties(request: Request, body: OnlineMeetingBody) -> JsonObject:
 
 
 def _context(request: Request, user_ref: str, entity: bool) -> str:
-    owner = "me" if user_ref == meetings.ME else f"users('{user_ref}')"
-    return f"{graph_root(request)}/$metadata#{owner}/onlineMeetings" + (
+    return f"{graph_root(request)}/$metadata#{owners.context_path(user_ref)}/onlineMeetings" + (
         "/$entity" if entity else ""
     )
 
@@ -70,112 +69,94 @@ def _collection(request: Request, user_ref: str, found: list[OnlineMeeting]) -> 
     )
 
 
-# Both path forms share the handlers: /me/... and /users/{user_id}/...
-def _create(kind: str) -> Any:
-    async def create_online_meeting(
-        request: Request,
-        body: OnlineMeetingBody,
-        rt: RuntimeDep,
-        principal: PrincipalDep,
-        user_id: str | None = None,
-    ) -> Response:
-        owner = owners.owner(kind, user_id)
-        meeting = meetings.create_online_meeting(
-            rt, principal, owner, MeetingRequest.parse(_properties(request, body))
-        )
-        return _one(request, owner, meeting, 201)
-
-    return create_online_meeting
+# Each handler serves both path forms: /me/... and /users/{user_id}/...
+async def create_online_meeting(
+    request: Request,
+    body: OnlineMeetingBody,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    owner: owners.OwnerDep,
+) -> Response:
+    meeting = meetings.create_online_meeting(
+        rt, principal, owner, MeetingRequest.parse(_properties(request, body))
+    )
+    return _one(request, owner, meeting, 201)
 
 
-def _create_or_get(kind: str) -> Any:
-    async def create_or_get(
-        request: Request,
-        body: OnlineMeetingBody,
-        rt: RuntimeDep,
-        principal: PrincipalDep,
-        user_id: str | None = None,
-    ) -> Response:
-        owner = owners.owner(kind, user_id)
-        meeting, created = meetings.create_or_get_online_meeting(
-            rt, principal, owner, MeetingRequest.parse(_properties(request, body))
-        )
-        return _one(request, owner, meeting, 201 if created else 200)
-
-    return create_or_get
+async def create_or_get(
+    request: Request,
+    body: OnlineMeetingBody,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    owner: owners.OwnerDep,
+) -> Response:
+    meeting, created = meetings.create_or_get_online_meeting(
+        rt, principal, owner, MeetingRequest.parse(_properties(request, body))
+    )
+    return _one(request, owner, meeting, 201 if created else 200)
 
 
-def _list(kind: str) -> Any:
-    async def list_online_meetings(
-        request: Request,
-        rt: RuntimeDep,
-        principal: PrincipalDep,
-        odata_filter: Filter = None,
-        user_id: str | None = None,
-    ) -> Response:
-        owner = owners.owner(kind, user_id)
-        found = meetings.list_online_meetings(rt, principal, owner, odata_filter)
-        return _collection(request, owner, found)
-
-    return list_online_meetings
+async def list_online_meetings(
+    request: Request,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    owner: owners.OwnerDep,
+    odata_filter: Filter = None,
+) -> Response:
+    found = meetings.list_online_meetings(rt, principal, owner, odata_filter)
+    return _collection(request, owner, found)
 
 
-def _get(kind: str) -> Any:
-    async def get_online_meeting(
-        request: Request,
-        meeting_id: str,
-        rt: RuntimeDep,
-        principal: PrincipalDep,
-        user_id: str | None = None,
-    ) -> Response:
-        owner = owners.owner(kind, user_id)
-        # ``onlineMeetings/getAllTranscripts(…)`` and the like are not meeting ids.
-        unserved_meeting_segment(meeting_id)
-        return _one(request, owner, meetings.get_online_meeting(rt, principal, owner, meeting_id))
-
-    return get_online_meeting
+async def get_online_meeting(
+    request: Request,
+    meeting_id: str,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    owner: owners.OwnerDep,
+) -> Response:
+    # ``onlineMeetings/getAllTranscripts(…)`` and the like are not meeting ids.
+    unserved_meeting_segment(meeting_id)
+    return _one(request, owner, meetings.get_online_meeting(rt, principal, owner, meeting_id))
 
 
-def _update(kind: str) -> Any:
-    async def update_online_meeting(
-        request: Request,
-        meeting_id: str,
-        body: OnlineMeetingBody,
-        rt: RuntimeDep,
-        principal: PrincipalDep,
-        user_id: str | None = None,
-    ) -> Response:
-        owner = owners.owner(kind, user_id)
-        patch = _properties(request, body)
-        if "joinMeetingIdSettings" in patch:
-            raise BadRequest("joinMeetingIdSettings cannot change after the meeting is created.")
-        if "externalId" in patch:
-            raise BadRequest("externalId cannot change after the meeting is created.")
-        meeting = meetings.update_online_meeting(rt, principal, owner, meeting_id, patch)
-        return _one(request, owner, meeting)
-
-    return update_online_meeting
+async def update_online_meeting(
+    request: Request,
+    meeting_id: str,
+    body: OnlineMeetingBody,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    owner: owners.OwnerDep,
+) -> Response:
+    patch = _properties(request, body)
+    if "joinMeetingIdSettings" in patch:
+        raise BadRequest("joinMeetingIdSettings cannot change after the meeting is created.")
+    if "externalId" in patch:
+        raise BadRequest("externalId cannot change after the meeting is created.")
+    meeting = meetings.update_online_meeting(rt, principal, owner, meeting_id, patch)
+    return _one(request, owner, meeting)
 
 
-def _delete(kind: str) -> Any:
-    async def delete_online_meeting(
-        meeting_id: str, rt: RuntimeDep, principal: PrincipalDep, user_id: str | None = None
-    ) -> Response:
-        meetings.delete_online_meeting(rt, principal, owners.owner(kind, user_id), meeting_id)
-        return Response(status_code=204)
-
-    return delete_online_meeting
+async def delete_online_meeting(
+    meeting_id: str, rt: RuntimeDep, principal: PrincipalDep, owner: owners.OwnerDep
+) -> Response:
+    meetings.delete_online_meeting(rt, principal, owner, meeting_id)
+    return Response(status_code=204)
 
 
-owners.add_routes(router, "/onlineMeetings", "POST", _create, "create onlineMeeting", 201)
-owners.add_routes(
-    router, "/onlineMeetings/createOrGet", "POST", _create_or_get, "createOrGet onlineMeeting"
+_MEETING = "/onlineMeetings/{meeting_id}"
+owners.add_owner_routes(
+    router, "/onlineMeetings", "POST", create_online_meeting, "create onlineMeeting", 201
 )
-owners.add_routes(router, "/onlineMeetings", "GET", _list, "list onlineMeetings ($filter)")
-owners.add_routes(router, "/onlineMeetings/{meeting_id}", "GET", _get, "get onlineMeeting")
-owners.add_routes(router, "/onlineMeetings/{meeting_id}", "PATCH", _update, "update onlineMeeting")
-owners.add_routes(
-    router, "/onlineMeetings/{meeting_id}", "DELETE", _delete, "delete onlineMeeting", 204
+owners.add_owner_routes(
+    router, "/onlineMeetings/createOrGet", "POST", create_or_get, "createOrGet onlineMeeting"
+)
+owners.add_owner_routes(
+    router, "/onlineMeetings", "GET", list_online_meetings, "list onlineMeetings ($filter)"
+)
+owners.add_owner_routes(router, _MEETING, "GET", get_online_meeting, "get onlineMeeting")
+owners.add_owner_routes(router, _MEETING, "PATCH", update_online_meeting, "update onlineMeeting")
+owners.add_owner_routes(
+    router, _MEETING, "DELETE", delete_online_meeting, "delete onlineMeeting", 204
 )
 
 
