@@ -1,6 +1,10 @@
-"""Graph ``identitySet`` values for the directory's people."""
+"""Graph ``identitySet`` values: built for the directory's people, and read once from a
+client's JSON into ``PartyIdentity`` (the identities it names, typed, and the set as sent)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
 
 from callboard.domain.directory import User
 from callboard.json_types import JsonObject
@@ -34,3 +38,101 @@ def guest_identity_set(guest_id: str, display_name: str) -> JsonObject:
         "@odata.type": IDENTITY_SET,
         "guest": {"@odata.type": IDENTITY, "id": guest_id, "displayName": display_name},
     }
+
+
+class IdentityKind(StrEnum):
+    """The identities an ``identitySet`` may name, in the order a ring key looks for one."""
+
+    USER = "user"
+    PHONE = "phone"
+    GUEST = "guest"
+    APPLICATION_INSTANCE = "applicationInstance"
+    APPLICATION = "application"
+    DEVICE = "device"
+    ENCRYPTED = "encrypted"
+    ON_PREMISES = "onPremises"
+    ACS_USER = "acsUser"
+    SPOOL_USER = "spoolUser"
+    AZURE_COMMUNICATION_SERVICES_USER = "azureCommunicationServicesUser"
+
+
+_KINDS = tuple(IdentityKind)
+
+
+@dataclass(frozen=True, slots=True)
+class NamedIdentity:
+    """One identity of a set (its ``user``, ``phone``...): the fields Callboard reads."""
+
+    kind: IdentityKind
+    id: str | None = None
+    display_name: str | None = None
+    tenant_id: str | None = None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _id(value: object) -> str | None:
+    """An id as a ring key spells it (a stored document may hold a number)."""
+    return str(value) if value and not isinstance(value, dict | list) else None
+
+
+@dataclass(frozen=True, slots=True)
+class PartyIdentity:
+    """An ``identitySet`` read once: the identities it names, typed, and the set as the
+    client sent it (``echo``, rendered back unchanged: Graph's identity types are open)."""
+
+    members: tuple[NamedIdentity, ...]
+    echo: JsonObject
+
+    @classmethod
+    def parse(cls, identity_set: JsonObject | None) -> PartyIdentity:
+        """Any JSON object: a member that is not an object is no identity (the set is kept
+        as sent all the same)."""
+        echo = identity_set if isinstance(identity_set, dict) else {}
+        members = []
+        for kind in _KINDS:
+            member = echo.get(kind)
+            if isinstance(member, dict):
+                members.append(
+                    NamedIdentity(
+                        kind,
+                        _id(member.get("id")),
+                        _text(member.get("displayName")),
+                        _text(member.get("tenantId")),
+                    )
+                )
+        return cls(tuple(members), echo)
+
+    def member(self, kind: IdentityKind) -> NamedIdentity | None:
+        return next((m for m in self.members if m.kind is kind), None)
+
+    def has(self, kind: IdentityKind) -> bool:
+        return self.member(kind) is not None
+
+    def named(self, kinds: tuple[IdentityKind, ...] = _KINDS) -> NamedIdentity | None:
+        """The first identity with an id, in the order of ``kinds``."""
+        for kind in kinds:
+            member = self.member(kind)
+            if member is not None and member.id:
+                return member
+        return None
+
+    def key(self, kinds: tuple[IdentityKind, ...] = _KINDS) -> str:
+        """``user:<id>``, ``phone:<number>``... of ``named``; ``unknown:`` when it names none."""
+        named = self.named(kinds)
+        return "unknown:" if named is None else f"{named.kind.value}:{named.id}"
+
+    def id_of(self, kind: IdentityKind) -> str | None:
+        member = self.member(kind)
+        return None if member is None else member.id
+
+    def with_display_name(self, kind: IdentityKind, display_name: str) -> PartyIdentity:
+        """The set with ``kind``'s displayName filled in where the client left it out."""
+        member = self.echo.get(kind)
+        if not isinstance(member, dict) or "displayName" in member:
+            return self
+        return PartyIdentity.parse(
+            {**self.echo, kind.value: {**member, "displayName": display_name}}
+        )
