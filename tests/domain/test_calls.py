@@ -6,12 +6,17 @@ from typing import Any
 
 import pytest
 
-from callboard.domain import graph_json, results
+from callboard.domain import graph_json, meeting_factory, results
 from callboard.domain.calls import TRANSITIONS, Call, CallKind, CallState
+from callboard.domain.directory import Directory, User
 from callboard.domain.events import CallStateChanged, RosterChanged
 from callboard.domain.invitations import target_key
+from callboard.domain.meeting_parts import MeetingRequest
+from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.participants import Participant
-from callboard.errors import InvalidStateTransition
+from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
+
+SEED = "12345678-1234-4234-8234-123456789abc"
 
 # Every state a call may move to from each state, written out (not read from TRANSITIONS).
 EXPECTED_TRANSITIONS: dict[str, set[str]] = {
@@ -167,3 +172,46 @@ def test_target_key_prefers_the_callee_identity() -> None:
     assert target_key(_target("u")) == "user:u"
     assert target_key({"identity": {"phone": {"id": "+1"}}}) == "phone:+1"
     assert target_key({"identity": {}}) == "unknown:"
+
+
+def _meeting() -> OnlineMeeting:
+    alice = User("a1", "t", "Alice", "alice@example.com")
+    return meeting_factory.new_meeting(
+        Directory(), alice, MeetingRequest.parse({}), now=0.0, seed_id=SEED
+    )
+
+
+def test_deleting_a_participant_of_a_meeting_call_removes_them_from_the_meeting() -> None:
+    meeting = _meeting()
+    call = _call(CallKind.MEETING, targets=0)
+    call.connect(_participant("me"))
+    call.participants.append(_participant("p1"))
+    meeting.join({"id": "bot", "_callId": "other-call"})
+    meeting.join({"id": "p1"})
+    assert call.delete_participant("p1", meeting) is True
+    assert [p.id for p in call.participants] == ["me"]
+    assert [p["id"] for p in meeting.participants] == ["bot"]
+    assert isinstance(call.events[-1], RosterChanged)
+    with pytest.raises(BadRequest, match="bot cannot be removed"):
+        call.delete_participant("bot", meeting)
+    assert [p["id"] for p in meeting.participants] == ["bot"]
+
+
+def test_deleting_someone_the_meeting_does_not_hold_leaves_it_unchanged() -> None:
+    meeting = _meeting()
+    call = _call(CallKind.MEETING, targets=0)
+    call.connect(_participant("me"))
+    call.participants.append(_participant("p1"))
+    assert call.delete_participant("p1", meeting) is False
+    assert meeting.participants == []
+    with pytest.raises(ItemNotFound):
+        call.delete_participant("nobody", meeting)
+
+
+def test_deleting_a_participant_of_a_group_call_changes_no_meeting() -> None:
+    call = _call(CallKind.GROUP, targets=2)
+    call.connect(_participant("me"))
+    call.target_answered("user:u0", _participant("p0"), _participant("me"))
+    assert call.delete_participant("p0", None) is False
+    assert [p.id for p in call.participants] == ["me"]
+    assert call.invitations["user:u0"].status.value == "left"

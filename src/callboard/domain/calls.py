@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 
-from callboard.domain import results
+from callboard.domain import meeting_calls, results
 from callboard.domain.audio_routing import AudioRoutingRules
 from callboard.domain.call_core import (
     CALL_TYPE,
@@ -23,11 +23,12 @@ from callboard.domain.events import CallStateChanged, OperationFinished
 from callboard.domain.hold_music import HoldMusicRules
 from callboard.domain.invitations import Invitation, InvitationStatus, target_key
 from callboard.domain.meeting_calls import MeetingCallRules
+from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.operations import CommsOperation, MediaQueue, OperationKind
 from callboard.domain.participants import MediaStream, Participant, RecordingInfo
 from callboard.domain.party_rules import PartyRules
 from callboard.domain.transfers import TransferRules
-from callboard.errors import BadRequest, InvalidStateTransition
+from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
 from callboard.json_types import JsonObject
 
 __all__ = [
@@ -217,6 +218,22 @@ class Call(
         if self.keep_alive_expires_at > expires_at:
             return
         self._terminate(KEEP_ALIVE_EXPIRED)
+
+    def delete_participant(self, participant_id: str, meeting: OnlineMeeting | None) -> bool:
+        """DELETE .../participants/{id}: the participant leaves or its invitation is cancelled
+        (``remove_participant``). ``meeting`` is a meeting call's meeting: a bot in it cannot
+        be removed, and whoever is removed leaves the meeting too. Returns whether the meeting
+        changed (to be saved, and its other calls told)."""
+        if meeting is not None:
+            meeting_calls.check_removable(meeting, participant_id)
+        self.remove_participant(participant_id)
+        if meeting is None:
+            return False
+        try:
+            meeting.leave(participant_id)
+        except ItemNotFound:
+            return False  # an invitee who had not joined the meeting yet
+        return True
 
     def set_muted(self, participant_id: str, muted: bool) -> None:
         participant = self.participant(participant_id)

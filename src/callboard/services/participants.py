@@ -190,11 +190,11 @@ def delete_participant(
     def attempt() -> None:
         with rt.uow() as uow:
             call = _group_call(uow, principal, call_id, "remove participants")
-            if call.kind is CallKind.MEETING:
-                meeting_rosters.check_removable(uow, call, participant_id)
-            call.remove_participant(participant_id)
-            if call.kind is CallKind.MEETING:
-                meeting_rosters.participant_removed(uow, call, participant_id)
+            meeting = (
+                meeting_rosters.meeting_of(uow, call) if call.kind is CallKind.MEETING else None
+            )
+            if call.delete_participant(participant_id, meeting) and meeting is not None:
+                meeting_rosters.meeting_changed(uow, meeting, call)
             simulation.finish_invitations(uow, call)
             uow.save_call(call)
             uow.commit()
