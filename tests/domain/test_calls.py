@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from callboard.domain import graph_json, meeting_factory, results
-from callboard.domain.calls import TRANSITIONS, Call, CallKind, CallState
+from callboard.domain.calls import TRANSITIONS, Call, CallKind, CallState, IncomingOffer
 from callboard.domain.directory import Directory, User
 from callboard.domain.events import CallStateChanged, RosterChanged
 from callboard.domain.invitations import target_key
@@ -215,3 +215,65 @@ def test_deleting_a_participant_of_a_group_call_changes_no_meeting() -> None:
     assert call.delete_participant("p0", None) is False
     assert [p.id for p in call.participants] == ["me"]
     assert call.invitations["user:u0"].status.value == "left"
+
+
+def _offer(**extra: Any) -> IncomingOffer:
+    return IncomingOffer(
+        callback_uri="https://bot/cb",
+        caller={"phone": {"id": "+14255550199"}},
+        callee={"application": {"id": "a"}},
+        modalities=["audio"],
+        call_chain_id="chain",
+        my_participant_id="me",
+        **extra,
+    )
+
+
+def test_an_incoming_offer_is_the_calls_graph_properties() -> None:
+    call = Call.offer_incoming(
+        _offer(subject="Hi"), id="i", tenant_id="t", app_id="a", api_version="v1.0", now=5.0
+    )
+    assert (call.state, call.direction, call.kind, call.created_at) == (
+        CallState.INCOMING,
+        "incoming",
+        CallKind.PEER_TO_PEER,
+        5.0,
+    )
+    assert call.resource == {
+        "callbackUri": "https://bot/cb",
+        "source": {
+            "@odata.type": "#microsoft.graph.participantInfo",
+            "identity": {"phone": {"id": "+14255550199"}},
+            "endpointType": "default",
+            "region": None,
+            "languageId": None,
+            "countryCode": None,
+        },
+        "targets": [
+            {
+                "@odata.type": "#microsoft.graph.invitationParticipantInfo",
+                "identity": {"application": {"id": "a"}},
+            }
+        ],
+        "requestedModalities": ["audio"],
+        "tenantId": "t",
+        "callChainId": "chain",
+        "myParticipantId": "me",
+        "callRoutes": [],
+        "activeModalities": [],
+        "routingPolicies": [],
+        "subject": "Hi",
+    }
+    assert call.bot_participant().identity == {"application": {"id": "a"}}
+
+
+def test_a_transfer_offer_names_the_transferee_and_the_transferor() -> None:
+    resource = _offer(transferee_id="p1", transferor={"application": {"id": "b"}}).resource("t")
+    assert resource["source"]["participantId"] == "p1"
+    assert resource["incomingContext"] == {
+        "@odata.type": "#microsoft.graph.incomingContext",
+        "sourceParticipantId": "p1",
+        "transferor": {"application": {"id": "b"}},
+    }
+    assert list(resource)[:4] == ["callbackUri", "source", "targets", "incomingContext"]
+    assert "subject" not in resource

@@ -7,6 +7,7 @@ from callboard.domain.identities import (
     IdentityKind,
     NamedIdentity,
     PartyIdentity,
+    application_identity_set,
     guest_identity_set,
     phone_identity_set,
     user_identity_set,
@@ -97,3 +98,21 @@ def test_a_missing_display_name_is_filled_in_and_a_sent_one_kept() -> None:
     named = PartyIdentity.parse({"application": {"id": "app", "displayName": None}})
     assert named.with_display_name(IdentityKind.APPLICATION, "Bot") is named
     assert filled.with_display_name(IdentityKind.PHONE, "x") is filled
+
+
+def test_an_application_or_its_instance_as_a_callee() -> None:
+    assert application_identity_set(IdentityKind.APPLICATION, "app", "Bot") == {
+        "@odata.type": "#microsoft.graph.identitySet",
+        "application": {
+            "@odata.type": "#microsoft.graph.identity",
+            "id": "app",
+            "displayName": "Bot",
+        },
+    }
+    bare = application_identity_set(
+        IdentityKind.APPLICATION_INSTANCE, "i1", "Desk", annotated=False
+    )
+    assert bare == {
+        "@odata.type": "#microsoft.graph.identitySet",
+        "applicationInstance": {"id": "i1", "displayName": "Desk"},
+    }

@@ -137,7 +137,7 @@ def test_an_invitation_target_is_read_once_and_kept_as_sent() -> None:
     assert (target.key, target.phone) == ("phone:+14255550199", "+14255550199")
     assert (target.participant_id, target.replaces_call_id) == ("p9", "c1")
     user = InvitationTarget.parse({"identity": {"user": {"id": "u1"}}, "replacesCallId": ""})
-    assert (user.phone, user.participant_id, user.replaces_call_id) == (None, None, None)
+    assert (user.phone, user.participant_id, user.replaces_call_id) == (None, None, "")
     assert InvitationTarget.parse({"identity": {"phone": {}}}).phone == ""
 
 

@@ -8,6 +8,7 @@ modules, which ``Call`` combines.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 from callboard.domain import meeting_calls, results
 from callboard.domain.audio_routing import AudioRoutingRules
@@ -39,16 +40,79 @@ __all__ = [
     "Call",
     "CallKind",
     "CallState",
+    "IncomingOffer",
     "MediaQueue",
 ]
 
 # Graph's call: keepAlive: a call that receives no keepAlive request within 45 minutes of the
 # previous one, or of its start, is inactive and ends.
 KEEP_ALIVE_SECONDS = 45 * 60.0
+INVITATION_TYPE = "#microsoft.graph.invitationParticipantInfo"
 # Graph documents no resultInfo for this end; Callboard's choice is in docs/decisions.md.
 KEEP_ALIVE_EXPIRED = results.result_info(
     408, 0, "The call ended: no keepAlive request was received within 45 minutes."
 )
+
+
+@dataclass(frozen=True)
+class IncomingOffer:
+    """Who calls an application, and how: what an incoming call's Graph properties are made
+    of. Identity sets are kept as Graph has them (the caller's is rendered back as sent)."""
+
+    callback_uri: str
+    # The caller's identitySet, and the application's (or its instance's) it rings.
+    caller: JsonObject
+    callee: JsonObject
+    modalities: list[str]
+    call_chain_id: str
+    my_participant_id: str
+    subject: str | None = None
+    # A transfer offered to an application: the transferee's roster id (the source's
+    # participantId) and the transferor's identitySet (incomingContext).
+    transferee_id: str | None = None
+    transferor: JsonObject | None = None
+
+    def resource(self, tenant_id: str) -> JsonObject:
+        source: JsonObject = {
+            "@odata.type": "#microsoft.graph.participantInfo",
+            "identity": self.caller,
+            "endpointType": "default",
+            "region": None,
+            "languageId": None,
+            "countryCode": None,
+        }
+        if self.transferee_id is not None:
+            source["participantId"] = self.transferee_id
+        resource: JsonObject = {
+            "callbackUri": self.callback_uri,
+            "source": source,
+            "targets": [
+                {
+                    "@odata.type": "#microsoft.graph.invitationParticipantInfo",
+                    "identity": self.callee,
+                }
+            ],
+        }
+        if self.transferee_id is not None:
+            resource["incomingContext"] = {
+                "@odata.type": "#microsoft.graph.incomingContext",
+                "sourceParticipantId": self.transferee_id,
+                "transferor": self.transferor,
+            }
+        resource.update(
+            {
+                "requestedModalities": self.modalities,
+                "tenantId": tenant_id,
+                "callChainId": self.call_chain_id,
+                "myParticipantId": self.my_participant_id,
+                "callRoutes": [],
+                "activeModalities": [],
+                "routingPolicies": [],
+            }
+        )
+        if self.subject is not None:
+            resource["subject"] = self.subject
+        return resource
 
 
 class Call(
@@ -116,6 +180,27 @@ class Call(
         )
         call.events.append(CallStateChanged("created", call.state.value, None))
         return call
+
+    @classmethod
+    def offer_incoming(
+        cls,
+        offer: IncomingOffer,
+        *,
+        id: str,
+        tenant_id: str,
+        app_id: str,
+        api_version: str,
+        now: float,
+    ) -> Call:
+        """An incoming call to an application, made of who calls it and how."""
+        return cls.receive_incoming(
+            id=id,
+            tenant_id=tenant_id,
+            app_id=app_id,
+            api_version=api_version,
+            resource=offer.resource(tenant_id),
+            now=now,
+        )
 
     def ring(self) -> None:
         """A peer-to-peer callee's endpoints start ringing."""

@@ -32,6 +32,16 @@ def phone_identity_set(number: str) -> JsonObject:
     return {"@odata.type": IDENTITY_SET, "phone": {"@odata.type": IDENTITY, "id": number}}
 
 
+def application_identity_set(
+    kind: IdentityKind, identity_id: str, display_name: str, *, annotated: bool = True
+) -> JsonObject:
+    """An application or its instance (``kind``), as an incoming call's callee. ``annotated``
+    False leaves the identity's ``@odata.type`` out (a transfer's offered call has none)."""
+    identity: JsonObject = {"@odata.type": IDENTITY} if annotated else {}
+    identity.update({"id": identity_id, "displayName": display_name})
+    return {"@odata.type": IDENTITY_SET, kind.value: identity}
+
+
 def guest_identity_set(guest_id: str, display_name: str) -> JsonObject:
     """An anonymous guest (joined by link, not signed in)."""
     return {

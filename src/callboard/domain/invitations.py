@@ -66,7 +66,7 @@ class InvitationTarget:
             PartyIdentity.parse(info.get("identity")),
             info,
             participant_id if isinstance(participant_id, str) else None,
-            replaces if isinstance(replaces, str) and replaces else None,
+            replaces if isinstance(replaces, str) else None,
         )
 
     @property

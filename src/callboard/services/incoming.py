@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from callboard.domain.calls import Call
-from callboard.domain.identities import user_identity_set
+from callboard.domain.calls import Call, IncomingOffer
+from callboard.domain.identities import IdentityKind, application_identity_set, user_identity_set
+from callboard.domain.invitations import InvitationTarget
 from callboard.domain.phone_numbers import require_e164
 from callboard.errors import BadRequest, ItemNotFound
 from callboard.json_types import JsonObject
@@ -43,63 +44,37 @@ def place_incoming_call(rt: Runtime, request: JsonObject) -> Call:
                     f"{instance.app_id}, not {to_app}."
                 )
             to_app = instance.app_id
-            target_identity = {
-                "applicationInstance": {
-                    "@odata.type": "#microsoft.graph.identity",
-                    "id": instance.id,
-                    "displayName": instance.display_name,
-                }
-            }
+            callee = application_identity_set(
+                IdentityKind.APPLICATION_INSTANCE, instance.id, instance.display_name
+            )
         else:
-            target_identity = {}
+            callee = None
         app = directory.applications.get(to_app or "")
         if app is None or tenant_id not in app.tenants:
             raise BadRequest(f"Unknown application {to_app!r} in tenant {tenant_id}.")
         if not app.calling_webhook_url:
             raise BadRequest(f"The application {app.app_id} has no callingWebhookUrl.")
-        if not target_identity:
-            target_identity = {
-                "application": {
-                    "@odata.type": "#microsoft.graph.identity",
-                    "id": app.app_id,
-                    "displayName": app.display_name,
-                }
-            }
+        if callee is None:
+            callee = application_identity_set(
+                IdentityKind.APPLICATION, app.app_id, app.display_name
+            )
         caller = _caller_identity(directory, tenant_id, request)
-        modalities = request.get("requestedModalities") or ["audio"]
         call_id = rt.ids.new()
-        resource = {
-            "callbackUri": app.calling_webhook_url,
-            "source": {
-                "@odata.type": "#microsoft.graph.participantInfo",
-                "identity": caller,
-                "endpointType": "default",
-                "region": None,
-                "languageId": None,
-                "countryCode": None,
-            },
-            "targets": [
-                {
-                    "@odata.type": "#microsoft.graph.invitationParticipantInfo",
-                    "identity": {"@odata.type": "#microsoft.graph.identitySet", **target_identity},
-                }
-            ],
-            "requestedModalities": modalities,
-            "tenantId": tenant_id,
-            "callChainId": rt.ids.new(),
-            "myParticipantId": rt.ids.new(),
-            "callRoutes": [],
-            "activeModalities": [],
-            "routingPolicies": [],
-        }
-        if request.get("subject") is not None:
-            resource["subject"] = request["subject"]
-        call = Call.receive_incoming(
+        offer = IncomingOffer(
+            callback_uri=app.calling_webhook_url,
+            caller=caller,
+            callee=callee,
+            modalities=request.get("requestedModalities") or ["audio"],
+            call_chain_id=rt.ids.new(),
+            my_participant_id=rt.ids.new(),
+            subject=request.get("subject"),
+        )
+        call = Call.offer_incoming(
+            offer,
             id=call_id,
             tenant_id=tenant_id,
             app_id=app.app_id,
             api_version=request.get("apiVersion", "v1.0"),
-            resource=resource,
             now=uow.now,
         )
         if request.get("hangUpAfterSeconds") is not None:
@@ -198,10 +173,9 @@ def redirect_call(
     if callback_uri:
         check_callback_uri(rt, callback_uri)
     for index, target in enumerate(targets):
-        if "phone" in target["identity"]:
-            require_e164(
-                target["identity"]["phone"].get("id"), f"targets[{index}].identity.phone.id"
-            )
+        phone = InvitationTarget.parse(target).phone
+        if phone is not None:
+            require_e164(phone or None, f"targets[{index}].identity.phone.id")
     with rt.uow() as uow:
         call = _load_incoming(rt, uow, principal, call_id)
         call.redirect(targets=targets, callback_uri=callback_uri)
