@@ -56,8 +56,8 @@ def test_an_identity_set_is_read_into_its_kinds_and_kept_as_sent() -> None:
     party = PartyIdentity.parse(sent)
     assert party.echo is sent
     assert party.members == (
-        NamedIdentity(IdentityKind.USER, "u1", None, TENANT),
         NamedIdentity(IdentityKind.APPLICATION, "app", "Bot", None),
+        NamedIdentity(IdentityKind.USER, "u1", None, TENANT),
     )
     assert party.member(IdentityKind.APPLICATION) == NamedIdentity(
         IdentityKind.APPLICATION, "app", "Bot"

@@ -67,6 +67,7 @@ class IdentityKind(StrEnum):
 
 
 _KINDS = tuple(IdentityKind)
+_KIND_OF = {kind.value: kind for kind in IdentityKind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ class PartyIdentity:
     """An ``identitySet`` read once: the identities it names, typed, and the set as the
     client sent it (``echo``, rendered back unchanged: Graph's identity types are open)."""
 
+    # The identities of the set, in the order the client sent them.
     members: tuple[NamedIdentity, ...]
     echo: JsonObject
 
@@ -102,9 +104,9 @@ class PartyIdentity:
         as sent all the same)."""
         echo = identity_set if isinstance(identity_set, dict) else {}
         members = []
-        for kind in _KINDS:
-            member = echo.get(kind)
-            if isinstance(member, dict):
+        for name, member in echo.items():
+            kind = _KIND_OF.get(name)
+            if kind is not None and isinstance(member, dict):
                 members.append(
                     NamedIdentity(
                         kind,
