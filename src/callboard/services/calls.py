@@ -217,8 +217,7 @@ def create_call(
     """``POST /communications/calls``: peer-to-peer and group calls, and meeting joins."""
     require_app(principal)
     targets = new.targets
-    joining = new.joins_meeting
-    if joining:
+    if new.joins_meeting:
         kind = CallKind.MEETING
         require_any(principal, JOIN_GROUP, JOIN_GROUP_GUEST, INITIATE_GROUP)
         if targets:
@@ -256,7 +255,8 @@ def create_call(
             "activeModalities": [],
             "routingPolicies": new.routing_policies,
         }
-        meeting = _meeting_to_join(uow, principal, new.meeting) if new.meeting else None
+        join = new.meeting
+        meeting = None if join is None else _meeting_to_join(uow, principal, join)
         if meeting is not None:
             resource["chatInfo"] = meeting.chat_info.to_graph()
         call = Call.place_outgoing(
