@@ -68,6 +68,7 @@ class IdentityKind(StrEnum):
 
 _KINDS = tuple(IdentityKind)
 _KIND_OF = {kind.value: kind for kind in IdentityKind}
+_RANKS = {kind: rank for rank, kind in enumerate(_KINDS)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +126,14 @@ class PartyIdentity:
 
     def named(self, kinds: tuple[IdentityKind, ...] = _KINDS) -> NamedIdentity | None:
         """The first identity with an id, in the order of ``kinds``."""
-        for kind in kinds:
-            member = self.member(kind)
-            if member is not None and member.id:
-                return member
-        return None
+        ranks = _RANKS if kinds is _KINDS else {kind: rank for rank, kind in enumerate(kinds)}
+        found: NamedIdentity | None = None
+        found_rank = len(ranks)
+        for member in self.members:
+            rank = ranks.get(member.kind, found_rank)
+            if member.id and rank < found_rank:
+                found, found_rank = member, rank
+        return found
 
     def key(self, kinds: tuple[IdentityKind, ...] = _KINDS) -> str:
         """``user:<id>``, ``phone:<number>``... of ``named``; ``unknown:`` when it names none."""
