@@ -10,7 +10,7 @@ from callboard.domain import graph_json, meeting_factory, results
 from callboard.domain.calls import TRANSITIONS, Call, CallKind, CallState, IncomingOffer
 from callboard.domain.directory import Directory, User
 from callboard.domain.events import CallStateChanged, RosterChanged
-from callboard.domain.invitations import target_key
+from callboard.domain.invitations import InvitationTarget, target_key
 from callboard.domain.meeting_parts import MeetingRequest
 from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.participants import Participant
@@ -277,3 +277,14 @@ def test_a_transfer_offer_names_the_transferee_and_the_transferor() -> None:
     }
     assert list(resource)[:4] == ["callbackUri", "source", "targets", "incomingContext"]
     assert "subject" not in resource
+
+
+def test_a_redirected_call_keeps_its_targets_as_sent() -> None:
+    call = Call.offer_incoming(
+        _offer(), id="i", tenant_id="t", app_id="a", api_version="v1.0", now=0.0
+    )
+    sent = {"identity": {"phone": {"id": "+14255550111"}}, "hidden": True}
+    call.redirect(targets=[InvitationTarget.parse(sent)], callback_uri="https://bot/elsewhere")
+    assert call.redirect_targets == [sent]
+    assert call.state is CallState.TERMINATED and call.result_info == results.REDIRECTED
+    assert call.callback_uri == "https://bot/elsewhere"

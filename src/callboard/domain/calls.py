@@ -22,7 +22,12 @@ from callboard.domain.call_core import (
 from callboard.domain.call_invitations import InvitationRules
 from callboard.domain.events import CallStateChanged, OperationFinished
 from callboard.domain.hold_music import HoldMusicRules
-from callboard.domain.invitations import Invitation, InvitationStatus, target_key
+from callboard.domain.invitations import (
+    Invitation,
+    InvitationStatus,
+    InvitationTarget,
+    target_key,
+)
 from callboard.domain.meeting_calls import MeetingCallRules
 from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.operations import CommsOperation, MediaQueue, OperationKind
@@ -271,11 +276,13 @@ class Call(
         )
         self._terminate(end)
 
-    def redirect(self, *, targets: list[JsonObject], callback_uri: str | None) -> None:
+    def redirect(self, *, targets: list[InvitationTarget], callback_uri: str | None) -> None:
+        """The application sends the caller elsewhere: the call ends (302); where it went is
+        kept as the targets were sent."""
         self._require(CallState.INCOMING, action="redirect")
         if callback_uri:
             self.resource["callbackUri"] = callback_uri
-        self.redirect_targets = targets
+        self.redirect_targets = [target.echo for target in targets]
         self._terminate(results.REDIRECTED)
 
     def incoming_timed_out(self) -> None:

@@ -209,13 +209,13 @@ def redirect_call(
     require_any(principal, INITIATE)
     if callback_uri:
         check_callback_uri(rt, callback_uri)
-    for index, target in enumerate(targets):
-        phone = InvitationTarget.parse(target).phone
-        if phone is not None:
-            require_e164(phone or None, f"targets[{index}].identity.phone.id")
+    parsed = [InvitationTarget.parse(target) for target in targets]
+    for index, target in enumerate(parsed):
+        if target.phone is not None:
+            require_e164(target.phone or None, f"targets[{index}].identity.phone.id")
     with rt.uow() as uow:
         call = _load_incoming(rt, uow, principal, call_id)
-        call.redirect(targets=targets, callback_uri=callback_uri)
+        call.redirect(targets=parsed, callback_uri=callback_uri)
         transfers.offer_refused(uow, call)
         uow.save_call(call)
         uow.commit()
