@@ -62,7 +62,7 @@ def test_an_identity_set_is_read_into_its_kinds_and_kept_as_sent() -> None:
     assert party.member(IdentityKind.APPLICATION) == NamedIdentity(
         IdentityKind.APPLICATION, "app", "Bot"
     )
-    assert party.has(IdentityKind.USER) and not party.has(IdentityKind.PHONE)
+    assert party.member(IdentityKind.PHONE) is None
     assert party.id_of(IdentityKind.USER) == "u1"
     assert party.id_of(IdentityKind.GUEST) is None
 

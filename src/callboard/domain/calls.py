@@ -52,7 +52,6 @@ __all__ = [
 # Graph's call: keepAlive: a call that receives no keepAlive request within 45 minutes of the
 # previous one, or of its start, is inactive and ends.
 KEEP_ALIVE_SECONDS = 45 * 60.0
-INVITATION_TYPE = "#microsoft.graph.invitationParticipantInfo"
 # Graph documents no resultInfo for this end; Callboard's choice is in docs/decisions.md.
 KEEP_ALIVE_EXPIRED = results.result_info(
     408, 0, "The call ended: no keepAlive request was received within 45 minutes."

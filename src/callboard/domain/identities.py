@@ -121,9 +121,6 @@ class PartyIdentity:
     def member(self, kind: IdentityKind) -> NamedIdentity | None:
         return next((m for m in self.members if m.kind is kind), None)
 
-    def has(self, kind: IdentityKind) -> bool:
-        return self.member(kind) is not None
-
     def named(self, kinds: tuple[IdentityKind, ...] = _KINDS) -> NamedIdentity | None:
         """The first identity with an id, in the order of ``kinds``."""
         ranks = _RANKS if kinds is _KINDS else {kind: rank for rank, kind in enumerate(kinds)}

@@ -76,7 +76,8 @@ class InvitationTarget:
 
     @property
     def phone(self) -> str | None:
-        """The number it rings when it names a phone (None: it names none)."""
+        """The number it rings when it names a phone: None when it names none, "" when its
+        phone has no number (a 400 for whoever checks the number)."""
         member = self.identity.member(IdentityKind.PHONE)
         return None if member is None else member.id or ""
 
