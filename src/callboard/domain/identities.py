@@ -3,6 +3,7 @@ client's JSON into ``PartyIdentity`` (the identities it names, typed, and the se
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -68,7 +69,12 @@ class IdentityKind(StrEnum):
 
 _KINDS = tuple(IdentityKind)
 _KIND_OF = {kind.value: kind for kind in IdentityKind}
-_RANKS = {kind: rank for rank, kind in enumerate(_KINDS)}
+
+
+@functools.cache
+def _ranks(kinds: tuple[IdentityKind, ...]) -> dict[IdentityKind, int]:
+    """Each kind's place in ``kinds`` (a handful of orders, computed once each)."""
+    return {kind: rank for rank, kind in enumerate(kinds)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +129,7 @@ class PartyIdentity:
 
     def named(self, kinds: tuple[IdentityKind, ...] = _KINDS) -> NamedIdentity | None:
         """The first identity with an id, in the order of ``kinds``."""
-        ranks = _RANKS if kinds is _KINDS else {kind: rank for rank, kind in enumerate(kinds)}
+        ranks = _ranks(kinds)
         found: NamedIdentity | None = None
         found_rank = len(ranks)
         for member in self.members:
