@@ -287,3 +287,26 @@ def test_source_is_filled_from_the_token(
         "id": CALLING_BOT,
     }
     assert call["tenantId"] == CONTOSO
+
+
+def test_a_null_identity_in_a_target_is_no_identity(
+    app_client: TestClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    """An identitySet member sent as null names nobody (a 500 when it was read as an
+    object): the target rings the user it names, and is echoed as sent."""
+    body = _p2p()
+    body["targets"][0]["identity"]["phone"] = None
+    response = app_client.post(URL, json=body, headers=auth())
+    assert response.status_code == 201, response.text
+    identity = response.json()["targets"][0]["identity"]
+    assert identity["phone"] is None and identity["user"]["id"]
+
+
+def test_a_null_application_in_the_source_is_no_identity(
+    app_client: TestClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    """The source's applicationInstance counts; its application sent as null is none."""
+    body = seed("create-call-9")["body"]
+    body["source"]["identity"]["application"] = None
+    response = app_client.post(URL, json=body, headers=auth())
+    assert response.status_code == 201, response.text

@@ -478,6 +478,14 @@ class TestRedirect:
         body = {"targets": [{"identity": {"phone": {"id": "4255550111"}}}]}
         assert_error(h.action(call["id"], "redirect", body), 400, BAD_REQUEST)
 
+    def test_a_null_phone_in_a_target_is_no_phone(self, h: Harness) -> None:
+        """A member sent as null names nobody (a 500 when it was read as an object)."""
+        call = h.place_incoming()
+        target = user_target(JOHN)
+        target["identity"]["phone"] = None
+        assert h.action(call["id"], "redirect", {"targets": [target]}).status_code == 202
+        assert h.ended(call["id"])["state"] == "terminated"
+
     def test_redirect_after_answer_is_400(self, h: Harness) -> None:
         call = _answered(h)
         body = {"targets": [user_target(JOHN)]}

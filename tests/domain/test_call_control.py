@@ -11,6 +11,7 @@ from callboard.domain.audio_routing import AudioRoutingGroup, RoutingMode
 from callboard.domain.call_control import Transfer
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.events import CallStateChanged, RosterChanged
+from callboard.domain.invitations import InvitationTarget
 from callboard.domain.participants import Participant
 from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
 
@@ -54,6 +55,10 @@ def _transfer(target: str = "target", **extra: Any) -> Transfer:
 
 def _states(call: Call) -> list[tuple[str, str]]:
     return [(e.change_type, e.state) for e in call.events if isinstance(e, CallStateChanged)]
+
+
+def _transferee(info: dict[str, Any]) -> InvitationTarget:
+    return InvitationTarget.parse(info)
 
 
 class TestTransfer:
@@ -121,14 +126,19 @@ class TestTransfer:
         call = _established(CallKind.GROUP, "u1", "u2")
         with pytest.raises(BadRequest, match="transferee is required"):
             call.transfer_peer(None)
-        assert call.transfer_peer({"identity": _identity("u2")}).id == "p-u2"
+        assert call.transfer_peer(_transferee({"identity": _identity("u2")})).id == "p-u2"
         assert (
-            call.transfer_peer({"identity": _identity("x"), "participantId": "p-u1"}).id == "p-u1"
+            call.transfer_peer(
+                _transferee({"identity": _identity("x"), "participantId": "p-u1"})
+            ).id
+            == "p-u1"
         )
         with pytest.raises(BadRequest, match="not a participant"):
-            call.transfer_peer({"identity": _identity("stranger")})
+            call.transfer_peer(_transferee({"identity": _identity("stranger")}))
         with pytest.raises(BadRequest):
-            call.transfer_peer({"identity": {"application": {"id": "a"}}, "participantId": "me"})
+            call.transfer_peer(
+                _transferee({"identity": {"application": {"id": "a"}}, "participantId": "me"})
+            )
 
     def test_meeting_calls_are_400(self) -> None:
         with pytest.raises(BadRequest):

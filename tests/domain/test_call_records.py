@@ -8,7 +8,8 @@ from datetime import datetime
 import pytest
 
 from callboard.clock import iso
-from callboard.domain.call_records import CallLog, RecordFilter, Seen, pstn_rows, render_record
+from callboard.domain.call_record_json import pstn_rows, render_record
+from callboard.domain.call_records import CallLog, CallParty, Leg, RecordFilter, Seen, Session
 from callboard.domain.presence import Presence
 from callboard.domain.subscriptions import CALL_RECORDS, PRESENCES, parse_resource
 from callboard.errors import BadRequest
@@ -27,8 +28,8 @@ def _log(kind: str = "peerToPeer", direction: str = "outgoing") -> CallLog:
         kind=kind,
         direction=direction,
         started_at=100.0,
-        organizer=BOT,
-        targets=[ANN],
+        organizer=CallParty.of(BOT),
+        targets=[CallParty.of(ANN)],
     )
 
 
@@ -72,6 +73,90 @@ def test_group_calls_have_a_session_per_leg_and_phone_legs_make_pstn_rows() -> N
     [row] = pstn_rows(log)
     assert (row["callType"], row["callerNumber"], row["duration"]) == ("conf_in", "+15550100", 60)
     assert pstn_rows(_log()) == []
+
+
+def test_a_party_is_keyed_by_the_first_kind_a_record_looks_for() -> None:
+    both = {"guest": {"id": "g1"}, "applicationInstance": {"id": "i1", "displayName": "Desk"}}
+    party = CallParty.of(both)
+    assert (party.key, party.id, party.identity_set) == ("applicationInstance:i1", "i1", both)
+    assert (CallParty.of(ANN).user_id, CallParty.of(ANN).phone) == ("ann", None)
+    assert (CallParty.of(PHONE).user_id, CallParty.of(PHONE).phone) == (None, "+15550100")
+    nobody = CallParty.of({"user": {"displayName": "No id"}})
+    assert (nobody.key, nobody.id) == ("unknown:", "unknown")
+
+
+def test_parties_are_each_identity_once_the_organizer_first() -> None:
+    log = _log(kind="group")
+    ann_again = {"user": {"id": "ann", "displayName": "Ann (phone app)"}}
+    log.observe([Seen("p2", ANN, ("audio",)), Seen("p1", BOT, ("audio",))], 110)
+    log.observe([Seen("p3", ann_again, ("audio",))], 120)
+    assert [p.identity_set for p in log.parties()] == [BOT, ANN]
+    assert [p.id for p in log.parties()] == ["bot", "ann"]
+
+
+def test_sessions_of_a_peer_to_peer_and_a_group_call() -> None:
+    peer = _log()
+    peer.observe([Seen("p1", BOT, ("audio",)), Seen("p2", ANN, ("audio", "video"))], 110)
+    peer.close(150, None)
+    [session] = peer.sessions()
+    assert session == Session(2, peer.organizer, peer.legs[1].party, 110, 150, ["audio", "video"])
+    group = _log(kind="group")
+    group.observe([Seen("p1", BOT, ())], 110)
+    group.close(150, None)
+    group.failure = None  # answered by nobody, but shown per leg here
+    assert group.sessions() == [Session(1, group.legs[0].party, None, 110, 150, [])]
+
+
+def test_a_failed_call_with_no_target_has_the_service_as_its_callee() -> None:
+    log = _log()
+    log.targets = []
+    log.close(120, "Declined")
+    assert log.sessions() == [Session(0, log.organizer, None, 100, 120, [])]
+    [session] = render_record(log, expand_sessions=True)["sessions"]
+    assert session["callee"] == {"@odata.type": "#microsoft.graph.callRecords.serviceEndpoint"}
+    assert session["modalities"] == ["audio"]
+
+
+# What ``dataclasses.asdict`` wrote for a log before its parties were typed.
+STORED = {
+    "record_id": "rec",
+    "call_id": "call",
+    "tenant_id": "t",
+    "app_id": "bot",
+    "kind": "peerToPeer",
+    "direction": "outgoing",
+    "started_at": 100.0,
+    "organizer": BOT,
+    "targets": [ANN],
+    "legs": [
+        {
+            "participant_id": "p2",
+            "identity": ANN,
+            "joined_at": 110.0,
+            "left_at": 130.0,
+            "modalities": ["audio"],
+        }
+    ],
+    "ended_at": 150.0,
+    "failure": None,
+    "join_web_url": None,
+    "meeting_id": None,
+    "version": 1,
+}
+
+
+def test_the_stored_document_is_the_one_rows_already_hold() -> None:
+    log = CallLog.from_document(STORED)
+    assert log.organizer == CallParty.of(BOT) and log.targets == [CallParty.of(ANN)]
+    assert log.legs == [Leg("p2", CallParty.of(ANN), 110.0, 130.0, ["audio"])]
+    assert log.to_document() == STORED
+    assert list(log.to_document()) == list(STORED)
+
+
+def test_a_row_written_before_a_property_existed_reads_with_its_default() -> None:
+    old = {k: v for k, v in STORED.items() if k not in ("join_web_url", "meeting_id", "version")}
+    log = CallLog.from_document(old)
+    assert (log.join_web_url, log.meeting_id, log.version) == (None, None, 1)
 
 
 def test_presence_resources() -> None:

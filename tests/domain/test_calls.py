@@ -6,12 +6,18 @@ from typing import Any
 
 import pytest
 
-from callboard.domain import graph_json, results
-from callboard.domain.calls import TRANSITIONS, Call, CallKind, CallState
+from callboard.domain import graph_json, meeting_factory, results
+from callboard.domain.calls import TRANSITIONS, Call, CallKind, CallState, IncomingOffer
+from callboard.domain.directory import Directory, User
 from callboard.domain.events import CallStateChanged, RosterChanged
-from callboard.domain.invitations import target_key
+from callboard.domain.invitations import InvitationTarget, target_key
+from callboard.domain.meeting_parts import JoinerKind, MeetingRequest
+from callboard.domain.meeting_roster import RosterEntry
+from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.participants import Participant
-from callboard.errors import InvalidStateTransition
+from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
+
+SEED = "12345678-1234-4234-8234-123456789abc"
 
 # Every state a call may move to from each state, written out (not read from TRANSITIONS).
 EXPECTED_TRANSITIONS: dict[str, set[str]] = {
@@ -167,3 +173,119 @@ def test_target_key_prefers_the_callee_identity() -> None:
     assert target_key(_target("u")) == "user:u"
     assert target_key({"identity": {"phone": {"id": "+1"}}}) == "phone:+1"
     assert target_key({"identity": {}}) == "unknown:"
+
+
+def _meeting() -> OnlineMeeting:
+    alice = User("a1", "t", "Alice", "alice@example.com")
+    return meeting_factory.new_meeting(
+        Directory(), alice, MeetingRequest.parse({}), now=0.0, seed_id=SEED
+    )
+
+
+def test_deleting_a_participant_of_a_meeting_call_removes_them_from_the_meeting() -> None:
+    meeting = _meeting()
+    call = _call(CallKind.MEETING, targets=0)
+    call.connect(_participant("me"))
+    call.participants.append(_participant("p1"))
+    meeting.join(RosterEntry(_participant("bot"), call_id="other-call"))
+    meeting.join(RosterEntry(_participant("p1"), role=JoinerKind.ORGANIZATION))
+    assert call.delete_participant("p1", meeting) is True
+    assert [p.id for p in call.participants] == ["me"]
+    assert [e.id for e in meeting.roster] == ["bot"]
+    assert isinstance(call.events[-1], RosterChanged)
+    with pytest.raises(BadRequest, match="bot cannot be removed"):
+        call.delete_participant("bot", meeting)
+    assert [e.id for e in meeting.roster] == ["bot"]
+
+
+def test_deleting_someone_the_meeting_does_not_hold_leaves_it_unchanged() -> None:
+    meeting = _meeting()
+    call = _call(CallKind.MEETING, targets=0)
+    call.connect(_participant("me"))
+    call.participants.append(_participant("p1"))
+    assert call.delete_participant("p1", meeting) is False
+    assert len(meeting.roster) == 0
+    with pytest.raises(ItemNotFound):
+        call.delete_participant("nobody", meeting)
+
+
+def test_deleting_a_participant_of_a_group_call_changes_no_meeting() -> None:
+    call = _call(CallKind.GROUP, targets=2)
+    call.connect(_participant("me"))
+    call.target_answered("user:u0", _participant("p0"), _participant("me"))
+    assert call.delete_participant("p0", None) is False
+    assert [p.id for p in call.participants] == ["me"]
+    assert call.invitations["user:u0"].status.value == "left"
+
+
+def _offer(**extra: Any) -> IncomingOffer:
+    return IncomingOffer(
+        callback_uri="https://bot/cb",
+        caller={"phone": {"id": "+14255550199"}},
+        callee={"application": {"id": "a"}},
+        modalities=["audio"],
+        call_chain_id="chain",
+        my_participant_id="me",
+        **extra,
+    )
+
+
+def test_an_incoming_offer_is_the_calls_graph_properties() -> None:
+    call = Call.offer_incoming(
+        _offer(subject="Hi"), id="i", tenant_id="t", app_id="a", api_version="v1.0", now=5.0
+    )
+    assert (call.state, call.direction, call.kind, call.created_at) == (
+        CallState.INCOMING,
+        "incoming",
+        CallKind.PEER_TO_PEER,
+        5.0,
+    )
+    assert call.resource == {
+        "callbackUri": "https://bot/cb",
+        "source": {
+            "@odata.type": "#microsoft.graph.participantInfo",
+            "identity": {"phone": {"id": "+14255550199"}},
+            "endpointType": "default",
+            "region": None,
+            "languageId": None,
+            "countryCode": None,
+        },
+        "targets": [
+            {
+                "@odata.type": "#microsoft.graph.invitationParticipantInfo",
+                "identity": {"application": {"id": "a"}},
+            }
+        ],
+        "requestedModalities": ["audio"],
+        "tenantId": "t",
+        "callChainId": "chain",
+        "myParticipantId": "me",
+        "callRoutes": [],
+        "activeModalities": [],
+        "routingPolicies": [],
+        "subject": "Hi",
+    }
+    assert call.bot_participant().identity == {"application": {"id": "a"}}
+
+
+def test_a_transfer_offer_names_the_transferee_and_the_transferor() -> None:
+    resource = _offer(transferee_id="p1", transferor={"application": {"id": "b"}}).resource("t")
+    assert resource["source"]["participantId"] == "p1"
+    assert resource["incomingContext"] == {
+        "@odata.type": "#microsoft.graph.incomingContext",
+        "sourceParticipantId": "p1",
+        "transferor": {"application": {"id": "b"}},
+    }
+    assert list(resource)[:4] == ["callbackUri", "source", "targets", "incomingContext"]
+    assert "subject" not in resource
+
+
+def test_a_redirected_call_keeps_its_targets_as_sent() -> None:
+    call = Call.offer_incoming(
+        _offer(), id="i", tenant_id="t", app_id="a", api_version="v1.0", now=0.0
+    )
+    sent = {"identity": {"phone": {"id": "+14255550111"}}, "hidden": True}
+    call.redirect(targets=[InvitationTarget.parse(sent)], callback_uri="https://bot/elsewhere")
+    assert call.redirect_targets == [sent]
+    assert call.state is CallState.TERMINATED and call.result_info == results.REDIRECTED
+    assert call.callback_uri == "https://bot/elsewhere"

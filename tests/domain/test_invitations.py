@@ -9,12 +9,23 @@ from typing import Any
 import pytest
 
 from callboard.domain.calls import Call, CallKind, CallState
-from callboard.domain.invitations import Invitee, invitees, target_key
+from callboard.domain.identities import IdentityKind
+from callboard.domain.invitations import (
+    InvitationTarget,
+    Invitee,
+    SourceInfo,
+    invitees,
+    target_key,
+)
 from callboard.errors import BadRequest
 
 
 def _user(user_id: str) -> dict[str, Any]:
     return {"identity": {"user": {"id": user_id}}}
+
+
+def _target(user_id: str) -> InvitationTarget:
+    return InvitationTarget.parse(_user(user_id))
 
 
 def _ids() -> Any:
@@ -41,7 +52,7 @@ def test_target_keys_name_the_first_identity_with_an_id() -> None:
 
 
 def test_participants_become_invitees_with_new_roster_ids() -> None:
-    found = invitees([_user("u1"), _user("u2")], source_phone=None, new_participant_id=_ids())
+    found = invitees([_target("u1"), _target("u2")], source_phone=None, new_participant_id=_ids())
     assert found == [
         Invitee("user:u1", _user("u1"), "p1"),
         Invitee("user:u2", _user("u2"), "p2"),
@@ -58,7 +69,7 @@ def test_participants_become_invitees_with_new_roster_ids() -> None:
 def test_a_participant_moved_between_meetings_keeps_its_id() -> None:
     moved = {**_user("u1"), "participantId": "kept", "replacesCallId": "c0"}
     (invitee,) = invitees(
-        [moved],
+        [InvitationTarget.parse(moved)],
         source_phone=None,
         new_participant_id=_ids(),
         moved_from="c0",
@@ -80,12 +91,18 @@ def test_bad_invitees_are_bad_requests(
     participant: dict[str, Any], source_phone: str | None, fragment: str
 ) -> None:
     with pytest.raises(BadRequest, match=fragment):
-        invitees([participant], source_phone=source_phone, new_participant_id=_ids())
+        invitees(
+            [InvitationTarget.parse(participant)],
+            source_phone=source_phone,
+            new_participant_id=_ids(),
+        )
 
 
 def test_a_phone_is_invited_from_a_number() -> None:
     phone = {"identity": {"phone": {"id": "+14255550199"}}}
-    (invitee,) = invitees([phone], source_phone="+14255550100", new_participant_id=_ids())
+    (invitee,) = invitees(
+        [InvitationTarget.parse(phone)], source_phone="+14255550100", new_participant_id=_ids()
+    )
     assert invitee.key == "phone:+14255550199"
 
 
@@ -105,3 +122,32 @@ def test_replacement_rules() -> None:
     peer.state = CallState.ESTABLISHED
     with pytest.raises(BadRequest, match="not the other party of call peer"):
         group.check_replacement(peer, "user:u1")
+
+
+def test_an_invitation_target_is_read_once_and_kept_as_sent() -> None:
+    sent = {
+        "@odata.type": "#microsoft.graph.invitationParticipantInfo",
+        "identity": {"phone": {"id": "+14255550199"}},
+        "participantId": "p9",
+        "replacesCallId": "c1",
+        "hidden": True,
+    }
+    target = InvitationTarget.parse(sent)
+    assert target.echo is sent
+    assert (target.key, target.phone) == ("phone:+14255550199", "+14255550199")
+    assert (target.participant_id, target.replaces_call_id) == ("p9", "c1")
+    user = InvitationTarget.parse({"identity": {"user": {"id": "u1"}}, "replacesCallId": ""})
+    assert (user.phone, user.participant_id, user.replaces_call_id) == (None, None, "")
+    assert InvitationTarget.parse({"identity": {"phone": {}}}).phone == ""
+
+
+def test_a_source_gets_the_display_name_it_left_out() -> None:
+    sent = {"identity": {"applicationInstance": {"id": "i1"}}, "languageId": "en-US"}
+    source = SourceInfo.parse(sent)
+    named = source.with_display_name(IdentityKind.APPLICATION_INSTANCE, "Front desk")
+    assert named.echo == {
+        "identity": {"applicationInstance": {"id": "i1", "displayName": "Front desk"}},
+        "languageId": "en-US",
+    }
+    assert sent == {"identity": {"applicationInstance": {"id": "i1"}}, "languageId": "en-US"}
+    assert source.with_display_name(IdentityKind.APPLICATION, "Bot") is source

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Engine
+
 from callboard.clock import FrozenClock, iso
 from callboard.services import call_records
+from callboard.store import tables
 from tests.api.calling import CALLS, JOHN, Harness, assert_error, p2p_body
 from tests.conftest import CALLING_BOT, CONTOSO, FABRIKAM, TEST_BOT
 from tests.records.support import Subscriber, subscribe
@@ -265,3 +268,63 @@ def test_list_call_records_with_filters(h: Harness, clock: FrozenClock) -> None:
     assert_error(h.get(f"{RECORDS}?$filter=type eq 'peerToPeer'"), 400, "invalidRequest")
     assert_error(h.get(RECORDS, app=TEST_BOT), 403, "accessDenied")
     assert h.get(RECORDS, tenant=FABRIKAM).json()["value"] == []
+
+
+def test_a_row_stored_before_the_parties_were_typed_reads_and_renders(
+    h: Harness, engine: Engine
+) -> None:
+    """Rows written before ``CallParty``: the document ``dataclasses.asdict`` wrote (and an
+    older one still, without the later properties) is read and rendered as it always was."""
+    bot = {"application": {"id": CALLING_BOT, "displayName": "Calling Bot"}}
+    john = {"user": {"id": JOHN, "displayName": "John"}}
+    document: dict[str, Any] = {
+        "record_id": "old-record",
+        "call_id": "old-call",
+        "tenant_id": CONTOSO,
+        "app_id": CALLING_BOT,
+        "kind": "peerToPeer",
+        "direction": "outgoing",
+        "started_at": 1000.0,
+        "organizer": bot,
+        "targets": [john],
+        "legs": [
+            {
+                "participant_id": "p1",
+                "identity": bot,
+                "joined_at": 1001.0,
+                "left_at": 1030.0,
+                "modalities": ["audio"],
+            },
+            {
+                "participant_id": "p2",
+                "identity": john,
+                "joined_at": 1002.0,
+                "left_at": 1030.0,
+                "modalities": ["audio"],
+            },
+        ],
+        "ended_at": 1030.0,
+        "failure": None,
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            tables.call_records.insert(),
+            {
+                "id": "old-record",
+                "call_id": "old-call",
+                "tenant_id": CONTOSO,
+                "app_id": CALLING_BOT,
+                "status": "published",
+                "started_at": 1000.0,
+                "ended_at": 1030.0,
+                "document": document,
+            },
+        )
+    record = h.get(f"{RECORDS}/old-record?$expand=sessions,participants_v2").json()
+    assert record["organizer"] == bot
+    assert record["participants"] == [bot, john]
+    assert [p["id"] for p in record["participants_v2"]] == [CALLING_BOT, JOHN]
+    assert (record["version"], record["joinWebUrl"]) == (1, None)
+    [session] = record["sessions"]
+    assert session["caller"]["identity"] == bot and session["callee"]["identity"] == john
+    assert (session["startDateTime"], session["endDateTime"]) == (iso(1002.0), iso(1030.0))

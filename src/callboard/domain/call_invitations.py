@@ -7,6 +7,7 @@ from __future__ import annotations
 from callboard.domain import results
 from callboard.domain.call_core import CallCore, CallKind, CallState
 from callboard.domain.events import InvitationsSettled
+from callboard.domain.identities import PartyIdentity
 from callboard.domain.invitations import (
     GROUP_CALL_CAPACITY,
     Invitation,
@@ -93,7 +94,7 @@ class InvitationRules(CallCore):
         if self.kind is CallKind.PEER_TO_PEER:
             raise BadRequest("Cannot invite participants into a peer-to-peer call.")
         ringing = [key for key, invitation in self.invitations.items() if invitation.is_ringing]
-        present = {target_key({"identity": p.identity}) for p in self.participants}
+        present = {PartyIdentity.parse(p.identity).key() for p in self.participants}
         present.update(ringing)
         seen: set[str] = set()
         for invitee in invitees:

@@ -4,7 +4,9 @@ happened in a call: who was in it and when (its legs), with which modalities.
 A call keeps a ``CallLog`` while it runs: each commit that changed the call lets the log
 observe its roster (``CallLog.observe``), so a participant's leg opens when they appear and
 closes when they leave. When the call ends the log is closed, and later the record is
-rendered from it (``render_record``) along with a row per PSTN leg (``pstn_rows``).
+rendered from it (``domain/call_record_json.py``) along with a row per PSTN leg. The
+people in it are ``CallParty`` values (the identity read once, the identitySet kept as the
+call had it); the log is stored as the document ``to_document`` writes.
 """
 
 from __future__ import annotations
@@ -15,23 +17,60 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from callboard.clock import iso
+from callboard.domain.identities import IdentityKind, PartyIdentity
 from callboard.errors import BadRequest
 from callboard.json_types import JsonObject
 
 RECORD_TYPE = "#microsoft.graph.callRecords.callRecord"
-ENDPOINT_TYPE = "#microsoft.graph.callRecords.participantEndpoint"
 # Ids of sessions, segments and PSTN rows derive from the record id: stable across renders.
-_ID_NAMESPACE = uuid.UUID("5b1f3c0e-7d7e-4c1e-9a53-2c6f1d0e8a41")
-_MODALITIES = ("audio", "video", "videoBasedScreenSharing", "data")
+ID_NAMESPACE = uuid.UUID("5b1f3c0e-7d7e-4c1e-9a53-2c6f1d0e8a41")
+MODALITIES = ("audio", "video", "videoBasedScreenSharing", "data")
 
 
-def identity_key(identity: JsonObject) -> str:
-    """``user:<id>``, ``phone:<number>``, ``application:<id>``... the first kind named."""
-    for kind in ("user", "phone", "applicationInstance", "application", "guest", "device"):
-        found = identity.get(kind)
-        if isinstance(found, dict) and found.get("id"):
-            return f"{kind}:{found['id']}"
-    return "unknown:"
+# The identity a record keys a party by: the first of these kinds with an id.
+RECORD_KINDS = (
+    IdentityKind.USER,
+    IdentityKind.PHONE,
+    IdentityKind.APPLICATION_INSTANCE,
+    IdentityKind.APPLICATION,
+    IdentityKind.GUEST,
+    IdentityKind.DEVICE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CallParty:
+    """Someone a call record names: the identitySet read once (``key``, ``user_id``,
+    ``phone``) and kept as the call had it (``identity_set``, rendered as is)."""
+
+    identity: PartyIdentity
+
+    @classmethod
+    def of(cls, identity_set: JsonObject) -> CallParty:
+        return cls(PartyIdentity.parse(identity_set))
+
+    @property
+    def identity_set(self) -> JsonObject:
+        return self.identity.echo
+
+    @property
+    def key(self) -> str:
+        """``user:<id>``, ``phone:<number>``, ``application:<id>``... the first kind named."""
+        return self.identity.key(RECORD_KINDS)
+
+    @property
+    def id(self) -> str:
+        """Its id as a record's participant: the identity's id (its kind when it has none)."""
+        kind, _, ident = self.key.partition(":")
+        return ident or kind
+
+    @property
+    def user_id(self) -> str | None:
+        return self.identity.id_of(IdentityKind.USER)
+
+    @property
+    def phone(self) -> str | None:
+        return self.identity.id_of(IdentityKind.PHONE)
 
 
 @dataclass
@@ -39,29 +78,46 @@ class Leg:
     """One participant's time in the call."""
 
     participant_id: str
-    identity: JsonObject
+    party: CallParty
     joined_at: float
     left_at: float | None = None
     modalities: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
-        return identity_key(self.identity)
+        return self.party.key
 
     @property
     def user_id(self) -> str | None:
-        user = self.identity.get("user")
-        return str(user["id"]) if isinstance(user, dict) and user.get("id") else None
+        return self.party.user_id
 
     @property
     def phone(self) -> str | None:
-        phone = self.identity.get("phone")
-        return str(phone["id"]) if isinstance(phone, dict) and phone.get("id") else None
+        return self.party.phone
+
+    def to_document(self) -> JsonObject:
+        return {
+            "participant_id": self.participant_id,
+            "identity": self.party.identity_set,
+            "joined_at": self.joined_at,
+            "left_at": self.left_at,
+            "modalities": self.modalities,
+        }
+
+    @classmethod
+    def from_document(cls, document: JsonObject) -> Leg:
+        return cls(
+            document["participant_id"],
+            CallParty.of(document["identity"]),
+            document["joined_at"],
+            document.get("left_at"),
+            document.get("modalities", []),
+        )
 
 
 @dataclass(frozen=True)
 class Seen:
-    """A participant as the log sees it in a roster."""
+    """A participant as the log sees it in a roster (its identitySet as the call has it)."""
 
     participant_id: str
     identity: JsonObject
@@ -79,9 +135,9 @@ class CallLog:
     kind: str
     direction: str
     started_at: float
-    organizer: JsonObject
+    organizer: CallParty
     # Who the call was placed to: a call nobody answered still has a (failed) session.
-    targets: list[JsonObject] = field(default_factory=list)
+    targets: list[CallParty] = field(default_factory=list)
     legs: list[Leg] = field(default_factory=list)
     ended_at: float | None = None
     failure: str | None = None
@@ -111,7 +167,8 @@ class CallLog:
         joined = []
         for participant_id, seen in present.items():
             if participant_id not in open_ids:
-                leg = Leg(participant_id, seen.identity, now, None, list(seen.modalities))
+                party = CallParty.of(seen.identity)
+                leg = Leg(participant_id, party, now, None, list(seen.modalities))
                 self.legs.append(leg)
                 joined.append(leg)
         return joined, left
@@ -124,176 +181,104 @@ class CallLog:
         for leg in left:
             leg.left_at = now
         self.ended_at = now
-        if not any(leg.key != identity_key(self.organizer) for leg in self.legs):
+        if not any(leg.key != self.organizer.key for leg in self.legs):
             self.failure = failure or "The call was not answered."
         return left
-
-    # -- Graph JSON ---------------------------------------------------------------------
 
     @property
     def modalities(self) -> list[str]:
         used = {m for leg in self.legs for m in leg.modalities}
-        return [m for m in _MODALITIES if m in used] or ["audio"]
+        return [m for m in MODALITIES if m in used] or ["audio"]
 
     @property
     def record_type(self) -> str:
         return "peerToPeer" if self.kind == "peerToPeer" else "groupCall"
 
-    def participants(self) -> list[JsonObject]:
+    def parties(self) -> list[CallParty]:
         """Each identity once, the organizer first."""
-        seen: dict[str, JsonObject] = {identity_key(self.organizer): self.organizer}
+        seen: dict[str, CallParty] = {self.organizer.key: self.organizer}
         for leg in self.legs:
-            seen.setdefault(leg.key, leg.identity)
+            seen.setdefault(leg.key, leg.party)
         return list(seen.values())
 
-    def sessions(self) -> list[JsonObject]:
+    def sessions(self) -> list[Session]:
+        """A call nobody answered: one failed session from the organizer to its first
+        target. Otherwise a session per leg: peer-to-peer from the organizer to each other
+        party, a group call's from each party to the service."""
         if self.failure is not None:
-            callee = self.targets[0] if self.targets else {}
+            callee = self.targets[0] if self.targets else None
             start = self.started_at
-            return [self._session(0, self.organizer, callee, start, self.ended_at or start)]
-        organizer_key = identity_key(self.organizer)
+            return [Session(0, self.organizer, callee, start, self.ended_at or start, [])]
+        organizer_key = self.organizer.key
         result = []
         for index, leg in enumerate(self.legs):
             if self.record_type == "peerToPeer":
                 if leg.key == organizer_key:
                     continue
-                caller, callee = self.organizer, leg.identity
+                caller, callee = self.organizer, leg.party
             else:
-                caller, callee = leg.identity, {}
+                caller, callee = leg.party, None
             end = leg.left_at if leg.left_at is not None else self.ended_at or leg.joined_at
-            result.append(
-                self._session(index + 1, caller, callee, leg.joined_at, end, leg.modalities)
-            )
+            result.append(Session(index + 1, caller, callee, leg.joined_at, end, leg.modalities))
         return result
 
-    def _session(
-        self,
-        index: int,
-        caller: JsonObject,
-        callee: JsonObject,
-        start: float,
-        end: float,
-        modalities: list[str] | None = None,
-    ) -> JsonObject:
-        session_id = str(uuid.uuid5(_ID_NAMESPACE, f"{self.record_id}/{index}"))
-        failure = (
-            None
-            if self.failure is None
-            else {
-                "@odata.type": "#microsoft.graph.callRecords.failureInfo",
-                "stage": "callSetup",
-                "reason": self.failure,
-            }
-        )
-        ends = {
-            "caller": _endpoint(caller),
-            "callee": _endpoint(callee) if callee else _service_endpoint(),
-            "startDateTime": iso(start),
-            "endDateTime": iso(end),
-            "failureInfo": failure,
-        }
-        segment: JsonObject = {"id": session_id, **ends, "media": []}
+    # -- the stored document ------------------------------------------------------------
+
+    def to_document(self) -> JsonObject:
+        """The log as stored: identity sets as the call had them (what ``dataclasses.asdict``
+        wrote before the parties were typed, so rows of either age read the same). No copy:
+        the document is encoded straight away."""
         return {
-            "id": session_id,
-            **ends,
-            "modalities": [m for m in _MODALITIES if m in (modalities or ["audio"])],
-            "isTest": False,
-            "segments": [segment],
+            "record_id": self.record_id,
+            "call_id": self.call_id,
+            "tenant_id": self.tenant_id,
+            "app_id": self.app_id,
+            "kind": self.kind,
+            "direction": self.direction,
+            "started_at": self.started_at,
+            "organizer": self.organizer.identity_set,
+            "targets": [t.identity_set for t in self.targets],
+            "legs": [leg.to_document() for leg in self.legs],
+            "ended_at": self.ended_at,
+            "failure": self.failure,
+            "join_web_url": self.join_web_url,
+            "meeting_id": self.meeting_id,
+            "version": self.version,
         }
 
-
-def _endpoint(identity: JsonObject) -> JsonObject:
-    return {"@odata.type": ENDPOINT_TYPE, "identity": identity}
-
-
-def _service_endpoint() -> JsonObject:
-    return {"@odata.type": "#microsoft.graph.callRecords.serviceEndpoint"}
-
-
-def _participant(identity: JsonObject) -> JsonObject:
-    """A ``participant`` / ``organizer`` entity: its identity is a communicationsIdentitySet."""
-    kind, _, ident = identity_key(identity).partition(":")
-    members = {k: v for k, v in identity.items() if k != "@odata.type"}
-    return {
-        "id": ident or kind,
-        "identity": {"@odata.type": "#microsoft.graph.communicationsIdentitySet", **members},
-    }
-
-
-def render_record(
-    log: CallLog, *, expand_sessions: bool, expand_participants: bool = False
-) -> JsonObject:
-    """The callRecord as Graph renders it; ``sessions`` (with their segments) and
-    ``participants_v2`` only when asked for with ``$expand``, as Graph does."""
-    assert log.ended_at is not None
-    start = record_start(log)
-    body: JsonObject = {
-        "id": log.record_id,
-        "version": log.version,
-        "type": log.record_type,
-        "modalities": log.modalities,
-        "startDateTime": iso(start),
-        "endDateTime": iso(log.ended_at),
-        "lastModifiedDateTime": iso(log.ended_at),
-        "joinWebUrl": log.join_web_url,
-        "organizer": log.organizer,
-        "participants": log.participants(),
-        "organizer_v2": _participant(log.organizer),
-    }
-    if expand_participants:
-        body["participants_v2"] = [_participant(i) for i in log.participants()]
-    if expand_sessions:
-        body["sessions"] = log.sessions()
-    return body
-
-
-def _named(identity: JsonObject) -> JsonObject:
-    """The identity an identitySet names (user, application...), or an empty one."""
-    return next((v for v in identity.values() if isinstance(v, dict)), {})
-
-
-def pstn_rows(log: CallLog) -> list[JsonObject]:
-    """A ``pstnCallLogRow`` for each phone leg of the call (docs/call-records.md)."""
-    rows = []
-    organizer = _named(log.organizer)
-    for index, leg in enumerate(log.legs):
-        phone = leg.phone
-        if phone is None or leg.left_at is None:
-            continue
-        if log.kind == "meeting":
-            call_type, caller, callee = "conf_in", phone, None
-        elif log.direction == "incoming":
-            call_type, caller, callee = "ucap_in", phone, None
-        else:
-            call_type, caller, callee = "ucap_out", None, phone
-        rows.append(
-            {
-                "id": str(uuid.uuid5(_ID_NAMESPACE, f"{log.record_id}/pstn/{index}")),
-                "callId": log.record_id,
-                "userId": organizer.get("id"),
-                "userPrincipalName": None,
-                "userDisplayName": organizer.get("displayName"),
-                "startDateTime": iso(leg.joined_at),
-                "endDateTime": iso(leg.left_at),
-                "duration": int(round(leg.left_at - leg.joined_at)),
-                "charge": 0,
-                "callType": call_type,
-                "currency": "USD",
-                "calleeNumber": callee,
-                "callerNumber": caller,
-                "usageCountryCode": "US",
-                "tenantCountryCode": "US",
-                "connectionCharge": 0,
-                "destinationContext": None,
-                "destinationName": "United States",
-                "conferenceId": log.meeting_id,
-                "licenseCapability": "MCOPSTNU",
-                "inventoryType": "Service",
-                "operator": "Microsoft",
-                "callDurationSource": "microsoft",
-            }
+    @classmethod
+    def from_document(cls, document: JsonObject) -> CallLog:
+        """A stored log; a property an older row lacks takes its default, as it did when
+        the row was read with ``CallLog(**document)``."""
+        return cls(
+            record_id=document["record_id"],
+            call_id=document["call_id"],
+            tenant_id=document["tenant_id"],
+            app_id=document["app_id"],
+            kind=document["kind"],
+            direction=document["direction"],
+            started_at=document["started_at"],
+            organizer=CallParty.of(document["organizer"]),
+            targets=[CallParty.of(t) for t in document.get("targets", [])],
+            legs=[Leg.from_document(leg) for leg in document.get("legs", [])],
+            ended_at=document.get("ended_at"),
+            failure=document.get("failure"),
+            join_web_url=document.get("join_web_url"),
+            meeting_id=document.get("meeting_id"),
+            version=document.get("version", 1),
         )
-    return rows
+
+
+@dataclass(frozen=True)
+class Session:
+    """One session of a record: who called whom (``callee`` None: the service) and when."""
+
+    index: int
+    caller: CallParty
+    callee: CallParty | None
+    start: float
+    end: float
+    modalities: list[str]
 
 
 # List callRecords' $filter: startDateTime compared (lt, le, gt, ge) and a participant id.
@@ -339,7 +324,7 @@ class RecordFilter:
             }[op]:
                 return False
         if self.participant is not None:
-            ids = {_participant(i)["id"] for i in log.participants()}
+            ids = {p.id for p in log.parties()}
             return self.participant in ids
         return True
 

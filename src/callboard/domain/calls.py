@@ -8,8 +8,9 @@ modules, which ``Call`` combines.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
-from callboard.domain import results
+from callboard.domain import meeting_calls, results
 from callboard.domain.audio_routing import AudioRoutingRules
 from callboard.domain.call_core import (
     CALL_TYPE,
@@ -21,13 +22,19 @@ from callboard.domain.call_core import (
 from callboard.domain.call_invitations import InvitationRules
 from callboard.domain.events import CallStateChanged, OperationFinished
 from callboard.domain.hold_music import HoldMusicRules
-from callboard.domain.invitations import Invitation, InvitationStatus, target_key
+from callboard.domain.invitations import (
+    Invitation,
+    InvitationStatus,
+    InvitationTarget,
+    target_key,
+)
 from callboard.domain.meeting_calls import MeetingCallRules
+from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.operations import CommsOperation, MediaQueue, OperationKind
 from callboard.domain.participants import MediaStream, Participant, RecordingInfo
 from callboard.domain.party_rules import PartyRules
 from callboard.domain.transfers import TransferRules
-from callboard.errors import BadRequest, InvalidStateTransition
+from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
 from callboard.json_types import JsonObject
 
 __all__ = [
@@ -38,6 +45,7 @@ __all__ = [
     "Call",
     "CallKind",
     "CallState",
+    "IncomingOffer",
     "MediaQueue",
 ]
 
@@ -48,6 +56,67 @@ KEEP_ALIVE_SECONDS = 45 * 60.0
 KEEP_ALIVE_EXPIRED = results.result_info(
     408, 0, "The call ended: no keepAlive request was received within 45 minutes."
 )
+
+
+@dataclass(frozen=True)
+class IncomingOffer:
+    """Who calls an application, and how: what an incoming call's Graph properties are made
+    of. Identity sets are kept as Graph has them (the caller's is rendered back as sent)."""
+
+    callback_uri: str
+    # The caller's identitySet, and the application's (or its instance's) it rings.
+    caller: JsonObject
+    callee: JsonObject
+    modalities: list[str]
+    call_chain_id: str
+    my_participant_id: str
+    subject: str | None = None
+    # A transfer offered to an application: the transferee's roster id (the source's
+    # participantId) and the transferor's identitySet (incomingContext).
+    transferee_id: str | None = None
+    transferor: JsonObject | None = None
+
+    def resource(self, tenant_id: str) -> JsonObject:
+        source: JsonObject = {
+            "@odata.type": "#microsoft.graph.participantInfo",
+            "identity": self.caller,
+            "endpointType": "default",
+            "region": None,
+            "languageId": None,
+            "countryCode": None,
+        }
+        if self.transferee_id is not None:
+            source["participantId"] = self.transferee_id
+        resource: JsonObject = {
+            "callbackUri": self.callback_uri,
+            "source": source,
+            "targets": [
+                {
+                    "@odata.type": "#microsoft.graph.invitationParticipantInfo",
+                    "identity": self.callee,
+                }
+            ],
+        }
+        if self.transferee_id is not None:
+            resource["incomingContext"] = {
+                "@odata.type": "#microsoft.graph.incomingContext",
+                "sourceParticipantId": self.transferee_id,
+                "transferor": self.transferor,
+            }
+        resource.update(
+            {
+                "requestedModalities": self.modalities,
+                "tenantId": tenant_id,
+                "callChainId": self.call_chain_id,
+                "myParticipantId": self.my_participant_id,
+                "callRoutes": [],
+                "activeModalities": [],
+                "routingPolicies": [],
+            }
+        )
+        if self.subject is not None:
+            resource["subject"] = self.subject
+        return resource
 
 
 class Call(
@@ -115,6 +184,27 @@ class Call(
         )
         call.events.append(CallStateChanged("created", call.state.value, None))
         return call
+
+    @classmethod
+    def offer_incoming(
+        cls,
+        offer: IncomingOffer,
+        *,
+        id: str,
+        tenant_id: str,
+        app_id: str,
+        api_version: str,
+        now: float,
+    ) -> Call:
+        """An incoming call to an application, made of who calls it and how."""
+        return cls.receive_incoming(
+            id=id,
+            tenant_id=tenant_id,
+            app_id=app_id,
+            api_version=api_version,
+            resource=offer.resource(tenant_id),
+            now=now,
+        )
 
     def ring(self) -> None:
         """A peer-to-peer callee's endpoints start ringing."""
@@ -185,11 +275,13 @@ class Call(
         )
         self._terminate(end)
 
-    def redirect(self, *, targets: list[JsonObject], callback_uri: str | None) -> None:
+    def redirect(self, *, targets: list[InvitationTarget], callback_uri: str | None) -> None:
+        """The application sends the caller elsewhere: the call ends (302); where it went is
+        kept as the targets were sent."""
         self._require(CallState.INCOMING, action="redirect")
         if callback_uri:
             self.resource["callbackUri"] = callback_uri
-        self.redirect_targets = targets
+        self.redirect_targets = [target.echo for target in targets]
         self._terminate(results.REDIRECTED)
 
     def incoming_timed_out(self) -> None:
@@ -217,6 +309,22 @@ class Call(
         if self.keep_alive_expires_at > expires_at:
             return
         self._terminate(KEEP_ALIVE_EXPIRED)
+
+    def delete_participant(self, participant_id: str, meeting: OnlineMeeting | None) -> bool:
+        """DELETE .../participants/{id}: the participant leaves or its invitation is cancelled
+        (``remove_participant``). ``meeting`` is a meeting call's meeting: a bot in it cannot
+        be removed, and whoever is removed leaves the meeting too. Returns whether the meeting
+        changed (to be saved, and its other calls told)."""
+        if meeting is not None:
+            meeting_calls.check_removable(meeting, participant_id)
+        self.remove_participant(participant_id)
+        if meeting is None:
+            return False
+        try:
+            meeting.leave(participant_id)
+        except ItemNotFound:
+            return False  # an invitee who had not joined the meeting yet
+        return True
 
     def set_muted(self, participant_id: str, muted: bool) -> None:
         participant = self.participant(participant_id)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from callboard.domain.identities import IdentityKind, PartyIdentity
 from callboard.domain.phone_numbers import require_e164
 from callboard.domain.results import ResultInfo
 from callboard.errors import BadRequest
@@ -17,20 +18,6 @@ from callboard.json_types import JsonObject
 
 # Invitations (participant invite): how many a group call holds.
 GROUP_CALL_CAPACITY = 20
-
-IDENTITY_KINDS = (
-    "user",
-    "phone",
-    "guest",
-    "applicationInstance",
-    "application",
-    "device",
-    "encrypted",
-    "onPremises",
-    "acsUser",
-    "spoolUser",
-    "azureCommunicationServicesUser",
-)
 
 
 class InvitationStatus(StrEnum):
@@ -60,6 +47,60 @@ class Invitation:
         return self.status is InvitationStatus.RINGING
 
 
+@dataclass(frozen=True, slots=True)
+class InvitationTarget:
+    """An ``invitationParticipantInfo`` read once: who it rings (typed), the participant id
+    and replacesCallId it names, and the JSON as the client sent it (``echo``: stored and
+    rendered back unchanged)."""
+
+    identity: PartyIdentity
+    echo: JsonObject
+    participant_id: str | None = None
+    replaces_call_id: str | None = None
+
+    @classmethod
+    def parse(cls, info: JsonObject) -> InvitationTarget:
+        participant_id = info.get("participantId")
+        replaces = info.get("replacesCallId")
+        return cls(
+            PartyIdentity.parse(info.get("identity")),
+            info,
+            participant_id if isinstance(participant_id, str) else None,
+            replaces if isinstance(replaces, str) else None,
+        )
+
+    @property
+    def key(self) -> str:
+        """The identity it rings (``target_key``)."""
+        return self.identity.key()
+
+    @property
+    def phone(self) -> str | None:
+        """The number it rings when it names a phone: None when it names none, "" when its
+        phone has no number (a 400 for whoever checks the number)."""
+        member = self.identity.member(IdentityKind.PHONE)
+        return None if member is None else member.id or ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """A call's ``source`` participantInfo read once: who calls (typed) and the JSON as sent."""
+
+    identity: PartyIdentity
+    echo: JsonObject
+
+    @classmethod
+    def parse(cls, info: JsonObject) -> SourceInfo:
+        return cls(PartyIdentity.parse(info.get("identity")), info)
+
+    def with_display_name(self, kind: IdentityKind, display_name: str) -> SourceInfo:
+        """The source with ``kind``'s displayName filled in where the client left it out."""
+        identity = self.identity.with_display_name(kind, display_name)
+        if identity is self.identity:
+            return self
+        return SourceInfo(identity, {**self.echo, "identity": identity.echo})
+
+
 @dataclass(frozen=True)
 class Invitee:
     """One participant of an invite: its ring key, the invitationParticipantInfo as sent, the
@@ -82,42 +123,37 @@ class Invitee:
 
 
 def invitees(
-    participants: list[JsonObject],
+    participants: list[InvitationTarget],
     *,
     source_phone: str | None,
     new_participant_id: Callable[[], str],
     moved_from: str | None = None,
     keeps_participant_ids: bool = False,
 ) -> list[Invitee]:
-    """An invite's participants (invitationParticipantInfo JSON) as invitees: each names an
-    identity with an id; a phone needs an E.164 number and a call from a number.
-    ``moved_from``: the call whose party moves in (replacesCallId); a participant moved
-    between meetings keeps its id (``keeps_participant_ids``)."""
+    """An invite's participants as invitees: each names an identity with an id; a phone
+    needs an E.164 number and a call from a number. ``moved_from``: the call whose party
+    moves in (replacesCallId); a participant moved between meetings keeps its id
+    (``keeps_participant_ids``)."""
     result = []
     for index, participant in enumerate(participants):
-        key = target_key(participant)
+        key = participant.key
         if key.endswith(":"):
             raise BadRequest(f"participants[{index}].identity needs an identity with an id.")
-        phone = participant["identity"].get("phone")
+        phone = participant.phone
         if phone is not None:
-            require_e164(phone.get("id"), f"participants[{index}].identity.phone.id")
+            require_e164(phone or None, f"participants[{index}].identity.phone.id")
             if source_phone is None:
                 raise BadRequest(
                     "Inviting a phone number needs a call whose source is an "
                     "applicationInstance with an assigned phone number."
                 )
         participant_id = (
-            participant["participantId"] if keeps_participant_ids else new_participant_id()
+            participant.echo["participantId"] if keeps_participant_ids else new_participant_id()
         )
-        result.append(Invitee(key, participant, participant_id, moved_from))
+        result.append(Invitee(key, participant.echo, participant_id, moved_from))
     return result
 
 
 def target_key(target: JsonObject) -> str:
     """The identity an invitation rings: the first identity in the target's identitySet."""
-    identity_set = target.get("identity") or {}
-    for kind in IDENTITY_KINDS:
-        ident = identity_set.get(kind)
-        if isinstance(ident, dict) and ident.get("id"):
-            return f"{kind}:{ident['id']}"
-    return "unknown:"
+    return PartyIdentity.parse(target.get("identity")).key()

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from callboard.domain.call_control import Transfer
 from callboard.domain.call_core import CallCore, CallKind, CallState
-from callboard.domain.invitations import target_key
+from callboard.domain.identities import PartyIdentity
+from callboard.domain.invitations import InvitationTarget
 from callboard.domain.participants import Participant
 from callboard.domain.results import ResultInfo, result_info
 from callboard.errors import BadRequest
-from callboard.json_types import JsonObject
 
 TRANSFER_COMPLETED = result_info(0, 7015, "GracefulTransferCompleted")
 # The consultative example shows the end as terminationReason "AppTransferred".
@@ -29,7 +29,7 @@ def transfer_failure(reason: ResultInfo, *, consultative: bool) -> ResultInfo:
 
 
 class TransferRules(CallCore):
-    def transfer_peer(self, transferee: JsonObject | None) -> Participant:
+    def transfer_peer(self, transferee: InvitationTarget | None) -> Participant:
         """Who a transfer hands over: the other party of a peer-to-peer call (``transferee``
         is not needed), or the ``transferee`` of a group call, which must be in its roster."""
         if self.kind is CallKind.MEETING:
@@ -41,20 +41,20 @@ class TransferRules(CallCore):
             return peer
         if transferee is None:
             raise BadRequest("transferee is required to transfer from a group call.")
-        wanted_id = transferee.get("participantId")
-        wanted_key = target_key(transferee)
+        wanted_id = transferee.participant_id
+        wanted_key = transferee.key
         for participant in self.participants:
             if participant.id == self.my_participant_id:
                 continue
             if participant.id == wanted_id or (
-                not wanted_id and target_key({"identity": participant.identity}) == wanted_key
+                not wanted_id and PartyIdentity.parse(participant.identity).key() == wanted_key
             ):
                 return participant
         raise BadRequest("transferee is not a participant of the call.")
 
     def start_transfer(self, transfer: Transfer) -> None:
         self._require(CallState.ESTABLISHED, action="transfer")
-        present = {target_key({"identity": p.identity}) for p in self.participants}
+        present = {PartyIdentity.parse(p.identity).key() for p in self.participants}
         if transfer.key in present:
             raise BadRequest(f"The transfer target {transfer.key} is already in the call.")
         self.transfer = transfer

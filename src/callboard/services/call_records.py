@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from callboard.domain.call_records import CallLog, RecordFilter, Seen, pstn_rows, record_start
+from callboard.domain.call_record_json import pstn_rows
+from callboard.domain.call_records import CallLog, CallParty, RecordFilter, Seen, record_start
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.events import CallStateChanged, RosterChanged
 from callboard.errors import AccessDenied, BadRequest, ItemNotFound
@@ -50,8 +51,8 @@ def _new_log(uow: UnitOfWork, call: Call) -> CallLog:
         kind=call.kind.value,
         direction=call.direction,
         started_at=call.created_at,
-        organizer=organizer,
-        targets=[t.get("identity") or {} for t in resource.get("targets") or []],
+        organizer=CallParty.of(organizer),
+        targets=[CallParty.of(t.get("identity") or {}) for t in resource.get("targets") or []],
         join_web_url=join_web_url,
         meeting_id=call.meeting_id if call.kind is CallKind.MEETING else None,
     )
@@ -102,9 +103,8 @@ def publish(rt: Runtime, payload: JsonObject, job_id: int) -> None:
             log = found[0]
             uow.call_records.save(log, PUBLISHED)
             participants = tuple(leg.user_id for leg in log.legs if leg.user_id)
-            organizer = log.organizer.get("user")
-            if isinstance(organizer, dict) and organizer.get("id"):
-                participants += (str(organizer["id"]),)
+            if log.organizer.user_id:
+                participants += (log.organizer.user_id,)
             change_notifications.call_record_created(
                 rt, uow, log.tenant_id, log.record_id, participants
             )

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from callboard import net
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.directory import Directory
-from callboard.domain.invitations import target_key
+from callboard.domain.identities import IdentityKind, PartyIdentity
+from callboard.domain.invitations import InvitationTarget, SourceInfo
 from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.operations import CommsOperation
 from callboard.domain.participants import Participant
@@ -28,21 +29,52 @@ JOIN_GROUP_GUEST = "Calls.JoinGroupCallAsGuest.All"
 ANY_CALLS_PERMISSION = (INITIATE, INITIATE_GROUP, JOIN_GROUP, JOIN_GROUP_GUEST, ACCESS_MEDIA)
 
 
+@dataclass(frozen=True, slots=True)
+class MeetingJoin:
+    """A meeting join's ``meetingInfo`` and ``chatInfo``, read once: what names the meeting
+    (typed), and both as the client sent them (``meeting_info``, ``chat_info``: echoed)."""
+
+    # organizerMeetingInfo, joinMeetingIdMeetingInfo or tokenMeetingInfo ("" when none).
+    kind: str
+    join_meeting_id: str | None
+    passcode: str | None
+    organizer: PartyIdentity
+    thread_id: str | None
+    meeting_info: JsonObject | None
+    chat_info: JsonObject | None
+
+    @classmethod
+    def parse(cls, meeting_info: JsonObject | None, chat_info: JsonObject | None) -> MeetingJoin:
+        info = meeting_info or {}
+        join_meeting_id = info.get("joinMeetingId")
+        passcode = info.get("passcode")
+        thread_id = (chat_info or {}).get("threadId")
+        return cls(
+            kind=str(info.get("@odata.type", "")).removeprefix("#microsoft.graph."),
+            join_meeting_id=None if join_meeting_id is None else str(join_meeting_id),
+            passcode=None if passcode is None else str(passcode),
+            organizer=PartyIdentity.parse(info.get("organizer")),
+            thread_id=str(thread_id) if thread_id else None,
+            meeting_info=meeting_info,
+            chat_info=chat_info,
+        )
+
+
 @dataclass(frozen=True)
 class NewCall:
-    """``POST /communications/calls`` as validated. Graph's complex values (identity sets,
-    mediaConfig, meetingInfo ...) stay as their JSON; ``echo`` holds the properties the
-    client sent that Graph's call type does not declare (an open type: echoed as sent)."""
+    """``POST /communications/calls`` as validated. The parties and the meeting to join are
+    read once into typed values (each keeps its JSON as sent, for the call's resource);
+    mediaConfig and callOptions stay as sent; ``echo`` holds the properties the client sent
+    that Graph's call type does not declare (an open type: echoed as sent)."""
 
     callback_uri: str
     media_config: JsonObject
     app_hosted_media: bool
     requested_modalities: list[str]
-    source: JsonObject | None = None
-    targets: list[JsonObject] = field(default_factory=list)
+    source: SourceInfo | None = None
+    targets: list[InvitationTarget] = field(default_factory=list)
     call_options: JsonObject | None = None
-    chat_info: JsonObject | None = None
-    meeting_info: JsonObject | None = None
+    meeting: MeetingJoin | None = None
     subject: str | None = None
     tenant_id: str | None = None
     ringing_timeout_in_seconds: int | None = None
@@ -51,17 +83,18 @@ class NewCall:
 
     @property
     def joins_meeting(self) -> bool:
-        return self.meeting_info is not None or self.chat_info is not None
+        return self.meeting is not None
 
     def graph_properties(self) -> JsonObject:
         """The call's Graph properties as sent (unset ones are rendered as null anyway)."""
+        meeting = self.meeting
         sent = {
             "subject": self.subject,
             "callbackUri": self.callback_uri,
             "requestedModalities": self.requested_modalities,
             "mediaConfig": self.media_config,
-            "chatInfo": self.chat_info,
-            "meetingInfo": self.meeting_info,
+            "chatInfo": None if meeting is None else meeting.chat_info,
+            "meetingInfo": None if meeting is None else meeting.meeting_info,
             "callOptions": self.call_options,
             "ringingTimeoutInSeconds": self.ringing_timeout_in_seconds,
         }
@@ -94,7 +127,7 @@ def check_callback_uri(rt: Runtime, uri: str, name: str = "callbackUri") -> None
 
 
 def _resolve_source(
-    source: JsonObject | None, principal: Principal, directory: Directory
+    source: SourceInfo | None, principal: Principal, directory: Directory
 ) -> tuple[JsonObject, str | None]:
     """The call's source participantInfo, and the source application instance's phone."""
     app = directory.applications.get(principal.app_id)
@@ -115,18 +148,18 @@ def _resolve_source(
             "region": None,
             "languageId": None,
         }, None
-    identity = source["identity"]
     phone = None
-    if "application" in identity:
-        named = identity["application"].get("id")
-        if named != principal.app_id:
+    application = source.identity.member(IdentityKind.APPLICATION)
+    if application is not None:
+        if application.id != principal.app_id:
             raise AccessDenied(
-                f"The source application {named} is not the application of the token "
-                f"({principal.app_id})."
+                f"The source application {application.id} is not the application of the "
+                f"token ({principal.app_id})."
             )
-        identity["application"].setdefault("displayName", app_name)
-    if "applicationInstance" in identity:
-        instance_id = identity["applicationInstance"].get("id") or ""
+        source = source.with_display_name(IdentityKind.APPLICATION, app_name)
+    own_instance = source.identity.member(IdentityKind.APPLICATION_INSTANCE)
+    if own_instance is not None:
+        instance_id = own_instance.id or ""
         instance = directory.instance(principal.tenant_id, instance_id)
         if instance is None:
             raise BadRequest(f"Unknown application instance {instance_id} in this tenant.")
@@ -134,11 +167,11 @@ def _resolve_source(
             raise AccessDenied(
                 f"The application instance {instance_id} belongs to another application."
             )
-        identity["applicationInstance"].setdefault("displayName", instance.display_name)
+        source = source.with_display_name(IdentityKind.APPLICATION_INSTANCE, instance.display_name)
         phone = instance.phone_number
-    if not ({"application", "applicationInstance"} & identity.keys()):
+    if application is None and own_instance is None:
         raise BadRequest("The source of a call must be the application or its instance.")
-    return source, phone
+    return source.echo, phone
 
 
 PARTICIPANT_INFO_DEFAULTS = {
@@ -155,18 +188,18 @@ def _padded(value: JsonObject, defaults: JsonObject) -> JsonObject:
     return {**value, **{k: v for k, v in defaults.items() if k not in value}}
 
 
-def _check_targets(targets: list[JsonObject], source_phone: str | None) -> None:
+def _check_targets(targets: list[InvitationTarget], source_phone: str | None) -> None:
     seen = set()
     for index, target in enumerate(targets):
-        identity = target["identity"]
-        if "phone" in identity:
-            require_e164(identity["phone"].get("id"), f"targets[{index}].identity.phone.id")
+        phone = target.phone
+        if phone is not None:
+            require_e164(phone or None, f"targets[{index}].identity.phone.id")
             if source_phone is None:
                 raise BadRequest(
                     "Calling a phone number needs a source applicationInstance with an "
                     "assigned phone number."
                 )
-        key = target_key(target)
+        key = target.key
         if key.endswith(":"):
             raise BadRequest(f"targets[{index}].identity needs an identity with an id.")
         if key in seen:
@@ -184,8 +217,7 @@ def create_call(
     """``POST /communications/calls``: peer-to-peer and group calls, and meeting joins."""
     require_app(principal)
     targets = new.targets
-    joining = new.joins_meeting
-    if joining:
+    if new.joins_meeting:
         kind = CallKind.MEETING
         require_any(principal, JOIN_GROUP, JOIN_GROUP_GUEST, INITIATE_GROUP)
         if targets:
@@ -215,7 +247,7 @@ def create_call(
         resource = {
             **new.graph_properties(),
             "source": _padded(source, PARTICIPANT_INFO_DEFAULTS),
-            "targets": [_padded(t, TARGET_DEFAULTS) for t in targets],
+            "targets": [_padded(t.echo, TARGET_DEFAULTS) for t in targets],
             "tenantId": principal.tenant_id,
             "callChainId": rt.ids.new(),
             "myParticipantId": rt.ids.new(),
@@ -223,7 +255,8 @@ def create_call(
             "activeModalities": [],
             "routingPolicies": new.routing_policies,
         }
-        meeting = _meeting_to_join(uow, principal, new) if joining else None
+        join = new.meeting
+        meeting = None if join is None else _meeting_to_join(uow, principal, join)
         if meeting is not None:
             resource["chatInfo"] = meeting.chat_info.to_graph()
         call = Call.place_outgoing(
@@ -243,42 +276,38 @@ def create_call(
     return call
 
 
-def _meeting_to_join(uow: UnitOfWork, principal: Principal, new: NewCall) -> OnlineMeeting:
+def _meeting_to_join(uow: UnitOfWork, principal: Principal, join: MeetingJoin) -> OnlineMeeting:
     """The meeting that chatInfo + organizerMeetingInfo, or joinMeetingIdMeetingInfo, names."""
-    info = new.meeting_info or {}
-    kind = str(info.get("@odata.type", "")).removeprefix("#microsoft.graph.")
     meeting: OnlineMeeting | None
-    if kind == "joinMeetingIdMeetingInfo":
-        meeting = uow.meetings.find_by_join_meeting_id(str(info["joinMeetingId"]))
+    if join.kind == "joinMeetingIdMeetingInfo" and join.join_meeting_id is not None:
+        meeting = uow.meetings.find_by_join_meeting_id(join.join_meeting_id)
         if meeting is None:
-            raise ItemNotFound(f"No meeting has the joinMeetingId {info['joinMeetingId']}.")
+            raise ItemNotFound(f"No meeting has the joinMeetingId {join.join_meeting_id}.")
         if meeting.tenant_id != principal.tenant_id:
             raise AccessDenied("The meeting belongs to another tenant.")
         settings = meeting.join_settings
-        passcode = info.get("passcode")
-        if passcode is None and settings.is_passcode_required:
+        if join.passcode is None and settings.is_passcode_required:
             raise BadRequest("This meeting requires a passcode.")
-        if passcode is not None and passcode != settings.passcode:
+        if join.passcode is not None and join.passcode != settings.passcode:
             raise BadRequest("The passcode is not the meeting's passcode.")
         return meeting
-    if kind == "tokenMeetingInfo":
+    if join.kind == "tokenMeetingInfo":
         raise BadRequest(
             "tokenMeetingInfo is not supported by Callboard; join with chatInfo and "
             "organizerMeetingInfo, or joinMeetingIdMeetingInfo."
         )
-    thread_id = (new.chat_info or {}).get("threadId")
-    if kind != "organizerMeetingInfo" or not thread_id:
+    if join.kind != "organizerMeetingInfo" or not join.thread_id:
         raise BadRequest(
             "Joining a meeting needs chatInfo.threadId with organizerMeetingInfo, "
             "or joinMeetingIdMeetingInfo."
         )
-    organizer = (info.get("organizer") or {}).get("user") or {}
-    organizer_tenant = organizer.get("tenantId") or principal.tenant_id
+    organizer = join.organizer.member(IdentityKind.USER)
+    organizer_tenant = (organizer.tenant_id if organizer else None) or principal.tenant_id
     if organizer_tenant != principal.tenant_id:
         raise AccessDenied("The meeting belongs to another tenant.")
-    meeting = uow.meetings.find_by_thread(principal.tenant_id, thread_id)
-    if meeting is None or meeting.organizer_id != organizer.get("id"):
-        raise ItemNotFound(f"No meeting of this organizer has the thread {thread_id}.")
+    meeting = uow.meetings.find_by_thread(principal.tenant_id, join.thread_id)
+    if meeting is None or meeting.organizer_id != (organizer.id if organizer else None):
+        raise ItemNotFound(f"No meeting of this organizer has the thread {join.thread_id}.")
     return meeting
 
 

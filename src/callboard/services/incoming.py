@@ -3,10 +3,17 @@ redirected by the application (``/communications/calls/{id}/answer|reject|redire
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from callboard.domain.calls import Call
-from callboard.domain.identities import user_identity_set
+from callboard.domain.calls import Call, IncomingOffer
+from callboard.domain.directory import Directory
+from callboard.domain.identities import (
+    IdentityKind,
+    application_identity_set,
+    phone_identity_set,
+    user_identity_set,
+)
+from callboard.domain.invitations import InvitationTarget
 from callboard.domain.phone_numbers import require_e164
 from callboard.errors import BadRequest, ItemNotFound
 from callboard.json_types import JsonObject
@@ -21,14 +28,47 @@ from callboard.services.calls import (
     require_app,
 )
 from callboard.services.runtime import Runtime
+from callboard.store.uow import UnitOfWork
 from callboard.tokens import Principal
 
 
-def place_incoming_call(rt: Runtime, request: JsonObject) -> Call:
+@dataclass(frozen=True, slots=True)
+class IncomingCallRequest:
+    """``POST /_callboard/incoming-calls`` as validated, read once: who calls (a user of the
+    tenant or a phone), whom (an application or its instance), and how."""
+
+    tenant_id: str | None
+    from_user_id: str | None = None
+    from_phone: str | None = None
+    to_app_id: str | None = None
+    to_instance_id: str | None = None
+    modalities: tuple[str, ...] = ("audio",)
+    subject: str | None = None
+    hang_up_after_seconds: float | None = None
+    api_version: str = "v1.0"
+
+    @classmethod
+    def parse(cls, request: JsonObject) -> IncomingCallRequest:
+        hang_up = request.get("hangUpAfterSeconds")
+        return cls(
+            tenant_id=request.get("tenantId"),
+            from_user_id=request.get("fromUserId") or None,
+            from_phone=request.get("fromPhone") or None,
+            to_app_id=request.get("toAppId") or None,
+            to_instance_id=request.get("toApplicationInstanceId") or None,
+            modalities=tuple(request.get("requestedModalities") or ["audio"]),
+            subject=request.get("subject"),
+            hang_up_after_seconds=None if hang_up is None else float(hang_up),
+            api_version=request.get("apiVersion", "v1.0"),
+        )
+
+
+def place_incoming_call(rt: Runtime, body: JsonObject) -> Call:
     """A simulated user or phone calls an application (or its instance's number)."""
-    tenant_id = request.get("tenantId")
-    to_app = request.get("toAppId")
-    to_instance = request.get("toApplicationInstanceId")
+    request = IncomingCallRequest.parse(body)
+    tenant_id = request.tenant_id
+    to_app = request.to_app_id
+    to_instance = request.to_instance_id
     with rt.uow() as uow:
         directory = rt.directory(uow)
         if tenant_id not in directory.tenants:
@@ -43,67 +83,40 @@ def place_incoming_call(rt: Runtime, request: JsonObject) -> Call:
                     f"{instance.app_id}, not {to_app}."
                 )
             to_app = instance.app_id
-            target_identity = {
-                "applicationInstance": {
-                    "@odata.type": "#microsoft.graph.identity",
-                    "id": instance.id,
-                    "displayName": instance.display_name,
-                }
-            }
+            callee = application_identity_set(
+                IdentityKind.APPLICATION_INSTANCE, instance.id, instance.display_name
+            )
         else:
-            target_identity = {}
+            callee = None
         app = directory.applications.get(to_app or "")
         if app is None or tenant_id not in app.tenants:
             raise BadRequest(f"Unknown application {to_app!r} in tenant {tenant_id}.")
         if not app.calling_webhook_url:
             raise BadRequest(f"The application {app.app_id} has no callingWebhookUrl.")
-        if not target_identity:
-            target_identity = {
-                "application": {
-                    "@odata.type": "#microsoft.graph.identity",
-                    "id": app.app_id,
-                    "displayName": app.display_name,
-                }
-            }
+        if callee is None:
+            callee = application_identity_set(
+                IdentityKind.APPLICATION, app.app_id, app.display_name
+            )
         caller = _caller_identity(directory, tenant_id, request)
-        modalities = request.get("requestedModalities") or ["audio"]
         call_id = rt.ids.new()
-        resource = {
-            "callbackUri": app.calling_webhook_url,
-            "source": {
-                "@odata.type": "#microsoft.graph.participantInfo",
-                "identity": caller,
-                "endpointType": "default",
-                "region": None,
-                "languageId": None,
-                "countryCode": None,
-            },
-            "targets": [
-                {
-                    "@odata.type": "#microsoft.graph.invitationParticipantInfo",
-                    "identity": {"@odata.type": "#microsoft.graph.identitySet", **target_identity},
-                }
-            ],
-            "requestedModalities": modalities,
-            "tenantId": tenant_id,
-            "callChainId": rt.ids.new(),
-            "myParticipantId": rt.ids.new(),
-            "callRoutes": [],
-            "activeModalities": [],
-            "routingPolicies": [],
-        }
-        if request.get("subject") is not None:
-            resource["subject"] = request["subject"]
-        call = Call.receive_incoming(
+        offer = IncomingOffer(
+            callback_uri=app.calling_webhook_url,
+            caller=caller,
+            callee=callee,
+            modalities=list(request.modalities),
+            call_chain_id=rt.ids.new(),
+            my_participant_id=rt.ids.new(),
+            subject=request.subject,
+        )
+        call = Call.offer_incoming(
+            offer,
             id=call_id,
             tenant_id=tenant_id,
             app_id=app.app_id,
-            api_version=request.get("apiVersion", "v1.0"),
-            resource=resource,
+            api_version=request.api_version,
             now=uow.now,
         )
-        if request.get("hangUpAfterSeconds") is not None:
-            call.caller_hang_up_after_seconds = float(request["hangUpAfterSeconds"])
+        call.caller_hang_up_after_seconds = request.hang_up_after_seconds
         uow.add_call(call)
         simulation.schedule(
             rt, uow, call, "incomingTimeout", delay=rt.settings.incoming_answer_timeout_seconds
@@ -113,22 +126,21 @@ def place_incoming_call(rt: Runtime, request: JsonObject) -> Call:
     return call
 
 
-def _caller_identity(directory: Any, tenant_id: str, request: JsonObject) -> JsonObject:
-    if request.get("fromPhone") and request.get("fromUserId"):
+def _caller_identity(
+    directory: Directory, tenant_id: str, request: IncomingCallRequest
+) -> JsonObject:
+    """The caller's identitySet, as Graph shows a caller."""
+    if request.from_phone and request.from_user_id:
         raise BadRequest("Give fromUserId or fromPhone, not both.")
-    if request.get("fromPhone"):
-        number = require_e164(request["fromPhone"], "fromPhone")
-        return {
-            "@odata.type": "#microsoft.graph.identitySet",
-            "phone": {"@odata.type": "#microsoft.graph.identity", "id": number},
-        }
-    user = directory.user(tenant_id, request.get("fromUserId") or "")
+    if request.from_phone:
+        return phone_identity_set(require_e164(request.from_phone, "fromPhone"))
+    user = directory.user(tenant_id, request.from_user_id or "")
     if user is None:
         raise BadRequest("fromUserId must name a user of the tenant (or give fromPhone).")
     return user_identity_set(user, identity_provider=None)
 
 
-def _load_incoming(rt: Runtime, uow: Any, principal: Principal, call_id: str) -> Call:
+def _load_incoming(rt: Runtime, uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
     call = load_call(uow, principal, call_id)
     if call.direction != "incoming":
         raise BadRequest("Only incoming calls can be answered, rejected or redirected.")
@@ -197,14 +209,13 @@ def redirect_call(
     require_any(principal, INITIATE)
     if callback_uri:
         check_callback_uri(rt, callback_uri)
-    for index, target in enumerate(targets):
-        if "phone" in target["identity"]:
-            require_e164(
-                target["identity"]["phone"].get("id"), f"targets[{index}].identity.phone.id"
-            )
+    parsed = [InvitationTarget.parse(target) for target in targets]
+    for index, target in enumerate(parsed):
+        if target.phone is not None:
+            require_e164(target.phone or None, f"targets[{index}].identity.phone.id")
     with rt.uow() as uow:
         call = _load_incoming(rt, uow, principal, call_id)
-        call.redirect(targets=targets, callback_uri=callback_uri)
+        call.redirect(targets=parsed, callback_uri=callback_uri)
         transfers.offer_refused(uow, call)
         uow.save_call(call)
         uow.commit()

@@ -221,8 +221,14 @@ def invitee_joined(uow: UnitOfWork, call: Call, participant: Participant) -> Non
     _commit_change(uow, meeting, call)
 
 
-def check_removable(uow: UnitOfWork, call: Call, participant_id: str) -> None:
-    meeting_calls.check_removable(_meeting_of(uow, call), participant_id)
+def meeting_of(uow: UnitOfWork, call: Call) -> OnlineMeeting:
+    """A meeting call's meeting, for a domain method that changes both (404 once it is gone)."""
+    return _meeting_of(uow, call)
+
+
+def meeting_changed(uow: UnitOfWork, meeting: OnlineMeeting, call: Call) -> None:
+    """``call`` changed ``meeting`` (and its own roster): saved, and its other calls told."""
+    _commit_change(uow, meeting, call)
 
 
 def participant_removed(uow: UnitOfWork, call: Call, participant_id: str) -> None:

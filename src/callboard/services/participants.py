@@ -9,11 +9,12 @@ and is retried from the start when a concurrent writer wins the optimistic versi
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from callboard.domain import invitations
 from callboard.domain.calls import Call, CallKind, CallState
-from callboard.domain.invitations import target_key
+from callboard.domain.identities import IdentityKind
+from callboard.domain.invitations import InvitationTarget, SourceInfo
 from callboard.domain.operations import CommsOperation, OperationKind
 from callboard.errors import (
     BadRequest,
@@ -87,7 +88,7 @@ def invite_participants(
     ``replacesCallId``); the operation runs until every invitee has joined or failed."""
     require_app(principal)
     require_any(principal, INITIATE_GROUP)
-    participants: list[JsonObject] = body["participants"]
+    participants = [InvitationTarget.parse(p) for p in body["participants"]]
     if len(participants) > MAX_INVITEES:
         raise BadRequest(f"At most {MAX_INVITEES} participants can be invited in one request.")
     client_context = body.get("clientContext")
@@ -98,7 +99,7 @@ def _invite(
     rt: Runtime,
     principal: Principal,
     call_id: str,
-    participants: list[JsonObject],
+    participants: list[InvitationTarget],
     client_context: str | None,
 ) -> CommsOperation:
     with rt.uow() as uow:
@@ -133,7 +134,7 @@ def _invite(
 
 
 def _replaced_call(
-    uow: UnitOfWork, principal: Principal, call: Call, participants: list[JsonObject]
+    uow: UnitOfWork, principal: Principal, call: Call, participants: list[InvitationTarget]
 ) -> Call | None:
     """The peer-to-peer call the first participant's replacesCallId names, checked.
 
@@ -142,22 +143,22 @@ def _replaced_call(
     participant's counts."""
     first, *others = participants
     for index, participant in enumerate(others, start=1):
-        if _own_call(uow, principal, participant.get("replacesCallId")) is not None:
+        if _own_call(uow, principal, participant.replaces_call_id) is not None:
             raise BadRequest(
                 f"participants[{index}].replacesCallId: only the first participant can replace "
                 "a call; move one participant per request."
             )
-    replaced = _own_call(uow, principal, first.get("replacesCallId"))
+    replaced = _own_call(uow, principal, first.replaces_call_id)
     if replaced is None:
         return None
-    call.check_replacement(replaced, target_key(first))
+    call.check_replacement(replaced, first.key)
     if call.kind is CallKind.MEETING:
-        meeting_rosters.check_move(uow, principal.app_id, replaced, call, first, target_key(first))
+        meeting_rosters.check_move(uow, principal.app_id, replaced, call, first.echo, first.key)
     return replaced
 
 
-def _own_call(uow: UnitOfWork, principal: Principal, call_id: Any) -> Call | None:
-    if not isinstance(call_id, str) or not call_id:
+def _own_call(uow: UnitOfWork, principal: Principal, call_id: str | None) -> Call | None:
+    if not call_id:
         return None
     call = uow.calls.get(call_id)
     if call is None or call.tenant_id != principal.tenant_id or call.app_id != principal.app_id:
@@ -167,8 +168,8 @@ def _own_call(uow: UnitOfWork, principal: Principal, call_id: Any) -> Call | Non
 
 def _source_phone(rt: Runtime, uow: UnitOfWork, call: Call) -> str | None:
     """The phone number of the application instance the call comes from, if any."""
-    identity = (call.resource.get("source") or {}).get("identity") or {}
-    instance_id = (identity.get("applicationInstance") or {}).get("id")
+    source = SourceInfo.parse(call.resource.get("source") or {})
+    instance_id = source.identity.id_of(IdentityKind.APPLICATION_INSTANCE)
     if not instance_id:
         return None
     instance = rt.directory(uow).instance(call.tenant_id, instance_id)
@@ -189,11 +190,11 @@ def delete_participant(
     def attempt() -> None:
         with rt.uow() as uow:
             call = _group_call(uow, principal, call_id, "remove participants")
-            if call.kind is CallKind.MEETING:
-                meeting_rosters.check_removable(uow, call, participant_id)
-            call.remove_participant(participant_id)
-            if call.kind is CallKind.MEETING:
-                meeting_rosters.participant_removed(uow, call, participant_id)
+            meeting = (
+                meeting_rosters.meeting_of(uow, call) if call.kind is CallKind.MEETING else None
+            )
+            if call.delete_participant(participant_id, meeting) and meeting is not None:
+                meeting_rosters.meeting_changed(uow, meeting, call)
             simulation.finish_invitations(uow, call)
             uow.save_call(call)
             uow.commit()

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 
 from callboard.domain import graph_json
 from callboard.domain.calls import Call, CallKind, CallState
+from callboard.domain.identities import PartyIdentity
 from callboard.domain.invitations import InvitationStatus, target_key
 from callboard.domain.party_scripts import PartyAction, PartyStep, live_step
 from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
@@ -46,9 +47,8 @@ def parties(call: Call) -> list[Party]:
     known = {p.participant_id for p in found}
     for participant in call.participants:
         if participant.id != call.my_participant_id and participant.id not in known:
-            found.append(
-                Party(target_key({"identity": participant.identity}), participant.id, None)
-            )
+            key = PartyIdentity.parse(participant.identity).key()
+            found.append(Party(key, participant.id, None))
     return found
 
 

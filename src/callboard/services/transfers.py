@@ -15,9 +15,10 @@ from typing import Any
 
 from callboard.domain import graph_json, results
 from callboard.domain.call_control import Transfer, TransferSource
-from callboard.domain.calls import Call, CallState
+from callboard.domain.calls import Call, CallState, IncomingOffer
 from callboard.domain.directory import Directory, Response
-from callboard.domain.invitations import target_key
+from callboard.domain.identities import IdentityKind, PartyIdentity, application_identity_set
+from callboard.domain.invitations import InvitationTarget
 from callboard.domain.party_scripts import TransferAnswer
 from callboard.domain.phone_numbers import require_e164
 from callboard.domain.results import ResultInfo
@@ -41,14 +42,14 @@ NOT_CONSULTED = results.result_info(
 def transfer_call(rt: Runtime, principal: Principal, call_id: str, body: JsonObject) -> None:
     require_app(principal)
     require_any(principal, INITIATE)
-    target: JsonObject = body["transferTarget"]
-    key = target_key(target)
+    target = InvitationTarget.parse(body["transferTarget"])
+    key = target.key
     if key.endswith(":"):
         raise BadRequest("transferTarget.identity needs an identity with an id.")
-    phone = target["identity"].get("phone")
+    phone = target.phone
     if phone is not None:
-        require_e164(phone.get("id"), "transferTarget.identity.phone.id")
-    replaces = target.get("replacesCallId")
+        require_e164(phone or None, "transferTarget.identity.phone.id")
+    replaces = target.replaces_call_id
     with rt.uow() as uow:
         call = live_call(uow, principal, call_id)
         if phone is not None and _bot_phone(rt.directory(uow), call) is None:
@@ -67,10 +68,13 @@ def transfer_call(rt: Runtime, principal: Principal, call_id: str, body: JsonObj
                 raise BadRequest(
                     "replacesCallId must name another active call of this application."
                 )
-        transferee = call.transfer_peer(body.get("transferee"))
+        sent_transferee = body.get("transferee")
+        transferee = call.transfer_peer(
+            None if sent_transferee is None else InvitationTarget.parse(sent_transferee)
+        )
         transfer = Transfer(
             id=rt.ids.new(),
-            target=target,
+            target=target.echo,
             key=key,
             replaces_call_id=replaces,
             transferee_id=transferee.id,
@@ -83,8 +87,10 @@ def transfer_call(rt: Runtime, principal: Principal, call_id: str, body: JsonObj
 
 
 def _bot_phone(directory: Directory, call: Call) -> str | None:
-    instance_id = (call.bot_participant().identity.get("applicationInstance") or {}).get("id")
-    instance = directory.instance(call.tenant_id, instance_id or "")
+    bot = PartyIdentity.parse(call.bot_participant().identity)
+    instance = directory.instance(
+        call.tenant_id, bot.id_of(IdentityKind.APPLICATION_INSTANCE) or ""
+    )
     return None if instance is None else instance.phone_number
 
 
@@ -136,60 +142,42 @@ def _offer_to_application(rt: Runtime, uow: UnitOfWork, call: Call, transfer: Tr
     """Place the transferee's call to the target application; False when there is none."""
     kind, _, identity_id = transfer.key.partition(":")
     directory = rt.directory(uow)
-    if kind == "applicationInstance":
+    if kind == IdentityKind.APPLICATION_INSTANCE:
         instance = directory.instance(call.tenant_id, identity_id)
         app = None if instance is None else directory.applications.get(instance.app_id)
         if instance is None or app is None:
             return False
-        identity = {
-            "applicationInstance": {"id": instance.id, "displayName": instance.display_name}
-        }
+        callee = application_identity_set(
+            IdentityKind.APPLICATION_INSTANCE, instance.id, instance.display_name, annotated=False
+        )
     else:
         app = directory.applications.get(identity_id)
         if app is None:
             return False
-        identity = {"application": {"id": app.app_id, "displayName": app.display_name}}
+        callee = application_identity_set(
+            IdentityKind.APPLICATION, app.app_id, app.display_name, annotated=False
+        )
     if call.tenant_id not in app.tenants or not app.calling_webhook_url:
         return False
     transferee = call.participant(transfer.transferee_id or "")
     if transferee is None:
         return False
-    resource = {
-        "callbackUri": app.calling_webhook_url,
-        "source": {
-            "@odata.type": "#microsoft.graph.participantInfo",
-            "identity": transferee.identity,
-            "endpointType": "default",
-            "region": None,
-            "languageId": None,
-            "countryCode": None,
-            "participantId": transferee.id,
-        },
-        "targets": [
-            {
-                "@odata.type": "#microsoft.graph.invitationParticipantInfo",
-                "identity": {"@odata.type": "#microsoft.graph.identitySet", **identity},
-            }
-        ],
-        "incomingContext": {
-            "@odata.type": "#microsoft.graph.incomingContext",
-            "sourceParticipantId": transferee.id,
-            "transferor": call.bot_participant().identity,
-        },
-        "requestedModalities": call.modalities,
-        "tenantId": call.tenant_id,
-        "callChainId": rt.ids.new(),
-        "myParticipantId": rt.ids.new(),
-        "callRoutes": [],
-        "activeModalities": [],
-        "routingPolicies": [],
-    }
-    offered = Call.receive_incoming(
+    offer = IncomingOffer(
+        callback_uri=app.calling_webhook_url,
+        caller=transferee.identity,
+        callee=callee,
+        modalities=call.modalities,
+        call_chain_id=rt.ids.new(),
+        my_participant_id=rt.ids.new(),
+        transferee_id=transferee.id,
+        transferor=call.bot_participant().identity,
+    )
+    offered = Call.offer_incoming(
+        offer,
         id=rt.ids.new(),
         tenant_id=call.tenant_id,
         app_id=app.app_id,
         api_version="v1.0",
-        resource=resource,
         now=uow.now,
     )
     offered.transfer_source = TransferSource(call.id, transfer.id)

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from sqlalchemy import Connection, RowMapping, bindparam, select
 
-from callboard.domain.call_records import CallLog, Leg
-from callboard.json_types import JsonObject
+from callboard.domain.call_records import CallLog
 from callboard.store import tables
 
 OPEN, CLOSED, PUBLISHED = "open", "closed", "published"
-
-_LOG_FIELDS = tuple(f.name for f in dataclasses.fields(CallLog))
-_LEG_FIELDS = tuple(f.name for f in dataclasses.fields(Leg))
 
 # Built once, as in store/calls.py: a statement built per call makes SQLAlchemy derive its
 # cache key from every bound value each time, which costs more than running it.
@@ -32,18 +26,8 @@ _SAVE = (
 )
 
 
-def _document(log: CallLog) -> JsonObject:
-    """What ``dataclasses.asdict`` gives, without its deep copy: the document is encoded
-    straight away, so sharing the log's nested dicts and lists is safe."""
-    document = {name: getattr(log, name) for name in _LOG_FIELDS}
-    document["legs"] = [{name: getattr(leg, name) for name in _LEG_FIELDS} for leg in log.legs]
-    return document
-
-
 def _log(row: RowMapping) -> CallLog:
-    document = dict(row["document"])
-    document["legs"] = [Leg(**leg) for leg in document["legs"]]
-    return CallLog(**document)
+    return CallLog.from_document(row["document"])
 
 
 class CallRecordRepository:
@@ -70,7 +54,7 @@ class CallRecordRepository:
                 "status": OPEN,
                 "started_at": log.started_at,
                 "ended_at": log.ended_at,
-                "document": _document(log),
+                "document": log.to_document(),
             },
         )
 
@@ -81,7 +65,7 @@ class CallRecordRepository:
                 "b_id": log.record_id,
                 "status": status,
                 "ended_at": log.ended_at,
-                "document": _document(log),
+                "document": log.to_document(),
             },
         )
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from callboard.api.deps import PrincipalDep, RuntimeDep, graph_root
 from callboard.api.responses import json_response
-from callboard.domain.call_records import render_record
+from callboard.domain.call_record_json import render_record
 from callboard.errors import BadRequest
 from callboard.json_types import JsonObject
 from callboard.services import call_records

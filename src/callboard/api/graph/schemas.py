@@ -12,8 +12,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from callboard.domain.invitations import InvitationTarget, SourceInfo
 from callboard.json_types import JsonObject
-from callboard.services.calls import NewCall
+from callboard.services.calls import MeetingJoin, NewCall
 
 G = "#microsoft.graph."
 
@@ -235,11 +236,14 @@ class CallCreate(GraphModel):
             media_config=self.mediaConfig.dump(),
             app_hosted_media=self.mediaConfig.app_hosted,
             requested_modalities=list(self.requestedModalities),
-            source=dumped(self.source),
-            targets=[t.dump() for t in self.targets or []],
+            source=None if self.source is None else SourceInfo.parse(self.source.dump()),
+            targets=[InvitationTarget.parse(t.dump()) for t in self.targets or []],
             call_options=dumped(self.callOptions),
-            chat_info=dumped(self.chatInfo),
-            meeting_info=dumped(self.meetingInfo),
+            meeting=(
+                None
+                if self.meetingInfo is None and self.chatInfo is None
+                else MeetingJoin.parse(dumped(self.meetingInfo), dumped(self.chatInfo))
+            ),
             subject=self.subject,
             tenant_id=self.tenantId,
             ringing_timeout_in_seconds=self.ringingTimeoutInSeconds,
