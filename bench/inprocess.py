@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from callboard.app import attach, build_app, build_services
+from callboard.app import attach, build_app, build_services, settle_heap
 from callboard.clock import FrozenClock
 from callboard.config import Settings
 from callboard.jobs.webhooks import Reply
@@ -223,6 +223,7 @@ def main() -> None:
         # Warm-up: FastAPI prepares each route on its first request; caches fill.
         h.creates(200)
         h.runner_work()
+        settle_heap()  # as ``callboard serve`` does after start-up
         best: dict[str, float] = {}
         for _ in range(args.rounds):
             for part in parts:
