@@ -80,7 +80,7 @@ class Runner:
         # Job kind -> the handler of a batch of that kind, run in this order: timers first,
         # so that the notifications they cause can join the next batch.
         self.handlers: dict[str, BatchHandler] = {
-            simulation.CALL_PROGRESS: self._run_steps,
+            simulation.CALL_PROGRESS: self._run_progress,
             transfers.CALL_TRANSFER: self._sync_handler(transfers.run_step),
             call_records.CALL_RECORD_PUBLISH: self._sync_handler(call_records.publish),
             change_notifications.SUBSCRIPTION_LIFECYCLE: self._sync_handler(
@@ -325,6 +325,23 @@ class Runner:
             await self._run_steps(jobs, step)
 
         return run
+
+    async def _run_progress(self, jobs: list[ClaimedJob]) -> None:
+        """Timer steps: those of one slice share a transaction (``simulation.run_steps``).
+        Where that fails nothing was written, and the rest run one by one: a failure stays
+        the failing job's attempt."""
+        start = 0
+        while start < len(jobs):
+            steps = [(job.payload, job.id) for job in jobs[start:]]
+            try:
+                start += simulation.run_steps(
+                    self.rt, steps, time.perf_counter() + STEP_SLICE_SECONDS
+                )
+            except Exception:  # noqa: BLE001 - rerun alone, each failure is its job's
+                await self._run_steps(jobs[start:])
+                return
+            if start < len(jobs):
+                await asyncio.sleep(0)
 
     async def _run_steps(
         self, jobs: list[ClaimedJob], step: StepHandler = simulation.run_step

@@ -30,10 +30,17 @@ DIRECT_ROUTING_PERMISSIONS = ("CallRecord-PstnCalls.Read.All", "CallRecords.Read
 MAX_RANGE_SECONDS = 90 * 86400.0
 
 
-def _new_log(uow: UnitOfWork, call: Call) -> CallLog:
-    record_id = str(call.resource.get("callChainId") or call.id)
-    if uow.call_records.get(record_id) is not None:
-        record_id = call.id  # a chain id another call already used: the call's own id
+def _add_log(uow: UnitOfWork, call: Call) -> CallLog:
+    """The call's new log, stored: its record id is the call's chain id, or the call's own id
+    where another call's record already has that chain id."""
+    log = _new_log(uow, call, str(call.resource.get("callChainId") or call.id))
+    if not uow.call_records.add_unless_taken(log):
+        log.record_id = call.id
+        uow.call_records.add(log)
+    return log
+
+
+def _new_log(uow: UnitOfWork, call: Call, record_id: str) -> CallLog:
     resource = call.resource
     organizer: JsonObject = (resource.get("source") or {}).get("identity") or {}
     join_web_url = None
@@ -66,8 +73,7 @@ def observe(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
     # A call placed in this transaction has no log yet: no query for one (create-call's path).
     found = None if uow.added_here(call) else uow.call_records.of_call(call.id)
     if found is None:
-        log, status = _new_log(uow, call), OPEN
-        uow.call_records.add(log)
+        log, status = _add_log(uow, call), OPEN
     else:
         log, status = found
     if status != OPEN:

@@ -8,6 +8,8 @@ invitation was already answered) does nothing, so a re-run after a crash is harm
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from typing import Any
 
 from callboard.domain import results
@@ -154,16 +156,38 @@ def _connect(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
 def run_step(rt: Runtime, payload: JsonObject, job_id: int) -> None:
     """The ``call.progress`` job handler: apply one step and finish the job atomically."""
     with rt.uow() as uow:
-        call = uow.calls.get(payload["callId"], for_update=True)
-        if call is not None:
-            was_over = call.state is CallState.TERMINATED
-            _apply(rt, uow, call, payload)
-            finish_invitations(uow, call)
-            uow.save_call(call)
-            if call.state is CallState.TERMINATED and not was_over:
-                meeting_rosters.leave_call(rt, uow, call)
+        _step(rt, uow, payload)
         uow.jobs.finish([job_id], uow.now)
         uow.commit()
+
+
+def run_steps(rt: Runtime, steps: Sequence[tuple[JsonObject, int]], until: float) -> int:
+    """Several steps (payload, job id) in one transaction, in order, until ``until``
+    (``time.perf_counter()``) has passed, at least one; returns how many ran. A transaction
+    (connect, begin, commit) cost about as much as a step: the runner's timers that fall due
+    together share one. If any step fails nothing is written and the exception propagates:
+    the caller runs the steps one by one (``run_step``), so that a failure is its step's."""
+    done: list[int] = []
+    with rt.uow() as uow:
+        for payload, job_id in steps:
+            _step(rt, uow, payload)
+            done.append(job_id)
+            if time.perf_counter() >= until:
+                break
+        uow.jobs.finish(done, uow.now)
+        uow.commit()
+    return len(done)
+
+
+def _step(rt: Runtime, uow: UnitOfWork, payload: JsonObject) -> None:
+    call = uow.calls.get(payload["callId"], for_update=True)
+    if call is not None:
+        was_over = call.state is CallState.TERMINATED
+        _apply(rt, uow, call, payload)
+        finish_invitations(uow, call)
+        uow.save_call(call)
+        if call.state is CallState.TERMINATED and not was_over:
+            meeting_rosters.leave_call(rt, uow, call)
 
 
 def _apply(rt: Runtime, uow: UnitOfWork, call: Call, payload: JsonObject) -> None:

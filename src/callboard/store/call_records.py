@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, RowMapping, bindparam, select
+from sqlalchemy import Connection, Insert, RowMapping, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from callboard.domain.call_records import CallLog
+from callboard.json_types import JsonObject
 from callboard.store import tables
 
 OPEN, CLOSED, PUBLISHED = "open", "closed", "published"
@@ -15,6 +17,15 @@ _TABLE = tables.call_records
 _OF_CALL = select(_TABLE).where(_TABLE.c.call_id == bindparam("call_id"))
 _GET = select(_TABLE).where(_TABLE.c.id == bindparam("record_id"))
 _INSERT = _TABLE.insert()
+# A new log whose record id may be taken (a chain id another call used): one statement where
+# a look-up and an insert took two. ``preserve_rowcount``: psycopg's cursor forgets an
+# INSERT's row count once SQLAlchemy closes it.
+_INSERT_UNLESS_TAKEN: dict[str, Insert] = {
+    name: dialect.insert(_TABLE)
+    .on_conflict_do_nothing(index_elements=[_TABLE.c.id])
+    .execution_options(preserve_rowcount=True)
+    for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))
+}
 _SAVE = (
     _TABLE.update()
     .where(_TABLE.c.id == bindparam("b_id"))
@@ -28,6 +39,19 @@ _SAVE = (
 
 def _log(row: RowMapping) -> CallLog:
     return CallLog.from_document(row["document"])
+
+
+def _row(log: CallLog) -> JsonObject:
+    return {
+        "id": log.record_id,
+        "call_id": log.call_id,
+        "tenant_id": log.tenant_id,
+        "app_id": log.app_id,
+        "status": OPEN,
+        "started_at": log.started_at,
+        "ended_at": log.ended_at,
+        "document": log.to_document(),
+    }
 
 
 class CallRecordRepository:
@@ -44,19 +68,12 @@ class CallRecordRepository:
         return None if row is None else (_log(row), row["status"])
 
     def add(self, log: CallLog) -> None:
-        self._conn.execute(
-            _INSERT,
-            {
-                "id": log.record_id,
-                "call_id": log.call_id,
-                "tenant_id": log.tenant_id,
-                "app_id": log.app_id,
-                "status": OPEN,
-                "started_at": log.started_at,
-                "ended_at": log.ended_at,
-                "document": log.to_document(),
-            },
-        )
+        self._conn.execute(_INSERT, _row(log))
+
+    def add_unless_taken(self, log: CallLog) -> bool:
+        """Insert the log unless a record already has its id; whether it was inserted."""
+        statement = _INSERT_UNLESS_TAKEN[self._conn.dialect.name]
+        return self._conn.execute(statement, _row(log)).rowcount == 1
 
     def save(self, log: CallLog, status: str) -> None:
         self._conn.execute(

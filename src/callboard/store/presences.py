@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from callboard.domain.presence import Presence, Session, StatusMessage
 from callboard.errors import Conflict
 from callboard.json_types import JsonObject
 from callboard.store import tables
+
+# Built once, as in store/calls.py: every call a user joins or leaves reads and writes their
+# row, and a statement built per use makes SQLAlchemy derive its cache key each time.
+_TABLE = tables.presences
+_GET = select(_TABLE.c.sequence, _TABLE.c.document).where(
+    _TABLE.c.tenant_id == bindparam("tenant_id"), _TABLE.c.user_id == bindparam("user_id")
+)
+_INSERT = _TABLE.insert()
+_SAVE = (
+    _TABLE.update()
+    .where(
+        _TABLE.c.tenant_id == bindparam("b_tenant_id"),
+        _TABLE.c.user_id == bindparam("b_user_id"),
+        _TABLE.c.sequence == bindparam("b_sequence"),
+    )
+    .values(
+        sequence=bindparam("sequence"),
+        document=bindparam("document", type_=_TABLE.c.document.type),
+    )
+)
 
 
 def _session(data: JsonObject) -> Session:
@@ -66,12 +86,7 @@ class PresenceRepository:
 
     def get(self, tenant_id: str, user_id: str) -> Presence:
         """The user's stored presence, or a fresh one (no sessions: Offline)."""
-        table = tables.presences
-        row = self._conn.execute(
-            select(table.c.sequence, table.c.document).where(
-                table.c.tenant_id == tenant_id, table.c.user_id == user_id
-            )
-        ).first()
+        row = self._conn.execute(_GET, {"tenant_id": tenant_id, "user_id": user_id}).first()
         if row is None:
             return Presence(tenant_id=tenant_id, user_id=user_id)
         return _presence(tenant_id, user_id, row.sequence, row.document)
@@ -87,35 +102,27 @@ class PresenceRepository:
 
     def save(self, presence: Presence, previous_sequence: int) -> None:
         """Write ``presence`` if nobody else changed the row since ``previous_sequence``."""
-        table = tables.presences
+        key = {"tenant_id": presence.tenant_id, "user_id": presence.user_id}
         document = _document(presence)
         if previous_sequence == 0:
-            exists = self._conn.execute(
-                select(table.c.sequence).where(
-                    table.c.tenant_id == presence.tenant_id, table.c.user_id == presence.user_id
-                )
-            ).first()
+            exists = self._conn.execute(_GET, key).first()
             if exists is None:
                 try:
                     self._conn.execute(
-                        table.insert().values(
-                            tenant_id=presence.tenant_id,
-                            user_id=presence.user_id,
-                            sequence=presence.sequence,
-                            document=document,
-                        )
+                        _INSERT, {**key, "sequence": presence.sequence, "document": document}
                     )
                 except IntegrityError:  # another writer created the row first
                     raise Conflict("The presence changed concurrently; retry.") from None
                 return
         result = self._conn.execute(
-            table.update()
-            .where(
-                table.c.tenant_id == presence.tenant_id,
-                table.c.user_id == presence.user_id,
-                table.c.sequence == previous_sequence,
-            )
-            .values(sequence=presence.sequence, document=document)
+            _SAVE,
+            {
+                "b_tenant_id": presence.tenant_id,
+                "b_user_id": presence.user_id,
+                "b_sequence": previous_sequence,
+                "sequence": presence.sequence,
+                "document": document,
+            },
         )
         if result.rowcount != 1:
             raise Conflict("The presence changed concurrently; retry the request.")

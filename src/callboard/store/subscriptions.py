@@ -5,13 +5,24 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, RowMapping, bindparam, select
 
 from callboard.domain.subscriptions import Subscription
 from callboard.json_types import JsonObject
 from callboard.store import tables
 
 _KEY_COLUMNS = ("id", "tenant_id", "app_id", "resource_key", "expiration", "created_at")
+
+# Built once (store/calls.py says why): every presence change looks for its watchers.
+_WATCHING = (
+    select(tables.subscriptions)
+    .where(
+        tables.subscriptions.c.tenant_id == bindparam("tenant_id"),
+        tables.subscriptions.c.expiration > bindparam("now"),
+        tables.subscriptions.c.resource_key == bindparam("resource_key"),
+    )
+    .order_by(tables.subscriptions.c.created_at, tables.subscriptions.c.id)
+)
 
 
 def _document(subscription: Subscription) -> JsonObject:
@@ -67,9 +78,10 @@ class SubscriptionRepository:
 
     def watching(self, tenant_id: str, resource_key: str, now: float) -> list[Subscription]:
         """Live subscriptions of a tenant on one resource (who hears about a change)."""
-        return self._live(
-            now, tables.subscriptions.c.resource_key == resource_key, tenant_id=tenant_id
+        rows = self._conn.execute(
+            _WATCHING, {"tenant_id": tenant_id, "now": now, "resource_key": resource_key}
         )
+        return [_subscription(r) for r in rows.mappings()]
 
     def _live(self, now: float, condition: Any, *, tenant_id: str) -> list[Subscription]:
         table = tables.subscriptions
