@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 from fastapi.testclient import TestClient
 
-from callboard.domain.call_records import CallLog
+from callboard.domain.call_records import CallLog, CallParty
 from callboard.ids import RandomIds
 from callboard.services.runtime import Runtime
 from callboard.store.call_records import CLOSED
@@ -36,7 +36,7 @@ def _log(record_id: str, call_id: str) -> CallLog:
         kind="peerToPeer",
         direction="outgoing",
         started_at=1.0,
-        organizer={},
+        organizer=CallParty.of({}),
         targets=[],
     )
 
