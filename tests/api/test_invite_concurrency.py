@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from callboard.domain import graph_json
-from callboard.domain.invitations import GROUP_CALL_CAPACITY
+from callboard.domain.call_requests import InviteParticipants
+from callboard.domain.invitations import GROUP_CALL_CAPACITY, InvitationTarget
 from callboard.errors import BadRequest, Conflict, GraphError
 from callboard.services import participants
 from callboard.services.runtime import Runtime
@@ -55,9 +56,11 @@ def _all_at_once(request: Callable[[int], dict[str, Any]]) -> list[dict[str, Any
 
 
 def _invite(rt: Runtime, principal: Principal, call_id: str, user: str, index: int) -> Any:
-    body = {"participants": [user_target(user)], "clientContext": f"thread-{index}"}
+    request = InviteParticipants(
+        (InvitationTarget.parse(user_target(user)),), client_context=f"thread-{index}"
+    )
     # As a client sees the operation.
-    return graph_json.operation(participants.invite_participants(rt, principal, call_id, body))
+    return graph_json.operation(participants.invite_participants(rt, principal, call_id, request))
 
 
 def test_twenty_invites_of_different_people(h: Harness) -> None:

@@ -1,5 +1,6 @@
 """What happens on a call's media beside its state: who pressed which keys, who spoke when,
-the recordings recordResponse takes, and the call's state history (the admin call detail).
+the recordings recordResponse takes, and the call's state history (the admin call detail);
+and the prompts the bot asks to play (``MediaPrompt``).
 
 ``CallMedia`` is one field of the call (``CallCore.media``), stored with it; the rules that
 use it are ``domain/party_rules.py`` and ``domain/recordings.py``.
@@ -7,6 +8,7 @@ use it are ``domain/party_rules.py`` and ``domain/recordings.py``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -42,6 +44,27 @@ def key_of(tone: str) -> str:
     if tone in KEYS_BY_TONE:
         return KEYS_BY_TONE[tone]
     raise BadRequest(f"{tone!r} is not a DTMF tone.")
+
+
+@dataclass(frozen=True)
+class MediaPrompt:
+    """A ``mediaPrompt`` as sent, and whether it names something to play (a ``mediaInfo``
+    object with a ``uri``)."""
+
+    echo: JsonObject
+    playable: bool
+
+    @classmethod
+    def parse(cls, prompt: JsonObject) -> MediaPrompt:
+        media_info = prompt.get("mediaInfo")
+        return cls(prompt, isinstance(media_info, dict) and bool(media_info.get("uri")))
+
+
+def require_playable(prompts: Sequence[MediaPrompt]) -> None:
+    """Every prompt names a media file (playPrompt, recordResponse)."""
+    for index, prompt in enumerate(prompts):
+        if not prompt.playable:
+            raise BadRequest(f"prompts[{index}] must be a mediaPrompt with mediaInfo.uri.")
 
 
 @dataclass

@@ -6,12 +6,27 @@ the music stops (``sendReceive`` again); each change is a roster notification.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from callboard.domain.call_core import CallCore, CallState
+from callboard.domain.call_media import MediaPrompt
 from callboard.domain.participants import Participant
 from callboard.errors import BadRequest, ItemNotFound
 
 HELD_DIRECTION = "receiveOnly"
 ACTIVE_DIRECTION = "sendReceive"
+
+
+@dataclass(frozen=True)
+class StartHoldMusic:
+    """``participant: startHoldMusic``: the custom prompt as sent, if any."""
+
+    custom_prompt: MediaPrompt | None = None
+    client_context: str | None = None
+
+    def check(self) -> None:
+        if self.custom_prompt is not None and not self.custom_prompt.playable:
+            raise BadRequest("customPrompt must be a mediaPrompt with mediaInfo.uri.")
 
 
 class HoldMusicRules(CallCore):

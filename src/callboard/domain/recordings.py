@@ -25,7 +25,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from callboard.domain import results
-from callboard.domain.call_media import ActiveRecording, Speech
+from callboard.domain.call_media import (
+    ActiveRecording,
+    MediaPrompt,
+    Speech,
+    key_of,
+    require_playable,
+)
 from callboard.domain.results import ResultInfo
 from callboard.errors import BadRequest
 
@@ -84,6 +90,48 @@ def seconds_param(value: int | None, name: str) -> int:
     if not MIN_SECONDS <= value <= MAX_SECONDS:
         raise BadRequest(f"{name} must be between {MIN_SECONDS} and {MAX_SECONDS} seconds.")
     return value
+
+
+@dataclass(frozen=True)
+class RecordTimers:
+    """A recordResponse's checked timers (seconds) and stop tones (as keys)."""
+
+    initial_silence: int
+    max_silence: int
+    max_duration: int
+    stop_tones: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordResponse:
+    """``call: recordResponse`` as asked (the timers unchecked: ``timers`` checks them)."""
+
+    prompts: tuple[MediaPrompt, ...] = ()
+    barge_in_allowed: bool = False
+    initial_silence: int | None = None
+    max_silence: int | None = None
+    max_duration: int | None = None
+    play_beep: bool = True
+    stop_tones: tuple[str, ...] = ()
+    client_context: str | None = None
+
+    def timers(self) -> RecordTimers:
+        """The prompts are playable and at most ``MAX_PROMPTS``, each timer within Graph's
+        limits (its default when not given), each stop tone a DTMF tone; else a 400 naming
+        the first rule broken, in this order."""
+        if len(self.prompts) > MAX_PROMPTS:
+            raise BadRequest(f"recordResponse plays at most {MAX_PROMPTS} prompt.")
+        require_playable(self.prompts)
+        return RecordTimers(
+            initial_silence=seconds_param(self.initial_silence, "initialSilenceTimeoutInSeconds"),
+            max_silence=seconds_param(self.max_silence, "maxSilenceTimeoutInSeconds"),
+            max_duration=seconds_param(self.max_duration, "maxRecordDurationInSeconds"),
+            stop_tones=tuple(key_of(tone) for tone in self.stop_tones),
+        )
+
+    def lead_in(self, prompt_seconds: float) -> float:
+        """How long its prompts and beep play before the window opens."""
+        return prompt_seconds * len(self.prompts) + (BEEP_SECONDS if self.play_beep else 0.0)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,14 @@ for a consultative transfer), as Graph's *call: transfer* examples show.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from callboard.domain.call_control import Transfer
 from callboard.domain.call_core import CallCore, CallKind, CallState
 from callboard.domain.identities import PartyIdentity
 from callboard.domain.invitations import InvitationTarget
 from callboard.domain.participants import Participant
+from callboard.domain.phone_numbers import require_e164
 from callboard.domain.results import ResultInfo, result_info
 from callboard.errors import BadRequest
 
@@ -26,6 +29,24 @@ REPLACED_BY_TRANSFER = result_info(200, 7015, "The call was replaced by a transf
 def transfer_failure(reason: ResultInfo, *, consultative: bool) -> ResultInfo:
     """Graph's failure resultInfo (500/7000, consultative 500/7700), saying why."""
     return result_info(500, 7700 if consultative else 7000, f"Transfer failed: {reason.message}")
+
+
+@dataclass(frozen=True)
+class TransferCall:
+    """``call: transfer``: the transferTarget (who it rings; kept as sent) and, from a group
+    call, the transferee (a participantInfo, read like a target)."""
+
+    target: InvitationTarget
+    transferee: InvitationTarget | None = None
+    client_context: str | None = None
+
+    def check(self) -> None:
+        """The target names an identity with an id; a phone target, an E.164 number."""
+        if self.target.key.endswith(":"):
+            raise BadRequest("transferTarget.identity needs an identity with an id.")
+        phone = self.target.phone
+        if phone is not None:
+            require_e164(phone or None, "transferTarget.identity.phone.id")
 
 
 class TransferRules(CallCore):

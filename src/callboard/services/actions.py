@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from callboard.domain.call_requests import PlayPrompt, SendDtmfTones, UpdateRecordingStatus
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.operations import CommsOperation, OperationKind
 from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
-from callboard.json_types import JsonObject
 from callboard.services import simulation
 from callboard.services.calls import (
     ACCESS_MEDIA,
@@ -102,22 +102,19 @@ def mute_call(
 
 
 def play_prompt(
-    rt: Runtime, principal: Principal, call_id: str, body: JsonObject
+    rt: Runtime, principal: Principal, call_id: str, request: PlayPrompt
 ) -> CommsOperation:
     require_app(principal)
-    for index, prompt in enumerate(body["prompts"]):
-        media_info = prompt.get("mediaInfo") if isinstance(prompt, dict) else None
-        if not isinstance(media_info, dict) or not media_info.get("uri"):
-            raise BadRequest(f"prompts[{index}] must be a mediaPrompt with mediaInfo.uri.")
+    request.check()
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
         _require_service_media(call, "playPrompt")
         # Media operations are queued: this one starts when the ones before it are done.
         operation = CommsOperation.started(
-            rt.ids.new(), OperationKind.PLAY_PROMPT, body.get("clientContext")
+            rt.ids.new(), OperationKind.PLAY_PROMPT, request.client_context
         )
         runs_for = call.media_queue.enqueue(
-            operation.id, uow.now, PROMPT_SECONDS * len(body["prompts"])
+            operation.id, uow.now, PROMPT_SECONDS * len(request.prompts)
         )
         _started(uow, call, operation, runs_for, rt)
         uow.save_call(call)
@@ -160,32 +157,32 @@ def cancel_media_processing(
 
 
 def send_dtmf_tones(
-    rt: Runtime, principal: Principal, call_id: str, body: JsonObject
+    rt: Runtime, principal: Principal, call_id: str, request: SendDtmfTones
 ) -> CommsOperation:
     require_app(principal)
     require_any(principal, INITIATE, ACCESS_MEDIA)
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
         operation = CommsOperation.started(
-            rt.ids.new(), OperationKind.SEND_DTMF_TONES, body.get("clientContext")
+            rt.ids.new(), OperationKind.SEND_DTMF_TONES, request.client_context
         )
-        _started(uow, call, operation, TONE_SECONDS * len(body["tones"]), rt)
-        call.dtmf_sent(list(body["tones"]), uow.now)
+        _started(uow, call, operation, TONE_SECONDS * len(request.tones), rt)
+        call.dtmf_sent(list(request.tones), uow.now)
         uow.save_call(call)
         uow.commit()
     return operation
 
 
 def update_recording_status(
-    rt: Runtime, principal: Principal, call_id: str, body: JsonObject
+    rt: Runtime, principal: Principal, call_id: str, request: UpdateRecordingStatus
 ) -> CommsOperation:
     require_app(principal)
     require_any(principal, JOIN_GROUP, ACCESS_MEDIA)
     with rt.uow() as uow:
         call = _active_call(uow, principal, call_id)
-        call.update_recording_status(body["status"])
+        call.update_recording_status(request.status)
         operation = _done(
-            rt, uow, call, OperationKind.UPDATE_RECORDING_STATUS, body.get("clientContext")
+            rt, uow, call, OperationKind.UPDATE_RECORDING_STATUS, request.client_context
         )
         uow.save_call(call)
         uow.commit()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from callboard.domain.call_requests import ConfigureMixer, DeviceQuality
 from callboard.domain.calls import CallKind, CallState
 from callboard.domain.operations import CommsOperation, OperationKind
 from callboard.errors import BadRequest, InvalidStateTransition
-from callboard.json_types import JsonObject
 from callboard.services import simulation
 from callboard.services.calls import (
     ACCESS_MEDIA,
@@ -45,23 +45,19 @@ def add_large_gallery_view(
 
 
 def configure_mixer(
-    rt: Runtime, principal: Principal, call_id: str, body: JsonObject
+    rt: Runtime, principal: Principal, call_id: str, request: ConfigureMixer
 ) -> CommsOperation:
     """beta ``participant: configureMixer``: every participant a level names (and each of
     its sources) must be in the call; the mixer itself is not simulated."""
-    named = []
-    for level in body["participantMixerLevels"]:
-        named.append(str(level["participant"]))
-        named.extend(str(source.get("participant")) for source in level.get("sourceLevels") or [])
     return _group_operation(
         rt,
         principal,
         call_id,
         OperationKind.COMMS,
-        body.get("clientContext"),
+        request.client_context,
         action="configureMixer",
         seconds=MIXER_SECONDS,
-        participants=named,
+        participants=list(request.participants),
     )
 
 
@@ -97,7 +93,7 @@ def _group_operation(
 
 
 def log_teleconference_device_quality(
-    rt: Runtime, principal: Principal, quality: JsonObject
+    rt: Runtime, principal: Principal, quality: DeviceQuality
 ) -> None:
     """Graph keeps the partner's media-leg quality for its own analytics; Callboard logs it
     (there is nothing to read it back from)."""
@@ -107,9 +103,9 @@ def log_teleconference_device_quality(
         "teleconference device quality from %s: callChainId=%s participantId=%s "
         "mediaLegId=%s device=%s, %d media quality entries",
         principal.app_id,
-        quality.get("callChainId"),
-        quality.get("participantId"),
-        quality.get("mediaLegId"),
-        quality.get("deviceName"),
-        len(quality.get("mediaQualityList") or []),
+        quality.call_chain_id,
+        quality.participant_id,
+        quality.media_leg_id,
+        quality.device_name,
+        quality.media_quality_entries,
     )

@@ -7,9 +7,8 @@ completes shortly after (a ``deleted`` notification), as Graph's examples show.
 
 from __future__ import annotations
 
+from callboard.domain.hold_music import StartHoldMusic
 from callboard.domain.operations import CommsOperation, OperationKind
-from callboard.errors import BadRequest
-from callboard.json_types import JsonObject
 from callboard.services import simulation
 from callboard.services.calls import live_call, require_app
 from callboard.services.runtime import Runtime
@@ -20,22 +19,18 @@ HOLD_MUSIC_SECONDS = 1.0
 
 
 def start_hold_music(
-    rt: Runtime, principal: Principal, call_id: str, participant_id: str, body: JsonObject
+    rt: Runtime, principal: Principal, call_id: str, participant_id: str, request: StartHoldMusic
 ) -> CommsOperation:
     require_app(principal)
-    prompt = body.get("customPrompt")
-    if prompt is not None:
-        media_info = prompt.get("mediaInfo") if isinstance(prompt, dict) else None
-        if not isinstance(media_info, dict) or not media_info.get("uri"):
-            raise BadRequest("customPrompt must be a mediaPrompt with mediaInfo.uri.")
-    return _hold(rt, principal, call_id, participant_id, body.get("clientContext"), start=True)
+    request.check()
+    return _hold(rt, principal, call_id, participant_id, request.client_context, start=True)
 
 
 def stop_hold_music(
-    rt: Runtime, principal: Principal, call_id: str, participant_id: str, body: JsonObject
+    rt: Runtime, principal: Principal, call_id: str, participant_id: str, client_context: str | None
 ) -> CommsOperation:
     require_app(principal)
-    return _hold(rt, principal, call_id, participant_id, body.get("clientContext"), start=False)
+    return _hold(rt, principal, call_id, participant_id, client_context, start=False)
 
 
 def _hold(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from callboard.domain import invitations
+from callboard.domain.call_requests import InviteParticipants
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.identities import IdentityKind
 from callboard.domain.invitations import InvitationTarget, SourceInfo
@@ -22,7 +23,6 @@ from callboard.errors import (
     InvalidStateTransition,
     ItemNotFound,
 )
-from callboard.json_types import JsonObject
 from callboard.services import meeting_rosters, simulation
 from callboard.services.calls import (
     INITIATE_GROUP,
@@ -35,8 +35,6 @@ from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
 from callboard.tokens import Principal
 
-# Graph: "Inviting up to 5 participants is supported" (*participant: invite*, example 2).
-MAX_INVITEES = 5
 # How often a request is re-run after losing an optimistic-concurrency race. Each run has a
 # winner, so this many simultaneous writers on one call all get through.
 CONFLICT_ATTEMPTS = 32
@@ -82,16 +80,15 @@ def _group_call(uow: UnitOfWork, principal: Principal, call_id: str, action: str
 
 
 def invite_participants(
-    rt: Runtime, principal: Principal, call_id: str, body: JsonObject
+    rt: Runtime, principal: Principal, call_id: str, request: InviteParticipants
 ) -> CommsOperation:
     """Ring the participants (or move the other party of a peer-to-peer call, with
     ``replacesCallId``); the operation runs until every invitee has joined or failed."""
     require_app(principal)
     require_any(principal, INITIATE_GROUP)
-    participants = [InvitationTarget.parse(p) for p in body["participants"]]
-    if len(participants) > MAX_INVITEES:
-        raise BadRequest(f"At most {MAX_INVITEES} participants can be invited in one request.")
-    client_context = body.get("clientContext")
+    request.check()
+    participants = list(request.participants)
+    client_context = request.client_context
     return _retrying(lambda: _invite(rt, principal, call_id, participants, client_context))
 
 

@@ -3,12 +3,10 @@ call's media queue behind the prompts and beep before it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from callboard.domain import recordings
-from callboard.domain.call_media import ActiveRecording, key_of
+from callboard.domain.call_media import ActiveRecording
 from callboard.domain.calls import Call, CallState
 from callboard.domain.operations import CommsOperation, OperationKind
+from callboard.domain.recordings import RecordResponse
 from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
 from callboard.services.calls import ACCESS_MEDIA, load_call, require_any, require_app
 from callboard.services.recordings import schedule_check
@@ -20,37 +18,12 @@ from callboard.tokens import Principal
 PROMPT_SECONDS = 1.0
 
 
-@dataclass(frozen=True)
-class RecordParams:
-    prompts: list[dict[str, object]]
-    barge_in_allowed: bool
-    initial_silence: int | None
-    max_silence: int | None
-    max_duration: int | None
-    play_beep: bool
-    stop_tones: list[str]
-    client_context: str | None
-
-
-def _check_prompts(prompts: list[dict[str, object]]) -> None:
-    if len(prompts) > recordings.MAX_PROMPTS:
-        raise BadRequest(f"recordResponse plays at most {recordings.MAX_PROMPTS} prompt.")
-    for index, prompt in enumerate(prompts):
-        media_info = prompt.get("mediaInfo")
-        if not isinstance(media_info, dict) or not media_info.get("uri"):
-            raise BadRequest(f"prompts[{index}] must be a mediaPrompt with mediaInfo.uri.")
-
-
 def record_response(
-    rt: Runtime, principal: Principal, call_id: str, params: RecordParams, location_base: str
+    rt: Runtime, principal: Principal, call_id: str, request: RecordResponse, location_base: str
 ) -> CommsOperation:
     require_app(principal)
     require_any(principal, ACCESS_MEDIA)
-    _check_prompts(params.prompts)
-    initial = recordings.seconds_param(params.initial_silence, "initialSilenceTimeoutInSeconds")
-    silence = recordings.seconds_param(params.max_silence, "maxSilenceTimeoutInSeconds")
-    duration = recordings.seconds_param(params.max_duration, "maxRecordDurationInSeconds")
-    stop_keys = tuple(key_of(tone) for tone in params.stop_tones)
+    timers = request.timers()
     with rt.uow() as uow:
         call = load_call(uow, principal, call_id)
         if call.state is CallState.TERMINATED:
@@ -61,22 +34,23 @@ def record_response(
             raise BadRequest(
                 "recordResponse is only supported for calls with serviceHostedMediaConfig."
             )
-        if params.barge_in_allowed:
+        if request.barge_in_allowed:
             _barge_in(uow, call)
         operation = CommsOperation.started(
-            rt.ids.new(), OperationKind.RECORD_RESPONSE, params.client_context
+            rt.ids.new(), OperationKind.RECORD_RESPONSE, request.client_context
         )
-        lead_in = PROMPT_SECONDS * len(params.prompts)
-        lead_in += recordings.BEEP_SECONDS if params.play_beep else 0.0
+        duration = timers.max_duration
         # Queued behind the media operations before it, for at most its whole duration.
-        runs_for = call.media_queue.enqueue(operation.id, uow.now, lead_in + duration)
+        runs_for = call.media_queue.enqueue(
+            operation.id, uow.now, request.lead_in(PROMPT_SECONDS) + duration
+        )
         recording = ActiveRecording(
             operation_id=operation.id,
             opens_at=uow.now + runs_for - duration,
-            initial_silence=float(initial),
-            max_silence=float(silence),
+            initial_silence=float(timers.initial_silence),
+            max_silence=float(timers.max_silence),
             max_duration=float(duration),
-            stop_tones=stop_keys,
+            stop_tones=timers.stop_tones,
             location_base=location_base.rstrip("/"),
         )
         call.start_recording(recording)

@@ -18,10 +18,9 @@ from callboard.domain.call_control import Transfer, TransferSource
 from callboard.domain.calls import Call, CallState, IncomingOffer
 from callboard.domain.directory import Directory, Response
 from callboard.domain.identities import IdentityKind, PartyIdentity, application_identity_set
-from callboard.domain.invitations import InvitationTarget
 from callboard.domain.party_scripts import TransferAnswer
-from callboard.domain.phone_numbers import require_e164
 from callboard.domain.results import ResultInfo
+from callboard.domain.transfers import TransferCall
 from callboard.errors import BadRequest
 from callboard.json_types import JsonObject
 from callboard.services import simulation
@@ -39,16 +38,12 @@ NOT_CONSULTED = results.result_info(
 )
 
 
-def transfer_call(rt: Runtime, principal: Principal, call_id: str, body: JsonObject) -> None:
+def transfer_call(rt: Runtime, principal: Principal, call_id: str, request: TransferCall) -> None:
     require_app(principal)
     require_any(principal, INITIATE)
-    target = InvitationTarget.parse(body["transferTarget"])
-    key = target.key
-    if key.endswith(":"):
-        raise BadRequest("transferTarget.identity needs an identity with an id.")
+    request.check()
+    target = request.target
     phone = target.phone
-    if phone is not None:
-        require_e164(phone or None, "transferTarget.identity.phone.id")
     replaces = target.replaces_call_id
     with rt.uow() as uow:
         call = live_call(uow, principal, call_id)
@@ -68,14 +63,11 @@ def transfer_call(rt: Runtime, principal: Principal, call_id: str, body: JsonObj
                 raise BadRequest(
                     "replacesCallId must name another active call of this application."
                 )
-        sent_transferee = body.get("transferee")
-        transferee = call.transfer_peer(
-            None if sent_transferee is None else InvitationTarget.parse(sent_transferee)
-        )
+        transferee = call.transfer_peer(request.transferee)
         transfer = Transfer(
             id=rt.ids.new(),
             target=target.echo,
-            key=key,
+            key=target.key,
             replaces_call_id=replaces,
             transferee_id=transferee.id,
         )

@@ -29,7 +29,7 @@ GROUPS = "audioRoutingGroups"
 async def log_teleconference_device_quality(
     body: bodies.LogTeleconferenceDeviceQualityBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
-    call_control.log_teleconference_device_quality(rt, principal, body.quality.dump())
+    call_control.log_teleconference_device_quality(rt, principal, body.quality.request())
     return Response(status_code=200)
 
 
@@ -37,7 +37,7 @@ async def log_teleconference_device_quality(
 async def transfer(
     call_id: str, body: bodies.TransferBody, rt: RuntimeDep, principal: PrincipalDep
 ) -> Response:
-    transfers.transfer_call(rt, principal, call_id, body.dump())
+    transfers.transfer_call(rt, principal, call_id, body.request())
     return Response(status_code=202)
 
 
@@ -66,7 +66,7 @@ async def start_hold_music(
     rt: RuntimeDep,
     principal: PrincipalDep,
 ) -> Response:
-    operation = hold_music.start_hold_music(rt, principal, call_id, participant_id, body.dump())
+    operation = hold_music.start_hold_music(rt, principal, call_id, participant_id, body.request())
     return operation_response(request, call_id, operation, status_code=202)
 
 
@@ -83,7 +83,9 @@ async def stop_hold_music(
     rt: RuntimeDep,
     principal: PrincipalDep,
 ) -> Response:
-    operation = hold_music.stop_hold_music(rt, principal, call_id, participant_id, body.dump())
+    operation = hold_music.stop_hold_music(
+        rt, principal, call_id, participant_id, body.clientContext
+    )
     return operation_response(request, call_id, operation, status_code=202)
 
 
@@ -99,7 +101,7 @@ async def configure_mixer(
 ) -> Response:
     if api_version(request) != "beta":
         raise UnknownRoute("participant: configureMixer is a beta action.")
-    operation = call_control.configure_mixer(rt, principal, call_id, body.dump())
+    operation = call_control.configure_mixer(rt, principal, call_id, body.request())
     return operation_response(request, call_id, operation, status_code=202)
 
 

@@ -213,7 +213,7 @@ async def play_prompt(
     rt: RuntimeDep,
     principal: PrincipalDep,
 ) -> Response:
-    operation = actions.play_prompt(rt, principal, call_id, body.dump())
+    operation = actions.play_prompt(rt, principal, call_id, body.request())
     return operation_response(request, call_id, operation)
 
 
@@ -249,7 +249,7 @@ async def send_dtmf_tones(
     rt: RuntimeDep,
     principal: PrincipalDep,
 ) -> Response:
-    operation = actions.send_dtmf_tones(rt, principal, call_id, body.dump())
+    operation = actions.send_dtmf_tones(rt, principal, call_id, body.request())
     return operation_response(request, call_id, operation)
 
 
@@ -261,7 +261,7 @@ async def update_recording_status(
     rt: RuntimeDep,
     principal: PrincipalDep,
 ) -> Response:
-    operation = actions.update_recording_status(rt, principal, call_id, body.dump())
+    operation = actions.update_recording_status(rt, principal, call_id, body.request())
     return operation_response(request, call_id, operation)
 
 

@@ -14,6 +14,11 @@ from callboard.api.graph.schemas import (
     ParticipantInfo,
 )
 from callboard.domain.audio_routing import RoutingMode
+from callboard.domain.call_media import MediaPrompt as PromptRequest
+from callboard.domain.call_requests import ConfigureMixer, DeviceQuality
+from callboard.domain.hold_music import StartHoldMusic
+from callboard.domain.invitations import InvitationTarget
+from callboard.domain.transfers import TransferCall
 from callboard.json_types import JsonObject
 
 RoutingModeName = Literal["oneToOne", "multicast"]
@@ -23,6 +28,14 @@ class TransferBody(ClientContextBody):
     transferTarget: InvitationParticipantInfo
     transferee: ParticipantInfo | None = None
 
+    def request(self) -> TransferCall:
+        transferee = self.transferee
+        return TransferCall(
+            target=InvitationTarget.parse(self.transferTarget.dump()),
+            transferee=None if transferee is None else InvitationTarget.parse(transferee.dump()),
+            client_context=self.clientContext,
+        )
+
 
 class MediaPrompt(GraphModel):
     odata_types = ("mediaPrompt",)
@@ -31,6 +44,13 @@ class MediaPrompt(GraphModel):
 
 class StartHoldMusicBody(ClientContextBody):
     customPrompt: MediaPrompt | None = None
+
+    def request(self) -> StartHoldMusic:
+        prompt = self.customPrompt
+        return StartHoldMusic(
+            custom_prompt=None if prompt is None else PromptRequest.parse(prompt.dump()),
+            client_context=self.clientContext,
+        )
 
 
 class AudioRoutingGroupCreate(GraphModel):
@@ -70,6 +90,15 @@ class TeleconferenceDeviceQuality(GraphModel):
     cloudServiceInstanceName: str | None = None
     cloudServiceName: str | None = None
 
+    def request(self) -> DeviceQuality:
+        return DeviceQuality(
+            call_chain_id=str(self.callChainId),
+            participant_id=str(self.participantId),
+            media_leg_id=str(self.mediaLegId),
+            device_name=self.deviceName,
+            media_quality_entries=len(self.mediaQualityList),
+        )
+
 
 class LogTeleconferenceDeviceQualityBody(GraphModel):
     quality: TeleconferenceDeviceQuality
@@ -87,3 +116,12 @@ class ConfigureMixerBody(ClientContextBody):
     """beta ``participant: configureMixer``."""
 
     participantMixerLevels: Annotated[list[ParticipantMixerLevel], Field(min_length=1)]
+
+    def request(self) -> ConfigureMixer:
+        """Every participant a level names, then those its source levels name (a source
+        level is free-form: whatever it holds in ``participant`` is looked up as a string)."""
+        named: list[str] = []
+        for level in self.participantMixerLevels:
+            named.append(level.participant)
+            named.extend(str(source.get("participant")) for source in level.sourceLevels or [])
+        return ConfigureMixer(tuple(named), self.clientContext)

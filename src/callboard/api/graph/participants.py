@@ -13,6 +13,8 @@ from pydantic import Field
 from callboard.api.deps import PrincipalDep, RuntimeDep
 from callboard.api.graph import schemas
 from callboard.api.graph.calls import operation_response
+from callboard.domain.call_requests import InviteParticipants
+from callboard.domain.invitations import InvitationTarget
 from callboard.services import participants
 
 router = APIRouter(prefix="/communications/calls", tags=["participants"])
@@ -24,6 +26,11 @@ class InviteParticipantsBody(schemas.ClientContextBody):
 
     participants: Annotated[list[schemas.InvitationParticipantInfo], Field(min_length=1)]
 
+    def request(self) -> InviteParticipants:
+        return InviteParticipants(
+            tuple(InvitationTarget.parse(p.dump()) for p in self.participants), self.clientContext
+        )
+
 
 @router.post("/{call_id}/participants/invite", summary="invite participants")
 async def invite_participants(
@@ -33,7 +40,7 @@ async def invite_participants(
     rt: RuntimeDep,
     principal: PrincipalDep,
 ) -> Response:
-    operation = participants.invite_participants(rt, principal, call_id, body.dump())
+    operation = participants.invite_participants(rt, principal, call_id, body.request())
     return operation_response(request, call_id, operation)
 
 

@@ -11,9 +11,10 @@ from pydantic import Field
 from callboard.api.deps import PrincipalDep, RuntimeDep, base_url
 from callboard.api.graph.calls import operation_response
 from callboard.api.graph.schemas import ClientContextBody
+from callboard.domain.call_media import MediaPrompt
+from callboard.domain.recordings import RecordResponse
 from callboard.json_types import JsonObject
 from callboard.services import recording_actions, recordings
-from callboard.services.recording_actions import RecordParams
 
 router = APIRouter(prefix="/communications/calls", tags=["calls"])
 # Not under a Graph version: the URL is opaque to the bot, which sends the recording's token.
@@ -31,15 +32,15 @@ class RecordResponseBody(ClientContextBody):
     playBeep: bool | None = None
     stopTones: Annotated[list[str], Field(max_length=16)] = Field(default_factory=list)
 
-    def params(self) -> RecordParams:
-        return RecordParams(
-            prompts=list(self.prompts),
+    def request(self) -> RecordResponse:
+        return RecordResponse(
+            prompts=tuple(MediaPrompt.parse(prompt) for prompt in self.prompts),
             barge_in_allowed=bool(self.bargeInAllowed),
             initial_silence=self.initialSilenceTimeoutInSeconds,
             max_silence=self.maxSilenceTimeoutInSeconds,
             max_duration=self.maxRecordDurationInSeconds,
             play_beep=True if self.playBeep is None else self.playBeep,
-            stop_tones=list(self.stopTones),
+            stop_tones=tuple(self.stopTones),
             client_context=self.clientContext,
         )
 
@@ -53,7 +54,7 @@ async def record_response(
     principal: PrincipalDep,
 ) -> Response:
     operation = recording_actions.record_response(
-        rt, principal, call_id, body.params(), base_url(request)
+        rt, principal, call_id, body.request(), base_url(request)
     )
     return operation_response(request, call_id, operation)
 

@@ -12,6 +12,12 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from callboard.domain.call_media import MediaPrompt
+from callboard.domain.call_requests import (
+    PlayPrompt,
+    SendDtmfTones,
+    UpdateRecordingStatus,
+)
 from callboard.domain.invitations import InvitationTarget, SourceInfo
 from callboard.json_types import JsonObject
 from callboard.services.calls import MeetingJoin, NewCall
@@ -283,9 +289,15 @@ class MuteBody(ClientContextBody):
 class PlayPromptBody(ClientContextBody):
     prompts: Annotated[list[JsonObject], Field(min_length=1, max_length=20)]
 
+    def request(self) -> PlayPrompt:
+        return PlayPrompt(tuple(MediaPrompt.parse(p) for p in self.prompts), self.clientContext)
+
 
 class UpdateRecordingStatusBody(ClientContextBody):
     status: Literal["notRecording", "recording", "failed", "unknown", "unknownFutureValue"]
+
+    def request(self) -> UpdateRecordingStatus:
+        return UpdateRecordingStatus(self.status, self.clientContext)
 
 
 class SendDtmfTonesBody(ClientContextBody):
@@ -314,6 +326,9 @@ class SendDtmfTonesBody(ClientContextBody):
         Field(min_length=1),
     ]
     delayBetweenTonesMs: int | None = None
+
+    def request(self) -> SendDtmfTones:
+        return SendDtmfTones(tuple(self.tones), self.clientContext)
 
 
 class ChangeScreenSharingRoleBody(GraphModel):
