@@ -9,10 +9,13 @@ import pytest
 from callboard.domain import results
 from callboard.domain.audio_routing import AudioRoutingGroup, RoutingMode
 from callboard.domain.call_control import Transfer
+from callboard.domain.call_media import MediaPrompt
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.events import CallStateChanged, RosterChanged
+from callboard.domain.hold_music import StartHoldMusic
 from callboard.domain.invitations import InvitationTarget
 from callboard.domain.participants import Participant
+from callboard.domain.transfers import TransferCall
 from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
 
 
@@ -145,7 +148,42 @@ class TestTransfer:
             _established(CallKind.MEETING).transfer_peer(None)
 
 
+class TestTransferRequest:
+    def _request(self, identity: dict[str, Any]) -> TransferCall:
+        return TransferCall(InvitationTarget.parse({"identity": identity}))
+
+    def test_a_target_with_an_id_or_an_e164_phone(self) -> None:
+        self._request({"user": {"id": "u9"}}).check()
+        self._request({"phone": {"id": "+14255550123"}}).check()
+
+    @pytest.mark.parametrize(
+        ("identity", "names"),
+        [
+            ({"user": {"displayName": "no id"}}, "an identity with an id"),
+            ({"phone": {"id": "4255550123"}}, "transferTarget.identity.phone.id"),
+            ({"phone": {}}, "an identity with an id"),
+        ],
+    )
+    def test_other_targets_are_400(self, identity: dict[str, Any], names: str) -> None:
+        with pytest.raises(BadRequest, match=names):
+            self._request(identity).check()
+
+    def test_the_target_is_kept_as_sent(self) -> None:
+        sent = {"identity": {"user": {"id": "u9"}}, "replacesCallId": "c2", "x": 1}
+        request = TransferCall(InvitationTarget.parse(sent))
+        assert request.target.echo == sent
+        assert (request.target.key, request.target.replaces_call_id) == ("user:u9", "c2")
+
+
 class TestHoldMusic:
+    def test_a_custom_prompt_names_a_media_file(self) -> None:
+        StartHoldMusic().check()
+        playable = MediaPrompt.parse({"mediaInfo": {"uri": "https://x/a.wav"}})
+        StartHoldMusic(custom_prompt=playable).check()
+        for prompt in ({"mediaInfo": {}}, {"mediaInfo": {"uri": ""}}, {}):
+            with pytest.raises(BadRequest, match="customPrompt"):
+                StartHoldMusic(custom_prompt=MediaPrompt.parse(prompt)).check()
+
     def test_start_and_stop(self) -> None:
         call = _established(CallKind.GROUP, "u1", "u2")
         call.start_hold_music("p-u1")

@@ -9,14 +9,23 @@ from typing import Any
 
 import pytest
 
-from callboard.domain.call_media import ActiveRecording, CallMedia, Speech, key_of, parse_keys
+from callboard.domain.call_media import (
+    ActiveRecording,
+    CallMedia,
+    MediaPrompt,
+    Speech,
+    key_of,
+    parse_keys,
+)
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.directory import Behaviour
 from callboard.domain.events import ToneReceived
 from callboard.domain.party_scripts import PartyAction, PartyStep, live_step, parse_script
 from callboard.domain.recordings import (
+    BEEP_SECONDS,
     SAMPLE_RATE,
     CompletionReason,
+    RecordResponse,
     closing,
     parse_wav,
     render_wav,
@@ -216,6 +225,38 @@ class TestRecordingRules:
         for bad in (0, 121, -1):
             with pytest.raises(BadRequest):
                 seconds_param(bad, "x")
+
+    def test_a_request_checks_its_prompt_timers_and_stop_tones(self) -> None:
+        prompt = MediaPrompt.parse({"mediaInfo": {"uri": "https://x/a.wav"}, "x": 1})
+        timers = RecordResponse(
+            prompts=(prompt,), max_duration=30, stop_tones=("#", "pound", "tone1", "a")
+        ).timers()
+        assert (timers.initial_silence, timers.max_silence, timers.max_duration) == (5, 5, 30)
+        assert timers.stop_tones == ("#", "#", "1", "A")
+        assert prompt.echo == {"mediaInfo": {"uri": "https://x/a.wav"}, "x": 1}
+
+    @pytest.mark.parametrize(
+        ("request_", "names"),
+        [
+            (
+                RecordResponse(prompts=(MediaPrompt.parse({"mediaInfo": {"uri": "u"}}),) * 2),
+                "at most",
+            ),
+            (RecordResponse(prompts=(MediaPrompt.parse({"mediaInfo": {}}),)), r"prompts\[0\]"),
+            (RecordResponse(initial_silence=0), "initialSilenceTimeoutInSeconds"),
+            (RecordResponse(max_silence=121), "maxSilenceTimeoutInSeconds"),
+            (RecordResponse(max_duration=-1), "maxRecordDurationInSeconds"),
+            (RecordResponse(stop_tones=("x",)), "not a DTMF tone"),
+        ],
+    )
+    def test_a_request_breaking_a_rule_is_400(self, request_: RecordResponse, names: str) -> None:
+        with pytest.raises(BadRequest, match=names):
+            request_.timers()
+
+    def test_the_lead_in_is_the_prompts_and_the_beep(self) -> None:
+        prompt = MediaPrompt.parse({"mediaInfo": {"uri": "u"}})
+        assert RecordResponse(prompts=(prompt,)).lead_in(1.0) == 1.0 + BEEP_SECONDS
+        assert RecordResponse(play_beep=False).lead_in(1.0) == 0.0
 
     def test_the_wav_holds_the_speech(self) -> None:
         content = render_wav(10.0, 12.0, [Speech("p", 10.5, 11.0), Speech("p", 11.5, 20, _wav(1))])
