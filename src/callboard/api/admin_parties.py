@@ -3,6 +3,7 @@ actions; ``/_callboard/recordings/{id}``: a recording, without its token."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -14,6 +15,8 @@ from callboard.api.deps import RuntimeDep, base_url
 from callboard.api.graph.calls import render_call
 from callboard.api.responses import json_response
 from callboard.clock import iso
+from callboard.domain import graph_json
+from callboard.json_types import JsonObject
 from callboard.services import party_actions, recordings
 
 router = APIRouter(
@@ -41,21 +44,50 @@ async def post_party_action(call_id: str, body: PartyActionBody, rt: RuntimeDep)
     queued = party_actions.party_action(
         rt, call_id, action=body.action, party=body.party, tones=body.tones, seconds=body.seconds
     )
-    queued["at"] = iso(queued["at"])
-    return json_response(queued, 202)
+    return json_response(
+        {
+            "callId": queued.call_id,
+            "party": queued.party,
+            "action": queued.action.value,
+            "at": iso(queued.at),
+        },
+        202,
+    )
 
 
 @router.get("/calls/{call_id}", summary="a call with its history, DTMF and recordings")
 async def get_call_detail(request: Request, call_id: str, rt: RuntimeDep) -> Response:
-    call, extra = party_actions.call_detail(rt, call_id)
+    detail = party_actions.call_detail(rt, call_id)
+    call = detail.call
     root = base_url(request)
-    for change in extra["history"]:
-        change["at"] = None if change["at"] is None else iso(change["at"])
-    for entry in extra["dtmf"]:
-        entry["at"] = iso(entry["at"])
-    for recording in extra["recordings"]:
-        recording["at"] = iso(recording["at"])
-        recording["url"] = f"{root}/_callboard/recordings/{recording['id']}"
+    extra: JsonObject = {
+        "history": [
+            {**asdict(change), "at": None if change.at is None else iso(change.at)}
+            for change in call.media.history
+        ],
+        "participants": [graph_json.participant(p) for p in call.participants],
+        "parties": [
+            {
+                "party": p.key,
+                "participantId": p.participant_id,
+                "invitation": None if p.invitation is None else p.invitation.value,
+            }
+            for p in detail.parties
+        ],
+        "operations": [graph_json.operation(o) for o in detail.operations],
+        "dtmf": [{**asdict(entry), "at": iso(entry.at)} for entry in call.media.dtmf],
+        "recordings": [
+            {
+                "id": ref.id,
+                "operationId": ref.operation_id,
+                "durationSeconds": ref.duration_seconds,
+                "contentType": recordings.CONTENT_TYPE,
+                "at": iso(ref.at),
+                "url": f"{root}/_callboard/recordings/{ref.id}",
+            }
+            for ref in call.media.recordings
+        ],
+    }
     return json_response({**render_call(request, call), **extra})
 
 

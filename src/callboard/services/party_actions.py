@@ -7,16 +7,15 @@ then runs as a step due now, through the same path as a scripted step.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-from callboard.domain import graph_json
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.identities import PartyIdentity
 from callboard.domain.invitations import InvitationStatus, target_key
+from callboard.domain.operations import CommsOperation
 from callboard.domain.party_scripts import PartyAction, PartyStep, live_step
 from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
-from callboard.json_types import JsonObject
-from callboard.services import party_steps, recordings
+from callboard.services import party_steps
 from callboard.services.runtime import Runtime
 from callboard.store.uow import UnitOfWork
 
@@ -33,6 +32,27 @@ class Party:
     @property
     def identity_id(self) -> str:
         return self.key.partition(":")[2]
+
+
+@dataclass(frozen=True)
+class QueuedPartyAction:
+    """A live action queued due now: which party (its participant id, else its identity
+    id) does what, from when."""
+
+    call_id: str
+    party: str
+    action: PartyAction
+    at: float
+
+
+@dataclass(frozen=True)
+class CallDetail:
+    """What the admin view of a call shows beside the call: its remote parties and its
+    operations (history, DTMF and recordings are the call's ``media``)."""
+
+    call: Call
+    parties: list[Party]
+    operations: list[CommsOperation]
 
 
 def parties(call: Call) -> list[Party]:
@@ -122,7 +142,7 @@ def party_action(
     party: str | None,
     tones: str | None,
     seconds: float | None,
-) -> JsonObject:
+) -> QueuedPartyAction:
     """Queue a live action of a simulated party, due now; what was queued, and when."""
     step = live_step(action, tones, seconds)
     with rt.uow() as uow:
@@ -134,44 +154,14 @@ def party_action(
         party_steps.schedule_step(uow, call, who.key, step, delay=0.0)
         now = uow.now
         uow.commit()
-    return {
-        "callId": call_id,
-        "party": who.participant_id or who.identity_id,
-        "action": step.action.value,
-        "at": now,
-    }
+    return QueuedPartyAction(call_id, who.participant_id or who.identity_id, step.action, now)
 
 
-def call_detail(rt: Runtime, call_id: str) -> tuple[Call, JsonObject]:
-    """The call and what the admin view adds: history, participants, operations, DTMF and
-    recordings (recording URLs are added by the route, which knows the root)."""
+def call_detail(rt: Runtime, call_id: str) -> CallDetail:
+    """The call, any tenant's and ended ones too, with its parties and operations."""
     with rt.uow() as uow:
         call = uow.calls.get(call_id)
         if call is None:
             raise ItemNotFound(f"The call {call_id} does not exist.")
         operations = uow.operations.list(call_id)
-    extra: JsonObject = {
-        "history": [asdict(change) for change in call.media.history],
-        "participants": [graph_json.participant(p) for p in call.participants],
-        "parties": [
-            {
-                "party": p.key,
-                "participantId": p.participant_id,
-                "invitation": None if p.invitation is None else p.invitation.value,
-            }
-            for p in parties(call)
-        ],
-        "operations": [graph_json.operation(o) for o in operations],
-        "dtmf": [asdict(entry) for entry in call.media.dtmf],
-        "recordings": [
-            {
-                "id": ref.id,
-                "operationId": ref.operation_id,
-                "durationSeconds": ref.duration_seconds,
-                "contentType": recordings.CONTENT_TYPE,
-                "at": ref.at,
-            }
-            for ref in call.media.recordings
-        ],
-    }
-    return call, extra
+    return CallDetail(call, parties(call), operations)
