@@ -3,6 +3,7 @@ update, logTeleconferenceDeviceQuality, and GET of an ended call."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -313,6 +314,19 @@ class TestLogTeleconferenceDeviceQuality:
         response = h.post(self.URL, self._example())
         assert response.status_code == 200, response.text
         assert response.content == b""
+
+    def test_the_report_is_logged(self, h: Harness, caplog: pytest.LogCaptureFixture) -> None:
+        caplog.set_level(logging.INFO, logger="callboard.calls")
+        body = self._example()
+        body["quality"]["callChainId"] = "0622673D-9F69-49B3-9D4F-5EC64F42ECCE"
+        assert h.post(self.URL, body).status_code == 200
+        [record] = [r for r in caplog.records if r.name == "callboard.calls"]
+        assert record.getMessage().endswith(
+            ": callChainId=0622673d-9f69-49b3-9d4f-5ec64f42ecce "
+            "participantId=ea078406-b5d4-4d3c-b85e-90103dcec7f6 "
+            "mediaLegId=bd9ee398-4b9d-42c7-8b8d-4e8efad9435f device=TestAgent, "
+            "1 media quality entries"
+        )
 
     @pytest.mark.parametrize("field", ["quality", "mediaLegId", "deviceName", "callChainId"])
     def test_missing_or_bad_fields_are_400(self, h: Harness, field: str) -> None:
