@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from callboard.domain import appointments
-from callboard.domain.appointments import Attendee, MessageType, SmsStatus
+from callboard.domain.appointments import Attendee, MessageType, SmsStatus, StatusChange
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import BadRequest
 
@@ -45,7 +45,7 @@ def test_a_new_message_is_queued_with_its_rendered_text() -> None:
         'Your appointment "Check-up" is confirmed for Tue, Jan 15, 2030 9:00 AM PST. '
         "Join: https://teams.microsoft.com/l/meetup-join/x"
     )
-    assert message.history == [{"status": "queued", "at": NOW, "reason": None}]
+    assert message.history == [StatusChange(SmsStatus.QUEUED, NOW, None)]
     assert message.due_at is None and message.remind_before_minutes is None
 
 
@@ -55,7 +55,7 @@ def test_a_number_outside_the_us_is_recorded_failed() -> None:
     )
     assert message.status is SmsStatus.FAILED
     assert message.reason is not None and "(it belongs to GB)" in message.reason
-    assert [h["status"] for h in message.history] == ["queued", "failed"]
+    assert [h.status for h in message.history] == ["queued", "failed"]
 
 
 def test_a_new_reminder_is_scheduled_before_the_start() -> None:
@@ -63,7 +63,7 @@ def test_a_new_reminder_is_scheduled_before_the_start() -> None:
     assert message.kind is MessageType.REMINDER and message.status is SmsStatus.SCHEDULED
     assert message.remind_before_minutes == 15
     assert message.due_at == START.timestamp() - 900
-    assert message.history == [{"status": "scheduled", "at": NOW, "reason": None}]
+    assert message.history == [StatusChange(SmsStatus.SCHEDULED, NOW, None)]
     assert message.text.startswith('Reminder: your appointment "Check-up" starts at')
 
 
@@ -74,7 +74,16 @@ def test_a_reminder_follows_a_later_start_and_is_rerendered() -> None:
     assert message.due_at == START.timestamp() + 86_400 - 900
     assert "Wed, Jan 16, 2030" in message.text
     assert message.status is SmsStatus.SCHEDULED and message.updated_at == NOW + 60
-    assert message.history[-1] == {"status": "scheduled", "at": NOW + 60, "reason": "rescheduled"}
+    assert message.history[-1] == StatusChange(SmsStatus.SCHEDULED, NOW + 60, "rescheduled")
+
+
+def test_a_history_entry_reads_back_from_its_stored_form() -> None:
+    change = StatusChange(SmsStatus.FAILED, NOW, "no route")
+    assert change.to_document() == {"status": "failed", "at": NOW, "reason": "no route"}
+    assert StatusChange.parse(change.to_document()) == change
+    assert StatusChange.parse({"status": "queued", "at": NOW}) == StatusChange(
+        SmsStatus.QUEUED, NOW
+    )
 
 
 def test_an_unmoved_reminder_is_left_alone() -> None:

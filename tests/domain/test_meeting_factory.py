@@ -10,7 +10,8 @@ import pytest
 from callboard.domain import meeting_factory
 from callboard.domain.directory import Directory, User
 from callboard.domain.identities import user_identity_set
-from callboard.domain.meeting_parts import MeetingParticipantInfo, MeetingRequest
+from callboard.domain.meeting_parts import MeetingParticipantInfo, MeetingPatch, MeetingRequest
+from callboard.domain.meetings import OnlineMeeting, iso
 from callboard.errors import BadRequest
 
 TENANT = "t0000000-0000-4000-8000-000000000001"
@@ -105,18 +106,16 @@ def test_times_default_to_now_and_an_hour_and_parse_z(directory: Directory) -> N
 )
 def test_bad_times_are_bad_requests(body: dict[str, Any], fragment: str) -> None:
     with pytest.raises(BadRequest, match=fragment):
-        meeting_factory.check_times(body, NOW, fill=True)
+        meeting_factory.meeting_times(
+            body.get("startDateTime"), body.get("endDateTime"), NOW, fill=True
+        )
 
 
 def test_an_end_without_a_start_is_filled_only_when_asked() -> None:
     with pytest.raises(BadRequest, match="endDateTime needs a startDateTime"):
-        meeting_factory.check_times({"endDateTime": "2030-01-01T12:00:00Z"}, NOW, fill=False)
-    body: dict[str, Any] = {"endDateTime": "2030-01-01T12:00:00Z"}
-    meeting_factory.check_times(body, NOW, fill=True)
-    assert body == {
-        "startDateTime": "2030-01-01T09:00:00.000Z",
-        "endDateTime": "2030-01-01T12:00:00.000Z",
-    }
+        meeting_factory.meeting_times(None, "2030-01-01T12:00:00Z", NOW, fill=False)
+    start, end = meeting_factory.meeting_times(None, "2030-01-01T12:00:00Z", NOW, fill=True)
+    assert (iso(start), iso(end)) == ("2030-01-01T09:00:00.000Z", "2030-01-01T12:00:00.000Z")
 
 
 def test_attendees_are_resolved_from_the_directory(directory: Directory) -> None:
@@ -172,17 +171,28 @@ def test_an_update_checks_times_and_resolves_attendees(directory: Directory) -> 
         "endDateTime": "2030-03-01T10:30:00+01:00",
         "participants": {"attendees": [{"upn": "bob@example.com"}]},
     }
-    meeting_factory.update(meeting, directory, patch, now=NOW)
+    meeting_factory.update(meeting, directory, MeetingPatch.parse(patch), now=NOW)
     assert meeting.resource["startDateTime"] == "2030-03-01T09:00:00.000Z"
     assert meeting.resource["endDateTime"] == "2030-03-01T09:30:00.000Z"
     assert meeting.is_invited(BOB.id)
     assert patch["startDateTime"] == "2030-03-01T10:00:00+01:00"  # the caller's body is kept
     with pytest.raises(BadRequest, match="together"):
-        meeting_factory.update(meeting, directory, {"endDateTime": "2030-03-01T11:00:00Z"}, now=NOW)
+        _update(meeting, directory, {"endDateTime": "2030-03-01T11:00:00Z"})
     with pytest.raises(BadRequest, match="must be after"):
-        meeting_factory.update(
+        _update(
             meeting,
             directory,
             {"startDateTime": "2030-03-01T11:00:00Z", "endDateTime": "2030-03-01T10:00:00Z"},
-            now=NOW,
         )
+
+
+def _update(meeting: OnlineMeeting, directory: Directory, body: dict[str, Any]) -> None:
+    meeting_factory.update(meeting, directory, MeetingPatch.parse(body), now=NOW)
+
+
+def test_an_update_checks_the_attendees_before_the_update_rules(directory: Directory) -> None:
+    meeting = _new(directory)
+    with pytest.raises(BadRequest, match=r"attendees\[0\] needs identity.user.id or upn"):
+        _update(meeting, directory, {"joinWebUrl": "x", "participants": {"attendees": [{}]}})
+    with pytest.raises(BadRequest, match="endDateTime needs a startDateTime"):
+        _update(meeting, directory, {"startDateTime": None, "endDateTime": "2030-03-01T11:00Z"})

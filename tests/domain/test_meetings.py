@@ -14,11 +14,13 @@ from callboard.domain.attendance import AttendanceRole
 from callboard.domain.directory import Directory, User
 from callboard.domain.meeting_parts import (
     PARTICIPANT_INFO,
+    UNSET,
     ContentSharingSession,
     JoinerKind,
     LobbyBypassSettings,
     LobbyScope,
     MeetingParticipantInfo,
+    MeetingPatch,
     MeetingRequest,
     PersonSpec,
 )
@@ -45,6 +47,10 @@ def _new(directory: Directory, body: dict[str, Any] | None = None) -> OnlineMeet
     )
 
 
+def _update(meeting: OnlineMeeting, body: dict[str, Any]) -> None:
+    meeting.apply_update(MeetingPatch.parse(body))
+
+
 def _person(
     participant_id: str, *, in_lobby: bool = False, role: JoinerKind = JoinerKind.ORGANIZATION
 ) -> RosterEntry:
@@ -55,30 +61,29 @@ def _person(
 def test_update_rules(directory: Directory) -> None:
     meeting = _new(directory, {"participants": {"attendees": [{"upn": "bob@example.com"}]}})
     with pytest.raises(BadRequest, match="cannot be updated: joinWebUrl"):
-        meeting.apply_update({"joinWebUrl": "x"})
+        _update(meeting, {"joinWebUrl": "x"})
     with pytest.raises(BadRequest, match="together"):
-        meeting.apply_update({"startDateTime": "2030-01-01T10:00:00.000Z"})
+        _update(meeting, {"startDateTime": "2030-01-01T10:00:00.000Z"})
     with pytest.raises(BadRequest, match="organizer of a meeting cannot change"):
-        meeting.apply_update(
-            {"participants": {"organizer": {"identity": {"user": {"id": BOB.id}}}}}
-        )
+        _update(meeting, {"participants": {"organizer": {"identity": {"user": {"id": BOB.id}}}}})
     assert meeting.is_invited(BOB.id) and not meeting.is_invited("nobody")
-    meeting.apply_update({"subject": "New", "@odata.type": "#microsoft.graph.onlineMeeting"})
+    _update(meeting, {"subject": "New", "@odata.type": "#microsoft.graph.onlineMeeting"})
     assert meeting.resource["subject"] == "New"
-    meeting.apply_update({"participants": {"attendees": []}})
+    _update(meeting, {"participants": {"attendees": []}})
     assert not meeting.is_invited(BOB.id)
     assert meeting.resource["participants"]["organizer"]["upn"] == "alice@example.com"
 
 
 def test_an_update_sets_typed_fields_and_keeps_the_other_properties(directory: Directory) -> None:
     meeting = _new(directory, {"customProperty": {"kept": True}})
-    meeting.apply_update(
+    _update(
+        meeting,
         {
             "startDateTime": "2030-02-01T10:00:00.000Z",
             "endDateTime": "2030-02-01T11:00:00.000Z",
             "allowRecording": False,
             "lobbyBypassSettings": {"scope": "everyone"},
-        }
+        },
     )
     assert meeting.start == datetime(2030, 2, 1, 10, tzinfo=UTC)
     assert meeting.end == datetime(2030, 2, 1, 11, tzinfo=UTC)
@@ -87,9 +92,22 @@ def test_an_update_sets_typed_fields_and_keeps_the_other_properties(directory: D
     resource = meeting.resource
     assert resource["customProperty"] == {"kept": True}
     assert resource["lobbyBypassSettings"] == {"scope": "everyone", "isDialInBypassEnabled": None}
-    meeting.apply_update({"lobbyBypassSettings": None})
+    _update(meeting, {"lobbyBypassSettings": None})
     assert meeting.resource["lobbyBypassSettings"] is None
     assert not meeting.must_wait_in_lobby("organization")  # no settings: Graph's default
+
+
+def test_a_patch_tells_an_absent_property_from_one_set_to_null(directory: Directory) -> None:
+    meeting = _new(directory, {"subject": "S", "lobbyBypassSettings": {"scope": "everyone"}})
+    _update(meeting, {"allowRecording": False})  # nothing else sent: nothing else changes
+    assert meeting.subject == "S"
+    assert meeting.lobby_bypass == LobbyBypassSettings("everyone", None)
+    _update(meeting, {"subject": None, "lobbyBypassSettings": None})
+    assert meeting.subject is None and meeting.lobby_bypass is None
+    patch = MeetingPatch.parse({"subject": None, "participants": {"attendees": None}})
+    assert patch.subject is None and patch.attendees == ()
+    assert patch.start is UNSET and patch.lobby_bypass is UNSET and not patch.moves_times
+    assert patch.names == ("subject", "participants") and patch.options == {}
 
 
 def test_the_graph_document_reads_back_into_the_same_meeting(directory: Directory) -> None:

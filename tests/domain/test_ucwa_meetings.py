@@ -8,6 +8,7 @@ import pytest
 
 from callboard.domain import ucwa_meetings
 from callboard.domain.directory import User
+from callboard.domain.meeting_parts import MeetingPatch
 from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.ucwa_applications import ApplicationRequest, UcwaApplication
 from callboard.domain.ucwa_meetings import DialIn, MyOnlineMeeting, UcwaMeeting
@@ -127,7 +128,9 @@ def test_access_level_round_trip(access: str, scope: str) -> None:
 def test_none_reads_back_only_while_the_scope_is_unchanged() -> None:
     meeting = ucwa()
     meeting.replace(ucwa_meetings.MeetingProperties(access_level="None"), 5000.0, [])
-    meeting.meeting.apply_update({"lobbyBypassSettings": {"scope": "everyone"}})  # a Graph PATCH
+    meeting.meeting.apply_update(
+        MeetingPatch.parse({"lobbyBypassSettings": {"scope": "everyone"}})
+    )  # a Graph PATCH
     assert meeting.view(ALICE).access_level == "Everyone"
 
 
@@ -200,7 +203,7 @@ def test_etag_follows_properties_not_extensions() -> None:
     assert meeting.view(ALICE).etag == tag
     meeting.add_extension("1", None)
     assert meeting.view(ALICE).etag == tag
-    meeting.meeting.apply_update({"subject": "changed through Graph"})
+    meeting.meeting.apply_update(MeetingPatch.parse({"subject": "changed through Graph"}))
     assert meeting.view(ALICE).etag != tag
 
 

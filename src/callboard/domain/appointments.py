@@ -7,7 +7,7 @@ windowsZones data, localized dates and language negotiation from babel (CLDR).
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -130,6 +130,24 @@ def render(
     return template.format(subject=subject or "Virtual appointment", when=when, url=url)
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    """One step of a message's history: the status it moved to, when, and why."""
+
+    status: SmsStatus
+    at: float
+    reason: str | None = None
+
+    @classmethod
+    def parse(cls, data: JsonObject) -> StatusChange:
+        """A history entry of the stored document."""
+        return cls(SmsStatus(data["status"]), data["at"], data.get("reason"))
+
+    def to_document(self) -> JsonObject:
+        """The stored form (the admin listing renders ``at`` as a date-time)."""
+        return {"status": self.status.value, "at": self.at, "reason": self.reason}
+
+
 @dataclass
 class SmsMessage:
     id: str
@@ -150,14 +168,14 @@ class SmsMessage:
     sent_at: float | None = None
     delivered_at: float | None = None
     provider_id: str | None = None
-    history: list[JsonObject] = field(default_factory=list)
+    history: list[StatusChange] = field(default_factory=list)
 
     def move(self, status: SmsStatus, now: float, reason: str | None = None) -> None:
         self.status = status
         self.updated_at = now
         if reason is not None:
             self.reason = reason
-        self.history.append({"status": status.value, "at": now, "reason": reason})
+        self.history.append(StatusChange(status, now, reason))
 
 
 @dataclass(frozen=True)
@@ -211,7 +229,7 @@ def new_message(
         created_at=now,
         updated_at=now,
     )
-    message.history.append({"status": "queued", "at": now, "reason": None})
+    message.history.append(StatusChange(SmsStatus.QUEUED, now))
     reason = phone_numbers.sms_refusal(attendee.phone_number)
     if reason is not None:
         message.move(SmsStatus.FAILED, now, reason)
@@ -233,7 +251,7 @@ def new_reminder(
     message.due_at = reminder_due(meeting.start.timestamp(), remind_before_minutes)
     if message.status is SmsStatus.QUEUED:
         message.status = SmsStatus.SCHEDULED
-        message.history[-1]["status"] = "scheduled"
+        message.history[-1] = replace(message.history[-1], status=SmsStatus.SCHEDULED)
     return message
 
 
@@ -251,5 +269,5 @@ def follow_start(message: SmsMessage, meeting: OnlineMeeting, now: float) -> boo
     message.due_at = due
     message.text = meeting_text(meeting, MessageType.REMINDER, message.time_zone, message.language)
     message.updated_at = now
-    message.history.append({"status": "scheduled", "at": now, "reason": "rescheduled"})
+    message.history.append(StatusChange(SmsStatus.SCHEDULED, now, "rescheduled"))
     return True

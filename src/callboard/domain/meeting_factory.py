@@ -20,9 +20,11 @@ from callboard.domain.directory import Directory, User
 from callboard.domain.identities import user_identity_set
 from callboard.domain.meeting_parts import (
     PARTICIPANT_INFO,
+    UNSET,
     ChatInfo,
     JoinMeetingIdSettings,
     MeetingParticipantInfo,
+    MeetingPatch,
     MeetingRequest,
 )
 from callboard.domain.meetings import TYPED, OnlineMeeting, iso
@@ -94,13 +96,6 @@ def meeting_times(start: Any, end: Any, now: float, *, fill: bool) -> tuple[date
     if ends <= begins:
         raise BadRequest("endDateTime must be after startDateTime.")
     return begins, ends
-
-
-def check_times(body: JsonObject, now: float, *, fill: bool) -> None:
-    """``meeting_times`` on a body, rewriting both in Graph's UTC form."""
-    start, end = meeting_times(body.get("startDateTime"), body.get("endDateTime"), now, fill=fill)
-    body["startDateTime"] = iso(start)
-    body["endDateTime"] = iso(end)
 
 
 # -- people -----------------------------------------------------------------------------
@@ -234,16 +229,18 @@ def new_meeting(
     )
 
 
-def update(meeting: OnlineMeeting, directory: Directory, patch: JsonObject, *, now: float) -> None:
+def update(
+    meeting: OnlineMeeting, directory: Directory, patch: MeetingPatch, *, now: float
+) -> None:
     """A PATCH: times checked and rewritten as at creation, attendees resolved from the
     directory, then the meeting's own update rules (``OnlineMeeting.apply_update``)."""
-    if "startDateTime" in patch or "endDateTime" in patch:
-        if ("startDateTime" in patch) != ("endDateTime" in patch):
+    if patch.moves_times:
+        if (patch.start is UNSET) != (patch.end is UNSET):
             raise BadRequest("startDateTime and endDateTime must be updated together.")
-        patch = dict(patch)
-        check_times(patch, now, fill=False)
-    participants = patch.get("participants")
-    if isinstance(participants, dict) and "attendees" in participants:
-        attendees = resolve_attendees(directory, meeting.tenant_id, participants["attendees"] or [])
-        patch = {**patch, "participants": {**participants, "attendees": attendees}}
+        start, end = meeting_times(patch.start, patch.end, now, fill=False)
+        patch = replace(patch, start=iso(start), end=iso(end))
+    if patch.attendees is not UNSET:
+        patch = replace(
+            patch, attendees=tuple(resolve(directory, meeting.tenant_id, patch.attendees))
+        )
     meeting.apply_update(patch)

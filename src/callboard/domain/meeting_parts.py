@@ -9,7 +9,7 @@ holds what a client sent beyond the declared properties (Graph's open types), ec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 from callboard.errors import BadRequest
 from callboard.json_types import JsonObject
@@ -262,3 +262,74 @@ class MeetingRequest:
             is_passcode_required=bool(settings.get("isPasscodeRequired", False)),
             options={k: v for k, v in body.items() if k not in _REQUEST_FIELDS},
         )
+
+
+class Unset(Enum):
+    """A PATCH property the client did not send (``None`` is one it set to null)."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
+
+
+@dataclass(frozen=True)
+class MeetingPatch:
+    """A ``PATCH`` body, read once: every typed property is ``UNSET`` when absent and
+    ``None`` when sent as null. Times are as sent (the factory checks them); the update
+    rules (``OnlineMeeting.apply_update``) decide what may change."""
+
+    # Every top-level property the client sent, in its order (what the rules check).
+    names: tuple[str, ...] = ()
+    subject: str | None | Unset = UNSET
+    start: str | None | Unset = UNSET
+    end: str | None | Unset = UNSET
+    # The user id a ``participants.organizer`` names (None: no organizer, or no id).
+    organizer_id: str | None = None
+    # ``participants.attendees`` as sent (``parse_attendee``; null: none).
+    attendees: tuple[MeetingParticipantInfo, ...] | Unset = UNSET
+    lobby_bypass: LobbyBypassSettings | None | Unset = UNSET
+    # Every other property (the allow… options), as sent.
+    options: JsonObject = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, body: JsonObject) -> MeetingPatch:
+        people = body.get("participants") or {}
+        organizer = people.get("organizer") or {}
+        organizer_user = (organizer.get("identity") or {}).get("user") or {}
+        attendees: tuple[MeetingParticipantInfo, ...] | Unset = UNSET
+        if "attendees" in people:
+            attendees = tuple(
+                MeetingParticipantInfo.parse_attendee(a) for a in people["attendees"] or ()
+            )
+        bypass = body.get("lobbyBypassSettings", UNSET)
+        return cls(
+            names=tuple(body),
+            subject=body.get("subject", UNSET),
+            start=body.get("startDateTime", UNSET),
+            end=body.get("endDateTime", UNSET),
+            organizer_id=organizer_user.get("id"),
+            attendees=attendees,
+            lobby_bypass=(
+                bypass if bypass is UNSET or bypass is None else LobbyBypassSettings.parse(bypass)
+            ),
+            options={k: v for k, v in body.items() if k not in _PATCH_FIELDS},
+        )
+
+    @property
+    def moves_times(self) -> bool:
+        """Whether the meeting is rescheduled (start and end move together)."""
+        return self.start is not UNSET or self.end is not UNSET
+
+
+# The PATCH properties a MeetingPatch holds as fields (the rest are its ``options``).
+_PATCH_FIELDS = frozenset(
+    {
+        "@odata.type",
+        "subject",
+        "startDateTime",
+        "endDateTime",
+        "participants",
+        "lobbyBypassSettings",
+    }
+)

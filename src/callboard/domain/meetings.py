@@ -15,12 +15,14 @@ from datetime import UTC, datetime
 from callboard.domain.attendance import AttendanceLog
 from callboard.domain.directory import User
 from callboard.domain.meeting_parts import (
+    UNSET,
     ChatInfo,
     ContentSharingSession,
     JoinerKind,
     JoinMeetingIdSettings,
     LobbyBypassSettings,
     MeetingParticipantInfo,
+    MeetingPatch,
     PersonSpec,
 )
 from callboard.domain.meeting_roster import MeetingRoster, RosterEntry
@@ -216,34 +218,26 @@ class OnlineMeeting:
 
     # -- the resource -----------------------------------------------------------------
 
-    def apply_update(self, patch: JsonObject) -> None:
+    def apply_update(self, patch: MeetingPatch) -> None:
         """PATCH semantics: only updatable properties; start and end move together."""
-        refused = sorted(set(patch) - UPDATABLE - {"@odata.type"})
+        refused = sorted(set(patch.names) - UPDATABLE - {"@odata.type"})
         if refused:
             raise BadRequest(f"These properties cannot be updated: {', '.join(refused)}.")
-        if ("startDateTime" in patch) != ("endDateTime" in patch):
+        if (patch.start is UNSET) != (patch.end is UNSET):
             raise BadRequest("startDateTime and endDateTime must be updated together.")
-        participants = patch.get("participants")
-        if participants is not None:
-            if "organizer" in participants:
-                organizer = (participants["organizer"] or {}).get("identity", {}).get("user", {})
-                if organizer.get("id") not in (None, self.organizer_id):
-                    raise BadRequest("The organizer of a meeting cannot change.")
-            if "attendees" in participants:
-                self.attendees = [
-                    MeetingParticipantInfo.parse(a) for a in participants["attendees"] or []
-                ]
-        for name, value in patch.items():
-            if name == "startDateTime":
-                self.start = datetime.fromisoformat(str(value))
-            elif name == "endDateTime":
-                self.end = datetime.fromisoformat(str(value))
-            elif name == "subject":
-                self.subject = value
-            elif name == "lobbyBypassSettings":
-                self.lobby_bypass = None if value is None else LobbyBypassSettings.parse(value)
-            elif name not in ("participants", "@odata.type"):
-                self.properties[name] = value
+        if patch.organizer_id not in (None, self.organizer_id):
+            raise BadRequest("The organizer of a meeting cannot change.")
+        if patch.attendees is not UNSET:
+            self.attendees = list(patch.attendees)
+        if patch.start is not UNSET:
+            self.start = datetime.fromisoformat(str(patch.start))
+        if patch.end is not UNSET:
+            self.end = datetime.fromisoformat(str(patch.end))
+        if patch.subject is not UNSET:
+            self.subject = patch.subject
+        if patch.lobby_bypass is not UNSET:
+            self.lobby_bypass = patch.lobby_bypass
+        self.properties.update(patch.options)
 
     def is_invited(self, user_id: str) -> bool:
         return any(a.user_id == user_id for a in self.attendees)

@@ -11,7 +11,7 @@ from callboard.domain import meeting_factory
 from callboard.domain.directory import User
 from callboard.domain.meeting_factory import resolve_attendees, teams_escapes
 from callboard.domain.meeting_filter import FilterProperty, parse_filter
-from callboard.domain.meeting_parts import MeetingRequest, PersonSpec
+from callboard.domain.meeting_parts import MeetingPatch, MeetingRequest, PersonSpec
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import AccessDenied, BadRequest
 from callboard.json_types import JsonObject
@@ -151,7 +151,7 @@ def find_by_video_teleconference_id(
 
 
 def update_online_meeting(
-    rt: Runtime, principal: Principal, user_ref: str, meeting_id: str, patch: JsonObject
+    rt: Runtime, principal: Principal, user_ref: str, meeting_id: str, patch: MeetingPatch
 ) -> OnlineMeeting:
     """``PATCH``: the updatable properties; start and end together; organizer fixed."""
     with rt.uow() as uow:
@@ -159,7 +159,7 @@ def update_online_meeting(
         meeting = meeting_access.load_organized(uow, user, meeting_id, "update")
         meeting_factory.update(meeting, rt.directory(uow), patch, now=uow.now)
         uow.meetings.save(meeting, uow.now)
-        if "startDateTime" in patch:
+        if patch.moves_times:
             meeting_lifecycle.meeting_rescheduled(rt, uow, meeting)
         uow.commit()
     return meeting

@@ -46,5 +46,7 @@ def render_message(message: SmsMessage) -> JsonObject:
         "sentDateTime": _at(message.sent_at),
         "deliveredDateTime": _at(message.delivered_at),
         "providerId": message.provider_id,
-        "history": [{**h, "at": _at(h["at"])} for h in message.history],
+        "history": [
+            {"status": h.status.value, "at": _at(h.at), "reason": h.reason} for h in message.history
+        ],
     }

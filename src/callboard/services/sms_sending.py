@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from callboard.config import Settings
 from callboard.domain.appointments import FINAL, SmsMessage, SmsStatus
 from callboard.gateways.sms import OutgoingSms, SendResult, SmsGateway
+from callboard.json_types import JsonObject
 from callboard.retry import backoff
 from callboard.services.runtime import Runtime
 from callboard.store.jobs import ClaimedJob, NewJob
@@ -23,11 +25,27 @@ log = logging.getLogger("callboard.sms")
 SMS_SEND = "sms.send"
 
 
+@dataclass(frozen=True)
+class SendOrder:
+    """An ``sms.send`` job's payload: the message, and the moment a reminder was due when
+    the job was scheduled (None for a message sent at once)."""
+
+    message_id: str
+    due_at: float | None
+
+    @classmethod
+    def of(cls, job: ClaimedJob) -> SendOrder:
+        return cls(str(job.payload["messageId"]), job.payload.get("dueAt"))
+
+    def to_payload(self) -> JsonObject:
+        return {"messageId": self.message_id, "dueAt": self.due_at}
+
+
 def send_job(settings: Settings, message: SmsMessage, run_at: float) -> NewJob:
     """The job that sends ``message`` at ``run_at``."""
     return NewJob(
         SMS_SEND,
-        {"messageId": message.id, "dueAt": message.due_at},
+        SendOrder(message.id, message.due_at).to_payload(),
         run_at,
         max_attempts=settings.sms_max_attempts,
     )
@@ -39,7 +57,8 @@ def _begin(rt: Runtime, jobs: list[ClaimedJob]) -> list[tuple[ClaimedJob, SmsMes
     or a send interrupted by a crash (never retried, so nothing is sent twice)."""
     claimed: list[tuple[ClaimedJob, SmsMessage]] = []
     with rt.uow() as uow:
-        ids = sorted({str(job.payload["messageId"]) for job in jobs})
+        orders = [(job, SendOrder.of(job)) for job in jobs]
+        ids = sorted({order.message_id for _, order in orders})
         # The meetings first, locked against a delete (the delete locks the meeting, then
         # its reminders: the same order, no deadlock): a meeting deleted before this
         # transaction sends nothing, one deleted after waits for the send to be claimed.
@@ -47,8 +66,8 @@ def _begin(rt: Runtime, jobs: list[ClaimedJob]) -> list[tuple[ClaimedJob, SmsMes
         found = {m.id: m for m in uow.sms.get_many(ids, for_update=True)}
         idle: list[int] = []
         changed: dict[str, SmsMessage] = {}
-        for job in jobs:
-            message = found.get(job.payload["messageId"])
+        for job, order in orders:
+            message = found.get(order.message_id)
             if message is None or message.status in FINAL:
                 idle.append(job.id)
             elif message.meeting_id not in meetings:
@@ -56,9 +75,7 @@ def _begin(rt: Runtime, jobs: list[ClaimedJob]) -> list[tuple[ClaimedJob, SmsMes
                     message.move(SmsStatus.CANCELLED, uow.now, "The meeting was deleted.")
                     changed[message.id] = message
                 idle.append(job.id)
-            elif message.status is SmsStatus.SCHEDULED and message.due_at != job.payload.get(
-                "dueAt"
-            ):
+            elif message.status is SmsStatus.SCHEDULED and message.due_at != order.due_at:
                 idle.append(job.id)  # a timer the reminder has moved away from
             elif message.status is SmsStatus.SENDING:
                 # Sending before this batch (a runner died mid-send), or claimed just now by

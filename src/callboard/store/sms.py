@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from callboard.domain.appointments import MessageType, SmsMessage, SmsStatus
+from callboard.domain.appointments import MessageType, SmsMessage, SmsStatus, StatusChange
 from callboard.json_types import JsonObject
 from callboard.store import tables
 
@@ -116,7 +116,7 @@ def _sms_row(message: SmsMessage) -> JsonObject:
         "sentAt": message.sent_at,
         "deliveredAt": message.delivered_at,
         "providerId": message.provider_id,
-        "history": message.history,
+        "history": [change.to_document() for change in message.history],
     }
     return {
         "id": message.id,
@@ -153,5 +153,5 @@ def _sms_from_row(row: Any) -> SmsMessage:
         sent_at=d.get("sentAt"),
         delivered_at=d.get("deliveredAt"),
         provider_id=d.get("providerId"),
-        history=list(d.get("history") or []),
+        history=[StatusChange.parse(h) for h in d.get("history") or []],
     )

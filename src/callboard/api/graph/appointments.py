@@ -4,8 +4,6 @@ actions declare no return value; docs/decisions.md)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 
 from callboard.api.deps import PrincipalDep, RuntimeDep, api_version
@@ -19,66 +17,61 @@ from callboard.services import appointments
 router = APIRouter(tags=["virtual appointments"])
 
 
-def _sms(kind: str) -> Any:
-    async def send_virtual_appointment_sms(
-        request: Request,
-        meeting_id: str,
-        body: VirtualAppointmentSmsBody,
-        rt: RuntimeDep,
-        principal: PrincipalDep,
-        user_id: str | None = None,
-    ) -> Response:
-        appointments.send_virtual_appointment_sms(
-            rt,
-            principal,
-            owners.owner(kind, user_id),
-            meeting_id,
-            body.kind(),
-            body.recipients(),
-            api_version=api_version(request),
-            accept_language=request.headers.get("accept-language"),
-        )
-        return Response(status_code=202)
-
-    return send_virtual_appointment_sms
+# Each handler serves both path forms: /me/... and /users/{user_id}/...
+async def send_virtual_appointment_sms(
+    request: Request,
+    meeting_id: str,
+    body: VirtualAppointmentSmsBody,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    owner: owners.OwnerDep,
+) -> Response:
+    appointments.send_virtual_appointment_sms(
+        rt,
+        principal,
+        owner,
+        meeting_id,
+        body.kind(),
+        body.recipients(),
+        api_version=api_version(request),
+        accept_language=request.headers.get("accept-language"),
+    )
+    return Response(status_code=202)
 
 
-def _reminder(kind: str) -> Any:
-    async def send_virtual_appointment_reminder_sms(
-        request: Request,
-        meeting_id: str,
-        body: VirtualAppointmentReminderSmsBody,
-        rt: RuntimeDep,
-        principal: PrincipalDep,
-        user_id: str | None = None,
-    ) -> Response:
-        appointments.send_virtual_appointment_reminder_sms(
-            rt,
-            principal,
-            owners.owner(kind, user_id),
-            meeting_id,
-            body.minutes(),
-            body.recipients(),
-            accept_language=request.headers.get("accept-language"),
-        )
-        return Response(status_code=202)
-
-    return send_virtual_appointment_reminder_sms
+async def send_virtual_appointment_reminder_sms(
+    request: Request,
+    meeting_id: str,
+    body: VirtualAppointmentReminderSmsBody,
+    rt: RuntimeDep,
+    principal: PrincipalDep,
+    owner: owners.OwnerDep,
+) -> Response:
+    appointments.send_virtual_appointment_reminder_sms(
+        rt,
+        principal,
+        owner,
+        meeting_id,
+        body.minutes(),
+        body.recipients(),
+        accept_language=request.headers.get("accept-language"),
+    )
+    return Response(status_code=202)
 
 
-owners.add_routes(
+owners.add_owner_routes(
     router,
     "/onlineMeetings/{meeting_id}/sendVirtualAppointmentSms",
     "POST",
-    _sms,
+    send_virtual_appointment_sms,
     "sendVirtualAppointmentSms",
     202,
 )
-owners.add_routes(
+owners.add_owner_routes(
     router,
     "/onlineMeetings/{meeting_id}/sendVirtualAppointmentReminderSms",
     "POST",
-    _reminder,
+    send_virtual_appointment_reminder_sms,
     "sendVirtualAppointmentReminderSms",
     202,
 )

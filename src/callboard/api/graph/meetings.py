@@ -11,7 +11,7 @@ from callboard.api.graph import owners
 from callboard.api.graph.attendance import unserved_meeting_segment
 from callboard.api.graph.meeting_schemas import READ_ONLY, OnlineMeetingBody, hide_evolvable
 from callboard.api.responses import json_response
-from callboard.domain.meeting_parts import MeetingRequest
+from callboard.domain.meeting_parts import MeetingPatch, MeetingRequest
 from callboard.domain.meetings import OnlineMeeting
 from callboard.errors import BadRequest, ItemNotFound
 from callboard.json_types import JsonObject
@@ -132,7 +132,9 @@ async def update_online_meeting(
         raise BadRequest("joinMeetingIdSettings cannot change after the meeting is created.")
     if "externalId" in patch:
         raise BadRequest("externalId cannot change after the meeting is created.")
-    meeting = meetings.update_online_meeting(rt, principal, owner, meeting_id, patch)
+    meeting = meetings.update_online_meeting(
+        rt, principal, owner, meeting_id, MeetingPatch.parse(patch)
+    )
     return _one(request, owner, meeting)
 
 

@@ -48,31 +48,3 @@ def add_owner_routes(
 def context_path(owner: str) -> str:
     """The owner in an ``@odata.context``: ``me`` or ``users('<id>')``."""
     return "me" if owner == ME else f"users('{owner}')"
-
-
-# -- the older form: an endpoint factory per owner kind --------------------------------
-
-
-def add_routes(
-    router: APIRouter,
-    path: str,
-    method: str,
-    endpoint: Callable[[str], Any],
-    name: str,
-    status: int = 200,
-) -> None:
-    """Register ``endpoint(kind)`` for each owner form of ``path``."""
-    for prefix, kind in PREFIXES:
-        router.add_api_route(
-            f"{prefix}{path}",
-            endpoint(kind),
-            methods=[method],
-            summary=name,
-            status_code=status,
-            name=f"{name} ({kind})",
-        )
-
-
-def owner(kind: str, user_id: str | None) -> str:
-    """The user the path names: ``me`` or the ``user_id`` path segment."""
-    return ME if kind == "me" else str(user_id)
