@@ -11,7 +11,7 @@ from sqlalchemy import Engine, event, update
 
 from callboard.config import Settings
 from callboard.store import tables
-from callboard.store.jobs import JobRepository, NewJob
+from callboard.store.jobs import ClaimedJob, JobRepository, NewJob
 
 
 def _add(engine: Engine, jobs: list[NewJob]) -> None:
@@ -43,6 +43,44 @@ def test_a_claim_skips_the_kinds_it_is_told_to(engine: Engine, settings: Setting
     assert [j.kind for j in claimed] == ["call.progress"]
 
 
+def _claim_and_its_sql(
+    engine: Engine, now: float, limit: int
+) -> tuple[list[ClaimedJob], tuple[str, Any]]:
+    """A claim, rolled back, and the SQL it sent with its parameters."""
+    sent: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with engine.connect() as conn:
+            claimed = JobRepository(conn).claim_due(now, limit, 60.0, owner="p1")
+            conn.rollback()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    return claimed, sent[-1]
+
+
+def test_the_look_for_expired_locks_skips_the_jobs_processes_hold(
+    engine: Engine, settings: Settings
+) -> None:
+    # 400 POSTs in flight, held by live processes: their locks never expire, so the claim's
+    # second look (ownerless locks past their time) must not walk them.
+    _add(engine, [NewJob("webhook.deliver", {}, 0.0) for _ in range(400)])
+    with engine.begin() as conn:
+        JobRepository(conn).claim_due(1.0, 400, 60.0, owner="p0")
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE jobs")
+    _claimed, (statement, parameters) = _claim_and_its_sql(engine, 100.0, 10)
+    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    with engine.connect() as conn:
+        plan = "\n".join(
+            str(row[-1]) for row in conn.exec_driver_sql(explain + statement, parameters)
+        )
+    assert "ix_jobs_ownerless_running" in plan, plan
+
+
 def _fifo_checks(plan: dict[str, Any]) -> int:
     """How many times a JSON plan ran its subplans: the per-call FIFO check, once for each
     candidate job."""
@@ -63,20 +101,8 @@ def test_a_postgresql_claim_reads_about_what_it_claims(engine: Engine, settings:
     )
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE jobs")
-    sent: list[tuple[str, Any]] = []
-
-    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        sent.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        with engine.connect() as conn:
-            claimed = JobRepository(conn).claim_due(10_000.0, 50, 60.0)
-            conn.rollback()
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
+    claimed, (statement, parameters) = _claim_and_its_sql(engine, 10_000.0, 50)
     assert len(claimed) == 50
-    statement, parameters = sent[-1]
     with engine.connect() as conn:
         raw = conn.exec_driver_sql(
             "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
