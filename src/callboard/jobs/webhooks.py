@@ -17,7 +17,14 @@ from callboard import json_codec
 from callboard.config import Settings
 from callboard.gateways.guarded_resolver import DestinationRefused, GuardedResolver
 from callboard.json_types import JsonObject
-from callboard.net import DestinationPolicy, has_user_info, host_of, is_loopback, rewrite
+from callboard.net import (
+    DestinationPolicy,
+    has_user_info,
+    host_of,
+    is_loopback,
+    literal_refusal,
+    rewrite,
+)
 from callboard.retry import RETRY_AFTER_STATUSES, is_retryable, parse_retry_after
 from callboard.tokens import KeyRing
 
@@ -202,7 +209,7 @@ async def deliver(
     if settings.callback_block_private:
         # IP literals (and localhost): a name is checked by the sender's resolver, on the
         # addresses it connects to.
-        reason = settings.destinations.refusal(host, lambda _name: [])
+        reason = literal_refusal(settings.callback_allow, host)
         if reason is not None:
             return Attempt(url, None, 0.0, f"refused: {reason}", "failed")
     headers = {
