@@ -34,6 +34,9 @@ def enqueue(database_url: str, app_id: str, body: dict[str, Any], notifications:
         database_url=database_url,
         connect_delay_seconds=3600.0,
         answer_delay_seconds=3600.0,
+        # Longer than the answer delay: ringing schedules the (hour-away) answer, not a
+        # ringing timeout that would fall due while the backlog drains.
+        ringing_timeout_seconds=7200.0,
         run_jobs_in_process=False,
     )
     services = build_services(settings)

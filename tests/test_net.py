@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callboard.net import has_user_info, host_of, is_loopback, is_loopback_url
+from callboard.net import has_user_info, host_of, is_loopback, is_loopback_url, literal_refusal
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,12 @@ def test_host_of() -> None:
 )
 def test_user_info(url: str, expected: bool) -> None:
     assert has_user_info(url) is expected
+
+
+def test_literal_refusal_checks_addresses_and_leaves_names_to_connect_time() -> None:
+    assert literal_refusal("", "127.0.0.1") is not None
+    assert literal_refusal("", "0x7f.1") is not None
+    assert literal_refusal("", "localhost") is not None
+    assert literal_refusal("", "bot.contoso.com") is None  # its addresses: at connect time
+    assert literal_refusal("", "8.8.8.8") is None
+    assert literal_refusal("127.0.0.0/8", "127.0.0.1") is None  # the allow-list names it

@@ -211,7 +211,13 @@ def worker(
             loop.add_signal_handler(sig, stop.set)
         await services.runner.run_forever(stop)
 
-    asyncio.run(main())
+    try:
+        import uvloop
+    except ImportError:  # uvicorn[standard] has no uvloop on Windows: the standard loop
+        asyncio.run(main())
+    else:
+        # The loop serve gets from uvicorn: about a tenth less CPU per notification.
+        uvloop.run(main())
 
 
 @cli.command()

@@ -228,6 +228,19 @@ class DestinationPolicy:
         return None
 
 
+def _no_names(_name: str) -> list[str]:
+    return []
+
+
+@functools.lru_cache(maxsize=1024)
+def literal_refusal(allow: str, host: str) -> str | None:
+    """Why production refuses ``host`` before any DNS (an IP literal, ``localhost``), or
+    None; a name passes here and is checked on the addresses it connects to. ``allow`` is
+    ``CALLBOARD_CALLBACK_ALLOW``. Cached: callback hosts are few and checked on every
+    delivery, and parsing the allow-list and the host cost more than the POST's headers."""
+    return DestinationPolicy.parse(allow, block_private=True).refusal(host, _no_names)
+
+
 def _addresses(values: list[str]) -> list[IpAddress]:
     found = []
     for value in values:

@@ -5,49 +5,27 @@ notification again."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support import LoopbackServer, Receiver, seed
+from tests.jobs.support import BotReply, FakeBot
+from tests.support import Receiver, seed
 
 DELIVERIES = "/_callboard/deliveries"
 
 
-class Refusing:
-    """A bot that answers 400 with a long text body."""
-
-    def __init__(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                body = ("nope " * 1000).encode()
-                self.send_response(400)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = LoopbackServer(Handler)
-        self.url = self._server.url
-
-    def close(self) -> None:
-        self._server.close()
-
-
 @pytest.fixture
-def refusing() -> Iterator[Refusing]:
-    bot = Refusing()
+def refusing() -> Iterator[FakeBot]:
+    """A bot that answers 400 with a long text body."""
+    bot = FakeBot(default=BotReply(400, body=("nope " * 1000).encode()))
     yield bot
     bot.close()
 
 
 @pytest.fixture
-def settings_overrides(receiver: Receiver, refusing: Refusing) -> dict[str, Any]:
+def settings_overrides(receiver: Receiver, refusing: FakeBot) -> dict[str, Any]:
     return {
         "callback_rewrites": {
             "https://bot.contoso.com": receiver.url,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,13 @@ from sqlalchemy import Engine
 
 from callboard.clock import FrozenClock
 from callboard.config import Settings
-from callboard.jobs.webhooks import NotificationSigner, Reply, deliver
+from callboard.jobs.webhooks import (
+    MESSAGE_ID_NAMESPACE,
+    NotificationSigner,
+    Reply,
+    deliver,
+    message_id,
+)
 from callboard.store.jobs import JobRepository, NewJob
 from tests.support import Receiver, seed
 
@@ -265,3 +272,9 @@ class TestClaims:
 
 def test_frozen_clock_is_what_the_runner_uses(clock: FrozenClock, rt: Any) -> None:
     assert rt.clock is clock
+
+
+def test_message_ids_are_the_uuid5_of_the_job_id() -> None:
+    # Stable across retries and releases: bots deduplicate on them.
+    for name in ("1", "req-1", "987654321", "req-987654321"):
+        assert message_id(name) == str(uuid.uuid5(MESSAGE_ID_NAMESPACE, name))

@@ -3,56 +3,24 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from callboard.clock import FrozenClock
-from tests.support import LoopbackServer, seed
+from tests.jobs.support import BotReply, FakeBot
+from tests.support import seed
 
 START = datetime(2030, 1, 10, 12, tzinfo=UTC)
 
 
-class ThrottlingBot:
-    """A callback endpoint answering with the queued ``(status, headers)`` (then 202)."""
-
-    def __init__(self) -> None:
-        self.replies: list[tuple[int, dict[str, str]]] = []
-        self.paths: list[str] = []
-        self._lock = threading.Lock()
-        bot = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with bot._lock:
-                    bot.paths.append(self.path)
-                    status, headers = bot.replies.pop(0) if bot.replies else (202, {})
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = LoopbackServer(Handler)
-        self.url = self._server.url
-
-    def close(self) -> None:
-        self._server.close()
-
-
 @pytest.fixture
-def bot() -> Iterator[ThrottlingBot]:
-    b = ThrottlingBot()
+def bot() -> Iterator[FakeBot]:
+    b = FakeBot()
     yield b
     b.close()
 
@@ -63,7 +31,7 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def settings_overrides(bot: ThrottlingBot) -> dict[str, Any]:
+def settings_overrides(bot: FakeBot) -> dict[str, Any]:
     return {
         "callback_rewrites": {"https://bot.contoso.com": bot.url},
         "webhook_backoff_max_seconds": 120.0,
@@ -79,24 +47,24 @@ def _place_call(client: TestClient, auth: Callable[..., dict[str, str]]) -> None
     assert response.status_code == 201, response.text
 
 
-def _wait_and_see(advance: Callable[[float], int], bot: ThrottlingBot, seconds: float) -> None:
+def _wait_and_see(advance: Callable[[float], int], bot: FakeBot, seconds: float) -> None:
     """Just before ``seconds`` nothing is retried; at ``seconds`` the retry goes."""
     advance(seconds - 0.5)
-    assert len(bot.paths) == 1
+    assert len(bot.arrived) == 1
     advance(0.5)
-    assert len(bot.paths) == 2
+    assert len(bot.arrived) == 2
 
 
 @pytest.mark.parametrize("status", [429, 503])
 def test_retry_after_seconds_is_honoured(
     app_client: TestClient,
     auth: Callable[..., dict[str, str]],
-    bot: ThrottlingBot,
+    bot: FakeBot,
     run_jobs: Callable[[], int],
     advance: Callable[[float], int],
     status: int,
 ) -> None:
-    bot.replies = [(status, {"Retry-After": "30"})]
+    bot.replies = [BotReply(status, {"Retry-After": "30"})]
     _place_call(app_client, auth)
     run_jobs()
     _wait_and_see(advance, bot, 30)
@@ -108,12 +76,12 @@ def test_retry_after_seconds_is_honoured(
 def test_retry_after_as_a_date(
     app_client: TestClient,
     auth: Callable[..., dict[str, str]],
-    bot: ThrottlingBot,
+    bot: FakeBot,
     run_jobs: Callable[[], int],
     advance: Callable[[float], int],
 ) -> None:
     later = START.replace(minute=1)  # 60 s after the clock's time
-    bot.replies = [(503, {"Retry-After": format_datetime(later, usegmt=True)})]
+    bot.replies = [BotReply(503, {"Retry-After": format_datetime(later, usegmt=True)})]
     _place_call(app_client, auth)
     run_jobs()
     _wait_and_see(advance, bot, 60)
@@ -122,11 +90,11 @@ def test_retry_after_as_a_date(
 def test_retry_after_is_bounded_by_the_backoff_maximum(
     app_client: TestClient,
     auth: Callable[..., dict[str, str]],
-    bot: ThrottlingBot,
+    bot: FakeBot,
     run_jobs: Callable[[], int],
     advance: Callable[[float], int],
 ) -> None:
-    bot.replies = [(429, {"Retry-After": "86400"})]
+    bot.replies = [BotReply(429, {"Retry-After": "86400"})]
     _place_call(app_client, auth)
     run_jobs()
     _wait_and_see(advance, bot, 120)
@@ -144,12 +112,12 @@ def test_retry_after_is_bounded_by_the_backoff_maximum(
 def test_other_transient_replies_use_the_backoff(
     app_client: TestClient,
     auth: Callable[..., dict[str, str]],
-    bot: ThrottlingBot,
+    bot: FakeBot,
     run_jobs: Callable[[], int],
     advance: Callable[[float], int],
     reply: tuple[int, dict[str, str]],
 ) -> None:
-    bot.replies = [reply]
+    bot.replies = [BotReply(*reply)]
     _place_call(app_client, auth)
     run_jobs()
     _wait_and_see(advance, bot, 1)  # the backoff base

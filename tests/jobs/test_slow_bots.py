@@ -4,9 +4,7 @@ parties' timers, and it holds at most its endpoint's share of the runner's POSTs
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -15,56 +13,22 @@ from fastapi.testclient import TestClient
 from callboard.clock import FrozenClock
 from callboard.jobs.runner import Runner
 from callboard.services.runtime import Runtime
-from tests.support import LoopbackServer, Receiver, seed
+from tests.jobs.support import FakeBot
+from tests.support import Receiver, seed
 
 SLOW_CALLS = 3
 
 
-class HangingBot:
-    """A callback endpoint that holds every POST until ``release`` is set."""
-
-    def __init__(self) -> None:
-        self.release = threading.Event()
-        self.received: list[str] = []
-        self.waiting = 0
-        self.most_waiting = 0
-        self._lock = threading.Lock()
-        bot = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with bot._lock:
-                    bot.waiting += 1
-                    bot.most_waiting = max(bot.most_waiting, bot.waiting)
-                bot.release.wait(timeout=60)  # a bound in case a test fails before releasing
-                with bot._lock:
-                    bot.waiting -= 1
-                    bot.received.append(self.path)
-                self.send_response(202)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = LoopbackServer(Handler)
-        self.url = self._server.url
-
-    def close(self) -> None:
-        self.release.set()
-        self._server.close()
-
-
 @pytest.fixture
-def slow() -> Iterator[HangingBot]:
-    bot = HangingBot()
+def slow() -> Iterator[FakeBot]:
+    """A bot that holds every POST until released."""
+    bot = FakeBot(hold=True)
     yield bot
     bot.close()
 
 
 @pytest.fixture
-def settings_overrides(receiver: Receiver, slow: HangingBot) -> dict[str, Any]:
+def settings_overrides(receiver: Receiver, slow: FakeBot) -> dict[str, Any]:
     return {
         "callback_rewrites": {
             "https://bot.contoso.com": receiver.url,
@@ -104,7 +68,7 @@ def test_a_hanging_bot_delays_neither_other_bots_nor_timers(
     app_client: TestClient,
     auth: Callable[..., dict[str, str]],
     receiver: Receiver,
-    slow: HangingBot,
+    slow: FakeBot,
     rt: Runtime,
     runner: Runner,
     clock: FrozenClock,
@@ -136,7 +100,7 @@ def test_a_hanging_bot_delays_neither_other_bots_nor_timers(
             await due()
             await fast_ones()
             # The slow bot still holds its first notification...
-            assert slow.received == []
+            assert slow.answered == []
             assert slow.waiting <= 1  # its endpoint's share: one POST of the runner's four
             # ...while the other bot heard everything and every callee answered on time.
             assert receiver.states(fast) == ["establishing", "established"]
@@ -151,7 +115,7 @@ def test_a_hanging_bot_delays_neither_other_bots_nor_timers(
     asyncio.run(scenario())
     # Released, the slow bot gets everything, in order for each call, never more than one at
     # a time.
-    assert len(slow.received) == 2 * SLOW_CALLS
+    assert len(slow.answered) == 2 * SLOW_CALLS
     assert slow.most_waiting == 1
     with rt.uow() as uow:
         rows = uow.deliveries.list_page(call_id=None, outcome=None, skip=0, top=1000)

@@ -148,7 +148,7 @@ class DeliveryPool:
                 attempt = await self._with_fault(job, fault, url, semaphore, limits)
             else:
                 async with semaphore, limits.total:
-                    attempt = await self._deliver(job)
+                    attempt = await self._deliver(job, url)
         except Exception as exc:  # noqa: BLE001 - one job's failure is its own attempt
             log.exception("delivery job %s failed", job.id)
             attempt = Attempt(url, None, 0.0, describe(exc), "retry")
@@ -160,7 +160,7 @@ class DeliveryPool:
     def tasks(self) -> list[asyncio.Task[None]]:
         return list(self._tasks.values())
 
-    async def _deliver(self, job: ClaimedJob) -> Attempt:
+    async def _deliver(self, job: ClaimedJob, url: str) -> Attempt:
         return await deliver(
             job.id,
             job.payload,
@@ -168,6 +168,8 @@ class DeliveryPool:
             signer=self.signer,
             settings=self.rt.settings,
             now=self.rt.clock.now(),
+            # Rewritten once per attempt (a payload without a URL fails in ``deliver``).
+            url=url if "url" in job.payload else None,
         )
 
     async def _with_fault(
@@ -190,8 +192,8 @@ class DeliveryPool:
                 url, None, 0.0, error, "retry", retry_after=fault.delay_seconds, fault=kind
             )
         async with semaphore, limits.total:
-            await self._deliver(job)
-            attempt = await self._deliver(job)
+            await self._deliver(job, url)
+            attempt = await self._deliver(job, url)
         return dataclasses.replace(attempt, fault=kind)
 
     def take(self) -> list[Ended]:

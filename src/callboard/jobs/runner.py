@@ -121,6 +121,9 @@ class Runner:
 
     def wake(self) -> None:
         """Thread-safe nudge after a commit that wrote jobs."""
+        if self._wake.is_set():
+            # Already nudged (every ended POST calls this): the next look is coming.
+            return
         loop = self._loop
         if loop is None or loop.is_closed():
             return

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
+import hashlib
 import logging
 import time
 import uuid
@@ -14,10 +13,18 @@ from typing import Protocol
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
+from callboard import json_codec
 from callboard.config import Settings
 from callboard.gateways.guarded_resolver import DestinationRefused, GuardedResolver
 from callboard.json_types import JsonObject
-from callboard.net import DestinationPolicy, has_user_info, host_of, is_loopback, rewrite
+from callboard.net import (
+    DestinationPolicy,
+    has_user_info,
+    host_of,
+    is_loopback,
+    literal_refusal,
+    rewrite,
+)
 from callboard.retry import RETRY_AFTER_STATUSES, is_retryable, parse_retry_after
 from callboard.tokens import KeyRing
 
@@ -25,10 +32,21 @@ log = logging.getLogger("callboard.jobs")
 
 USER_AGENT = "Microsoft-Skype/3.0,(Calling/1.0) Callboard/0.1"
 MESSAGE_ID_NAMESPACE = uuid.UUID("0c7d2e4f-5b7a-4a86-9f0a-6a1e2b3c4d5e")
+_NAMESPACE_BYTES = MESSAGE_ID_NAMESPACE.bytes
 # How much of a bot's answer the deliveries listing keeps.
 RESPONSE_BODY_CHARS = 2048
 # How much of the Authorization header the deliveries listing shows.
 MASKED_AUTHORIZATION_CHARS = 12
+
+
+def message_id(name: str) -> str:
+    """``str(uuid.uuid5(MESSAGE_ID_NAMESPACE, name))`` without the two UUID objects that
+    cost more than the hash (two ids per notification)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def masked(headers: dict[str, str]) -> dict[str, str]:
@@ -169,8 +187,12 @@ async def deliver(
     signer: NotificationSigner,
     settings: Settings,
     now: float,
+    url: str | None = None,
 ) -> Attempt:
-    url = rewrite(payload["url"], settings.callback_rewrites)
+    """One attempt at POSTing a notification; ``url`` is the payload's after the callback
+    rewrites, when the caller has it already."""
+    if url is None:
+        url = rewrite(payload["url"], settings.callback_rewrites)
     if has_user_info(url):
         # Our bearer token is the notification's credential; an HTTP client refuses to send
         # both, so no attempt can ever succeed.
@@ -187,20 +209,19 @@ async def deliver(
     if settings.callback_block_private:
         # IP literals (and localhost): a name is checked by the sender's resolver, on the
         # addresses it connects to.
-        reason = settings.destinations.refusal(host, lambda _name: [])
+        reason = literal_refusal(settings.callback_allow, host)
         if reason is not None:
             return Attempt(url, None, 0.0, f"refused: {reason}", "failed")
     headers = {
         "Authorization": "Bearer " + signer.token(payload["appId"], payload["tenantId"]),
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        "X-Microsoft-Skype-Message-ID": str(uuid.uuid5(MESSAGE_ID_NAMESPACE, str(job_id))),
+        "X-Microsoft-Skype-Message-ID": message_id(str(job_id)),
         "X-Microsoft-Skype-Chain-ID": payload.get("callChainId") or "",
-        "client-request-id": str(uuid.uuid5(MESSAGE_ID_NAMESPACE, f"req-{job_id}")),
+        "client-request-id": message_id(f"req-{job_id}"),
     }
-    body = json.dumps(payload["body"], separators=(",", ":")).encode()
-    attempt = await _post(job_id, url, body, headers, sender=sender, settings=settings, now=now)
-    return dataclasses.replace(attempt, request_headers=masked(headers))
+    body = json_codec.dumps(payload["body"])
+    return await _post(job_id, url, body, headers, sender=sender, settings=settings, now=now)
 
 
 async def _post(
@@ -213,31 +234,32 @@ async def _post(
     settings: Settings,
     now: float,
 ) -> Attempt:
+    shown = masked(headers)
     started = time.perf_counter()
     try:
         reply = await sender.post(url, body, headers, settings.webhook_timeout_seconds)
     except TimeoutError:
-        return Attempt(url, None, _ms(started), "timeout", "retry")
+        return Attempt(url, None, _ms(started), "timeout", "retry", request_headers=shown)
     except (aiohttp.ClientError, OSError) as exc:
         refused = exc if isinstance(exc, DestinationRefused) else exc.__cause__
         if isinstance(refused, DestinationRefused):
-            return Attempt(url, None, _ms(started), str(refused), "failed")
-        return Attempt(url, None, _ms(started), f"{type(exc).__name__}: {exc}", "retry")
+            return Attempt(url, None, _ms(started), str(refused), "failed", request_headers=shown)
+        error = f"{type(exc).__name__}: {exc}"
+        return Attempt(url, None, _ms(started), error, "retry", request_headers=shown)
     except Exception as exc:  # noqa: BLE001 - one bad URL or client bug must not fail a batch
         log.warning("delivery of job %s to %s raised", job_id, url, exc_info=True)
-        return Attempt(url, None, _ms(started), f"{type(exc).__name__}: {exc}", "retry")
+        error = f"{type(exc).__name__}: {exc}"
+        return Attempt(url, None, _ms(started), error, "retry", request_headers=shown)
     status = reply.status
     answer = reply.body or None
     if 200 <= status < 300:
-        return Attempt(url, status, _ms(started), None, "delivered", response_body=answer)
+        return Attempt(url, status, _ms(started), None, "delivered", None, shown, answer)
     if not is_retryable(status):
-        return Attempt(url, status, _ms(started), f"HTTP {status}", "failed", response_body=answer)
+        return Attempt(url, status, _ms(started), f"HTTP {status}", "failed", None, shown, answer)
     retry_after = (
         parse_retry_after(reply.retry_after, now) if status in RETRY_AFTER_STATUSES else None
     )
-    return Attempt(
-        url, status, _ms(started), f"HTTP {status}", "retry", retry_after, response_body=answer
-    )
+    return Attempt(url, status, _ms(started), f"HTTP {status}", "retry", retry_after, shown, answer)
 
 
 def _ms(started: float) -> float:

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select, union_all, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Executable,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import aliased
 
 from callboard import logs
@@ -33,11 +46,95 @@ class ClaimedJob:
 
 
 _INSERT_JOB = tables.jobs.insert()
-_FINISH_JOB = (
+# One statement per batch of finished jobs, whatever its size (the ids expand at execution).
+_FINISH_JOBS = (
     update(tables.jobs)
-    .where(tables.jobs.c.id == bindparam("job_id"))
+    .where(tables.jobs.c.id.in_(bindparam("job_ids", expanding=True)))
     .values(status="done", finished_at=bindparam("now"), locked_until=None, locked_by=None)
 )
+
+
+def _due_order(job: ClaimedJob) -> tuple[float, int]:
+    return (job.run_at, job.id)
+
+
+# Claim statements, built once per dialect, batch size and skipped kinds: a statement built
+# per claim made SQLAlchemy derive its cache key from every clause each time (about as
+# costly as a small claim's query). The moment, lock and owner are bound parameters.
+_CLAIMS: dict[tuple[str, int, tuple[str, ...]], Executable] = {}
+
+
+def _claim_statement(dialect: str, limit: int, skip_kinds: tuple[str, ...]) -> Executable:
+    key = (dialect, limit, skip_kinds)
+    statement = _CLAIMS.get(key)
+    if statement is None:
+        statement = _CLAIMS[key] = _build_claim(dialect, limit, skip_kinds)
+    return statement
+
+
+def _const(value: str) -> BindParameter[str]:
+    """A constant written into the SQL text, not bound: a prepared statement's generic plan
+    can then still prove the partial index's ``status IN ('pending', 'running')``."""
+    return literal(value, literal_execute=True)
+
+
+def _build_claim(dialect: str, limit: int, skip_kinds: tuple[str, ...]) -> Executable:
+    j = tables.jobs
+    k = aliased(tables.jobs)
+    now: BindParameter[float] = bindparam("now")
+    pending, running = _const("pending"), _const("running")
+    earlier_open = exists().where(
+        k.c.ordering_key == j.c.ordering_key,
+        k.c.id < j.c.id,
+        k.c.status.in_((pending, running)),
+    )
+    ready = or_(j.c.ordering_key.is_(None), ~earlier_open)
+    if skip_kinds:
+        ready = and_(ready, j.c.kind.not_in([_const(kind) for kind in skip_kinds]))
+    states = (
+        and_(j.c.status == pending, j.c.run_at <= now),
+        # Only ownerless locks expire (rows from before the process registry).
+        and_(j.c.status == running, j.c.locked_until < now, j.c.locked_by.is_(None)),
+    )
+    # One OR over both states makes the database collect, check and sort every due job
+    # before the LIMIT: O(backlog) per claim (SQLite 30-80 ms, PostgreSQL ~400 ms at 20,000
+    # queued, where PostgreSQL also chose a bitmap scan of every open job). Each state alone
+    # walks ix_jobs_status_run_at in order and stops after ``limit`` ready jobs; the first
+    # ``limit`` of the two tops together are the same jobs.
+    tops = [
+        select(j.c.id, j.c.run_at).where(state, ready).order_by(j.c.run_at, j.c.id).limit(limit)
+        for state in states
+    ]
+    if dialect == "postgresql":
+        # Locked where they are chosen (FOR UPDATE is not allowed beside UNION, so in CTEs):
+        # a job another worker holds is skipped, not waited for. The few rows a top locks
+        # beyond the final LIMIT are released at commit.
+        chosen = [
+            top.with_for_update(skip_locked=True).cte(f"due_{i}") for i, top in enumerate(tops)
+        ]
+        both = union_all(*(select(c.c.id, c.c.run_at) for c in chosen)).subquery()
+    else:
+        both = union_all(*(select(top.subquery()) for top in tops)).subquery()
+    due = select(both.c.id).order_by(both.c.run_at, both.c.id).limit(limit)
+    return (
+        update(j)
+        .where(j.c.id.in_(due.scalar_subquery()))
+        .values(
+            status="running",
+            locked_until=bindparam("locked_until"),
+            locked_by=bindparam("owner"),
+            attempts=j.c.attempts + 1,
+        )
+        .returning(
+            j.c.id,
+            j.c.kind,
+            j.c.payload,
+            j.c.run_at,
+            j.c.attempts,
+            j.c.max_attempts,
+            j.c.ordering_key,
+        )
+    )
 
 
 class JobRepository:
@@ -77,87 +174,18 @@ class JobRepository:
         ``skip_kinds``. A job with an ordering key waits until every earlier job with that
         key is done or dead (FIFO per call). A job held by a process stays with it while it
         lives (the registry releases a dead one's); only an ownerless lock expires."""
-        j = tables.jobs
-        k = aliased(tables.jobs)
-        earlier_open = exists().where(
-            k.c.ordering_key == j.c.ordering_key,
-            k.c.id < j.c.id,
-            k.c.status.in_(("pending", "running")),
-        )
-        ready = or_(j.c.ordering_key.is_(None), ~earlier_open)
-        if skip_kinds:
-            ready = and_(ready, j.c.kind.not_in(skip_kinds))
-        if self._conn.dialect.name == "postgresql":
-            due = (
-                select(j.c.id)
-                .where(
-                    or_(
-                        and_(j.c.status == "pending", j.c.run_at <= now),
-                        and_(
-                            j.c.status == "running",
-                            j.c.locked_until < now,
-                            j.c.locked_by.is_(None),
-                        ),
-                    ),
-                    ready,
-                )
-                .order_by(j.c.run_at, j.c.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        else:
-            # One OR over both states makes SQLite collect and sort every due job before
-            # the LIMIT: O(backlog) per batch (30-80 ms at 20,000 queued). Each state alone
-            # walks ix_jobs_status_run_at in order and stops after ``limit`` ready jobs; the
-            # first ``limit`` of the two tops together are the same jobs.
-            tops = [
-                select(j.c.id, j.c.run_at)
-                .where(state, ready)
-                .order_by(j.c.run_at, j.c.id)
-                .limit(limit)
-                .subquery()
-                for state in (
-                    and_(j.c.status == "pending", j.c.run_at <= now),
-                    and_(
-                        j.c.status == "running",
-                        j.c.locked_until < now,
-                        j.c.locked_by.is_(None),
-                    ),
-                )
-            ]
-            both = union_all(*(select(top) for top in tops)).subquery()
-            due = select(both.c.id).order_by(both.c.run_at, both.c.id).limit(limit)
+        statement = _claim_statement(self._conn.dialect.name, limit, skip_kinds)
         rows = self._conn.execute(
-            update(j)
-            .where(j.c.id.in_(due.scalar_subquery()))
-            .values(
-                status="running",
-                locked_until=now + lock_seconds,
-                locked_by=owner,
-                attempts=j.c.attempts + 1,
-            )
-            .returning(
-                j.c.id,
-                j.c.kind,
-                j.c.payload,
-                j.c.run_at,
-                j.c.attempts,
-                j.c.max_attempts,
-                j.c.ordering_key,
-            )
+            statement, {"now": now, "locked_until": now + lock_seconds, "owner": owner}
         ).all()
-        jobs = [
-            ClaimedJob(
-                r.id, r.kind, r.payload, r.run_at, r.attempts, r.max_attempts, r.ordering_key
-            )
-            for r in rows
-        ]
+        jobs = [ClaimedJob(*row) for row in rows]
         # RETURNING promises no order: run timers in the order they fell due.
-        return sorted(jobs, key=lambda job: (job.run_at, job.id))
+        jobs.sort(key=_due_order)
+        return jobs
 
     def finish(self, job_ids: list[int], now: float) -> None:
         if job_ids:
-            self._conn.execute(_FINISH_JOB, [{"job_id": i, "now": now} for i in job_ids])
+            self._conn.execute(_FINISH_JOBS, {"job_ids": job_ids, "now": now})
 
     def retry(self, job_id: int, run_at: float, error: str) -> None:
         self._conn.execute(
