@@ -1,13 +1,13 @@
 """ownerless running jobs by due time (a claim's look for expired locks)
 
-Revision ID: 0011_delivery_batches
+Revision ID: 0008
 Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_delivery_batches"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
