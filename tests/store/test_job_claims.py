@@ -88,9 +88,9 @@ def _fifo_checks(plan: dict[str, Any]) -> int:
     return runs + sum(_fifo_checks(child) for child in plan.get("Plans", []))
 
 
+# PostgreSQL only: SQLite's claim was already two ordered walks.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_postgresql_claim_reads_about_what_it_claims(engine: Engine, settings: Settings) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite's claim was already two ordered walks")
     # A backlog: 1,500 calls with two notifications each (the second waits for the first).
     _add(
         engine,
