@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, event, func, select
 
 from callboard.config import Settings
@@ -16,6 +17,7 @@ from callboard.services import notifications
 from callboard.store import tables
 from callboard.store.jobs import NewJob
 from callboard.store.uow import ReadOnlyWrite, UnitOfWork
+from tests.api.calling import CALLS, p2p_body
 
 
 def _call(call_id: str = "c1") -> Call:
@@ -156,3 +158,19 @@ def test_connections_are_writable_again_after_read_only_use(
     for n in range(3):
         _store_a_call(engine, settings, f"c{n}")
     assert _count(engine, tables.calls) == 3
+
+
+def test_the_reads_of_a_call_end_in_commit(
+    app_client: TestClient, auth: Callable[..., dict[str, str]], ends: list[str]
+) -> None:
+    # Before read-only units of work every GET ended in ROLLBACK (psycopg then forgot its
+    # prepared statements): each of these reads is one transaction, ended by COMMIT.
+    headers = auth()
+    created = app_client.post(CALLS, json=p2p_body(), headers=headers)
+    assert created.status_code == 201
+    call = f"{CALLS}/{created.json()['id']}"
+    ends.clear()
+    paths = [call, f"{call}/participants", f"{call}/operations", f"{CALLS}/missing"]
+    statuses = [app_client.get(path, headers=headers).status_code for path in paths]
+    assert statuses == [200, 200, 200, 404]
+    assert ends == ["commit"] * len(paths)
