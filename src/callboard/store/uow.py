@@ -4,12 +4,12 @@ On commit, every call the unit of work touched hands its pending events to the
 injected ``outbox`` function, whose jobs are inserted in the same transaction.
 So a state change and the notifications it implies are durable together or not at all.
 
-A read-only unit of work (``read_only=True``, what the GET use cases open) runs on a
-connection whose transaction the database itself keeps from writing, and ends with COMMIT,
-even when an exception leaves it: psycopg throws its prepared statements away at every
-ROLLBACK (and sends ``DEALLOCATE ALL`` when it had any), which made each PostgreSQL read pay
-for preparing its statements again. Its write methods and ``commit`` raise ``ReadOnlyWrite``,
-as does a repository's write (which the database refuses).
+A read-only unit of work (``read_only=True``, what the GET use cases open) ends with
+COMMIT, even when an exception that is not the database's leaves it: psycopg throws its
+prepared statements away at every ROLLBACK (and sends ``DEALLOCATE ALL`` when it had any),
+which made each PostgreSQL read prepare its statements again. Its write methods and
+``commit`` raise ``ReadOnlyWrite``; so does a repository's write, which PostgreSQL refuses
+(``BEGIN READ ONLY``) and SQLite's is seen at the end and rolled back (``store/db.py``).
 """
 
 from __future__ import annotations
