@@ -330,7 +330,7 @@ def live_call(uow: UnitOfWork, principal: Principal, call_id: str) -> Call:
 
 def get_call(rt: Runtime, principal: Principal, call_id: str) -> Call:
     require_app(principal)
-    with rt.uow() as uow:
+    with rt.uow(read_only=True) as uow:
         return live_call(uow, principal, call_id)
 
 
@@ -349,7 +349,7 @@ def delete_call(rt: Runtime, principal: Principal, call_id: str) -> None:
 
 def list_participants(rt: Runtime, principal: Principal, call_id: str) -> list[Participant]:
     require_app(principal)
-    with rt.uow() as uow:
+    with rt.uow(read_only=True) as uow:
         return live_call(uow, principal, call_id).participants
 
 
@@ -357,7 +357,7 @@ def get_participant(
     rt: Runtime, principal: Principal, call_id: str, participant_id: str
 ) -> Participant:
     require_app(principal)
-    with rt.uow() as uow:
+    with rt.uow(read_only=True) as uow:
         participant = live_call(uow, principal, call_id).participant(participant_id)
     if participant is None:
         raise ItemNotFound(f"The participant {participant_id} is not in call {call_id}.")
@@ -368,14 +368,14 @@ def get_content_sharing_sessions(
     rt: Runtime, principal: Principal, call_id: str
 ) -> list[JsonObject]:
     require_app(principal)
-    with rt.uow() as uow:
+    with rt.uow(read_only=True) as uow:
         return meeting_rosters.sharing_sessions(uow, live_call(uow, principal, call_id))
 
 
 def list_operations(rt: Runtime, principal: Principal, call_id: str) -> list[CommsOperation]:
     """Every operation of the call, running or finished (the ``operations`` collection)."""
     require_app(principal)
-    with rt.uow() as uow:
+    with rt.uow(read_only=True) as uow:
         live_call(uow, principal, call_id)
         return uow.operations.list(call_id)
 
@@ -384,7 +384,7 @@ def get_operation(
     rt: Runtime, principal: Principal, call_id: str, operation_id: str
 ) -> CommsOperation:
     require_app(principal)
-    with rt.uow() as uow:
+    with rt.uow(read_only=True) as uow:
         live_call(uow, principal, call_id)
         operation = uow.operations.get(call_id, operation_id)
     if operation is None:

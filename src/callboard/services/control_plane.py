@@ -90,7 +90,7 @@ def list_calls(
     top: int,
 ) -> tuple[list[Call], bool]:
     """One page of calls, oldest first, and whether more follow."""
-    with rt.uow() as uow:
+    with rt.uow(read_only=True) as uow:
         calls = uow.calls.list_page(
             app_id=app_id, tenant_id=tenant_id, state=state, skip=skip, top=top + 1
         )

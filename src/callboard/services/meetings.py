@@ -101,7 +101,7 @@ def create_or_get_online_meeting(
 def get_online_meeting(
     rt: Runtime, principal: Principal, user_ref: str, meeting_id: str
 ) -> OnlineMeeting:
-    with rt.uow() as uow:
+    with rt.uow(read_only=True) as uow:
         user = meeting_access.resolve_owner(rt, uow, principal, user_ref, MEETINGS_READ)
         return meeting_access.load_meeting(uow, user, meeting_id)
 
@@ -121,7 +121,7 @@ def list_online_meetings(
             f"Unsupported $filter: {odata_filter!r}. Supported: JoinWebUrl eq '…', "
             "joinMeetingIdSettings/joinMeetingId eq '…'."
         )
-    with rt.uow() as uow:
+    with rt.uow(read_only=True) as uow:
         user = meeting_access.resolve_owner(rt, uow, principal, user_ref, MEETINGS_READ)
         if query.prop is FilterProperty.JOIN_WEB_URL:
             # Clients may re-escape the URL: both escape cases name the same meeting.
@@ -146,7 +146,7 @@ def find_by_video_teleconference_id(
     query = parse_filter(odata_filter)
     if query is None or query.prop is not FilterProperty.VIDEO_TELECONFERENCE_ID:
         raise BadRequest("This query needs $filter=VideoTeleconferenceId eq '…'.")
-    with rt.uow() as uow:
+    with rt.uow(read_only=True) as uow:
         return uow.meetings.find(principal.tenant_id, video_teleconference_id=query.value)
 
 

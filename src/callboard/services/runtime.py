@@ -40,7 +40,11 @@ class Runtime:
     # This process's copy of the fault injection rules (services/faults.py).
     fault_book: FaultBook = field(default_factory=FaultBook)
 
-    def uow(self) -> UnitOfWork:
+    def uow(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work; ``read_only=True`` for a use case that only reads (it ends with
+        COMMIT, cheaper on PostgreSQL, and refuses every write: ``store/uow.py``)."""
+        if read_only:
+            return UnitOfWork(self.engine, now=self.clock.now(), read_only=True)
         observer, attendance_observer = self.observer, self.attendance_observer
         return UnitOfWork(
             self.engine,

@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 # The engine is part of the store's interface: the runtime holds one and hands it to units
@@ -17,18 +17,24 @@ from sqlalchemy.engine import make_url
 __all__ = [
     "Engine",
     "alembic_config",
+    "close_read_only",
+    "connect_read_only",
+    "failed",
     "is_sqlite",
     "make_engine",
     "normalise_url",
     "reset_state",
     "startup_lock",
     "upgrade",
+    "wrote",
 ]
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: SQLite start-up is not serialised there
     fcntl = None  # type: ignore[assignment]
+
+from psycopg.pq import TransactionStatus
 
 from callboard import json_codec
 from callboard.store.tables import STATE_TABLES
@@ -77,6 +83,60 @@ def make_engine(url: str) -> Engine:
         pool_size=10,
         max_overflow=10,
     )
+
+
+def connect_read_only(engine: Engine) -> Connection:
+    """A connection for a transaction that must not write, to end with ``close_read_only``.
+
+    PostgreSQL: psycopg's ``read_only``, so its BEGIN is ``BEGIN READ ONLY`` (no round trip
+    of its own) and a write fails at once (SQLSTATE 25006). SQLite has no cheap switch:
+    ``PRAGMA query_only`` expires every prepared statement of the connection, so each read
+    after it compiles its statements again (measured: 2.7 -> 14 µs a SELECT); there
+    ``wrote`` tells afterwards whether anything was written.
+    """
+    conn = engine.connect()
+    if not is_sqlite(engine):
+        try:
+            conn.connection.dbapi_connection.read_only = True  # type: ignore[union-attr]
+        except BaseException:
+            conn.invalidate()
+            conn.close()
+            raise
+    return conn
+
+
+def wrote(conn: Connection) -> bool:
+    """Whether the connection's transaction has written (SQLite only; PostgreSQL refused).
+
+    Python's sqlite3 (the legacy transaction control SQLAlchemy's pysqlite dialect uses)
+    begins a transaction only before an INSERT, UPDATE, DELETE or REPLACE: a connection
+    in a transaction has run one, whether or not it changed a row.
+    """
+    if conn.dialect.name != "sqlite":
+        return False
+    return bool(conn.connection.dbapi_connection.in_transaction)  # type: ignore[union-attr]
+
+
+def failed(conn: Connection) -> bool:
+    """Whether a statement of the connection's transaction failed (PostgreSQL; SQLite keeps
+    no such state): the transaction can then only be rolled back."""
+    if conn.dialect.name == "sqlite":
+        return False
+    info = conn.connection.dbapi_connection.info  # type: ignore[union-attr]
+    return bool(info.transaction_status == TransactionStatus.INERROR)
+
+
+def close_read_only(conn: Connection) -> None:
+    """Back to the pool as an ordinary connection, or out of it when it cannot be made one
+    (a pooled connection left read-only would refuse every later write)."""
+    try:
+        if conn.dialect.name != "sqlite" and not conn.invalidated:
+            conn.connection.dbapi_connection.read_only = False  # type: ignore[union-attr]
+    except BaseException:
+        conn.invalidate()
+        raise
+    finally:
+        conn.close()
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -3,6 +3,13 @@
 On commit, every call the unit of work touched hands its pending events to the
 injected ``outbox`` function, whose jobs are inserted in the same transaction.
 So a state change and the notifications it implies are durable together or not at all.
+
+A read-only unit of work (``read_only=True``, what the GET use cases open) ends with
+COMMIT, even when an exception that is not the database's leaves it: psycopg throws its
+prepared statements away at every ROLLBACK (and sends ``DEALLOCATE ALL`` when it had any),
+which made each PostgreSQL read prepare its statements again. Its write methods and
+``commit`` raise ``ReadOnlyWrite``; so does a repository's write, which PostgreSQL refuses
+(``BEGIN READ ONLY``) and SQLite's is seen at the end and rolled back (``store/db.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from callboard.errors import Conflict
 from callboard.store.call_records import CallRecordRepository
 from callboard.store.calls import CallRepository, OperationRepository
 from callboard.store.clock_state import ClockRepository
+from callboard.store.db import close_read_only, connect_read_only, failed, wrote
 from callboard.store.directory import BehaviourRepository, DirectoryRepository, KeyRepository
 from callboard.store.faults import FaultRepository
 from callboard.store.jobs import DeliveryRepository, JobRepository, NewJob
@@ -35,6 +43,10 @@ Outbox = Callable[[Call, float], list[NewJob]]
 Observer = Callable[["UnitOfWork", Call], None]
 # Told of who came into or left a meeting in the transaction (presence).
 AttendanceObserver = Callable[["UnitOfWork", AttendanceChange], None]
+
+
+class ReadOnlyWrite(RuntimeError):
+    """A write in a read-only unit of work: a bug in the use case that opened it."""
 
 
 class UnitOfWork:
@@ -65,8 +77,10 @@ class UnitOfWork:
         on_commit: Callable[[], None] | None = None,
         observer: Observer | None = None,
         attendance_observer: AttendanceObserver | None = None,
+        read_only: bool = False,
     ) -> None:
         self._engine = engine
+        self.read_only = read_only
         self.now = now
         self._outbox = outbox
         self._on_commit = on_commit
@@ -80,7 +94,7 @@ class UnitOfWork:
         self._conn: Connection | None = None
 
     def __enter__(self) -> Self:
-        self._conn = self._engine.connect()
+        self._conn = connect_read_only(self._engine) if self.read_only else self._engine.connect()
         self._conn.begin()
         conn = self._conn
         self.calls = CallRepository(conn)
@@ -109,6 +123,9 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._conn is not None
+        if self.read_only:
+            self._end_read_only(exc)
+            return
         try:
             if self._conn.in_transaction():
                 self._conn.rollback()
@@ -119,7 +136,30 @@ class UnitOfWork:
             # Nothing was written: the caller may run the unit of work again.
             raise Conflict("A concurrent transaction won; retry the request.") from exc
 
+    def _writing(self, what: str) -> None:
+        if self.read_only:
+            raise ReadOnlyWrite(f"{what} in a read-only unit of work.")
+
+    def _end_read_only(self, exc: BaseException | None) -> None:
+        assert self._conn is not None
+        conn, self._conn = self._conn, None
+        wrote_here = False
+        try:
+            wrote_here = wrote(conn)
+            if conn.in_transaction():
+                if wrote_here or isinstance(exc, DBAPIError) or failed(conn):
+                    conn.rollback()
+                else:
+                    # Nothing can have been written, and COMMIT keeps psycopg's prepared
+                    # statements where ROLLBACK throws them away.
+                    conn.commit()
+        finally:
+            close_read_only(conn)
+        if wrote_here or (isinstance(exc, DBAPIError) and refused_a_write(exc)):
+            raise ReadOnlyWrite("A read-only unit of work tried to write.") from exc
+
     def add_call(self, call: Call) -> None:
+        self._writing("add_call")
         call.stamp_history(self.now)
         self.calls.add(call)
         self._added_call_ids.add(call.id)
@@ -130,6 +170,7 @@ class UnitOfWork:
         return call.id in self._added_call_ids
 
     def save_call(self, call: Call) -> None:
+        self._writing("save_call")
         call.stamp_history(self.now)
         self.calls.save(call, self.now)
         self._touch(call)
@@ -139,9 +180,11 @@ class UnitOfWork:
             self._touched.append(call)
 
     def schedule(self, job: NewJob) -> None:
+        self._writing("schedule")
         self._scheduled.append(job)
 
     def commit(self) -> None:
+        self._writing("commit")
         assert self._conn is not None
         if self._observer is not None:
             for call in [c for c in self._touched if c.events]:
@@ -174,3 +217,16 @@ def lost_a_race(exc: DBAPIError) -> bool:
         return True
     # SQLite: a write after another connection's commit in a read transaction (WAL).
     return "database is locked" in str(exc.orig)
+
+
+# PostgreSQL: read_only_sql_transaction. SQLite: SQLITE_READONLY and its extended codes.
+_READ_ONLY_STATE = "25006"
+_SQLITE_READONLY = 8
+
+
+def refused_a_write(exc: DBAPIError) -> bool:
+    """Whether the database refused a write because the transaction was read-only."""
+    if getattr(exc.orig, "sqlstate", None) == _READ_ONLY_STATE:
+        return True
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == _SQLITE_READONLY
