@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 
 from callboard.domain import graph_json, meeting_factory, results
-from callboard.domain.calls import TRANSITIONS, Call, CallKind, CallState, IncomingOffer
+from callboard.domain.calls import (
+    TRANSITIONS,
+    Call,
+    CallKind,
+    CallResource,
+    CallState,
+    IncomingOffer,
+)
 from callboard.domain.directory import Directory, User
 from callboard.domain.events import CallStateChanged, RosterChanged
 from callboard.domain.invitations import InvitationTarget, target_key
@@ -45,11 +52,13 @@ def _call(kind: CallKind = CallKind.PEER_TO_PEER, targets: int = 1) -> Call:
         app_id="a",
         api_version="v1.0",
         kind=kind,
-        resource={
-            "callbackUri": "https://bot/cb",
-            "myParticipantId": "me",
-            "targets": [_target(f"u{i}") for i in range(targets)],
-        },
+        resource=CallResource.parse(
+            {
+                "callbackUri": "https://bot/cb",
+                "myParticipantId": "me",
+                "targets": [_target(f"u{i}") for i in range(targets)],
+            }
+        ),
         now=0.0,
     )
 
@@ -154,7 +163,7 @@ def test_incoming_call_cannot_be_hung_up_only_rejected() -> None:
         tenant_id="t",
         app_id="a",
         api_version="v1.0",
-        resource={"callbackUri": "https://bot/cb"},
+        resource=CallResource.parse({"callbackUri": "https://bot/cb", "myParticipantId": "me"}),
         now=0.0,
     )
     assert isinstance(call.events[0], CallStateChanged)
@@ -240,7 +249,7 @@ def test_an_incoming_offer_is_the_calls_graph_properties() -> None:
         CallKind.PEER_TO_PEER,
         5.0,
     )
-    assert call.resource == {
+    assert graph_json.call_properties(call.resource) == {
         "callbackUri": "https://bot/cb",
         "source": {
             "@odata.type": "#microsoft.graph.participantInfo",
@@ -269,7 +278,8 @@ def test_an_incoming_offer_is_the_calls_graph_properties() -> None:
 
 
 def test_a_transfer_offer_names_the_transferee_and_the_transferor() -> None:
-    resource = _offer(transferee_id="p1", transferor={"application": {"id": "b"}}).resource("t")
+    offered = _offer(transferee_id="p1", transferor={"application": {"id": "b"}}).resource("t")
+    resource = graph_json.call_properties(offered)
     assert resource["source"]["participantId"] == "p1"
     assert resource["incomingContext"] == {
         "@odata.type": "#microsoft.graph.incomingContext",

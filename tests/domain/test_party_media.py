@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from callboard.domain.call_media import ActiveRecording, CallMedia, Speech, key_of, parse_keys
-from callboard.domain.calls import Call, CallKind, CallState
+from callboard.domain.calls import Call, CallKind, CallResource, CallState
 from callboard.domain.directory import Behaviour
 from callboard.domain.events import ToneReceived
 from callboard.domain.party_scripts import PartyAction, PartyStep, live_step, parse_script
@@ -130,7 +130,9 @@ class TestDtmf:
             app_id="a",
             api_version="v1.0",
             kind=CallKind.PEER_TO_PEER,
-            resource={"targets": [], "myParticipantId": "bot", "callbackUri": "https://x"},
+            resource=CallResource.parse(
+                {"targets": [], "myParticipantId": "bot", "callbackUri": "https://x"}
+            ),
             now=0,
         )
         call.state = CallState.ESTABLISHED

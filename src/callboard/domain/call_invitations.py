@@ -13,7 +13,6 @@ from callboard.domain.invitations import (
     Invitation,
     InvitationStatus,
     Invitee,
-    target_key,
 )
 from callboard.domain.participants import Participant
 from callboard.domain.results import ResultInfo
@@ -29,7 +28,7 @@ class InvitationRules(CallCore):
         invitation.participant_id = participant.id
         if self.kind is CallKind.PEER_TO_PEER:
             self._transition(CallState.ESTABLISHED)
-            self.resource["answeredBy"] = {
+            self.resource.echo["answeredBy"] = {
                 "@odata.type": "#microsoft.graph.participantInfo",
                 "identity": participant.identity,
                 "languageId": participant.language_id,
@@ -174,7 +173,7 @@ class InvitationRules(CallCore):
         if self.kind is not CallKind.PEER_TO_PEER or self.state is not CallState.ESTABLISHED:
             return None
         if self.direction == "incoming":
-            return target_key(self.resource["source"])
+            return self.resource.source.identity.key()
         return next(
             (k for k, i in self.invitations.items() if i.status is InvitationStatus.JOINED), None
         )
