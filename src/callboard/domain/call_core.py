@@ -9,10 +9,8 @@ them into ``commsNotifications`` jobs in the same transaction as the state chang
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TypeVar
 
 from callboard.domain.call_control import AudioRoutingGroup, Transfer, TransferSource
 from callboard.domain.call_media import CallMedia
@@ -25,7 +23,6 @@ from callboard.errors import InvalidStateTransition
 from callboard.json_types import JsonObject
 
 CALL_TYPE = "#microsoft.graph.call"
-_T = TypeVar("_T")
 
 # The properties of Graph's call resource (v1.0 and beta) a call renders from
 # ``Call.resource`` (id, state, direction and resultInfo are attributes of their own).
@@ -59,17 +56,15 @@ GRAPH_PROPERTIES = (
 
 
 # The properties ``CallResource`` keeps as sent or set, deciding nothing on them.
-ECHOED_PROPERTIES = frozenset(
-    {
-        "callRoutes",
-        "routingPolicies",
-        "answeredBy",
-        "toneInfo",
-        "incomingContext",
-        "mediaState",
-        "meetingCapability",
-        "transcription",
-    }
+ECHOED_PROPERTIES = (
+    "callRoutes",
+    "routingPolicies",
+    "answeredBy",
+    "toneInfo",
+    "incomingContext",
+    "mediaState",
+    "meetingCapability",
+    "transcription",
 )
 
 
@@ -152,28 +147,28 @@ class CallResource:
         """The Graph properties as ``call_properties`` writes them (stored calls of every
         version: the stored shape is the rendered one)."""
 
-        def parsed(name: str, parse: Callable[[JsonObject], _T]) -> _T | None:
-            value = data.get(name)
-            return None if value is None else parse(value)
-
-        timeout = data.get("ringingTimeoutInSeconds")
+        get = data.get
+        media_config = get("mediaConfig")
+        call_options = get("callOptions")
+        meeting_info = get("meetingInfo")
+        timeout = get("ringingTimeoutInSeconds")
         return cls(
             callback_uri=str(data["callbackUri"]),
             my_participant_id=str(data["myParticipantId"]),
-            source=SourceInfo.parse(data.get("source") or {}),
-            targets=[InvitationTarget.parse(t) for t in data.get("targets") or []],
-            requested_modalities=data.get("requestedModalities"),
-            active_modalities=data.get("activeModalities"),
-            tenant_id=data.get("tenantId"),
-            call_chain_id=data.get("callChainId"),
-            subject=data.get("subject"),
-            media_config=parsed("mediaConfig", MediaConfig.parse),
-            call_options=parsed("callOptions", CallOptions.parse),
-            meeting_info=parsed("meetingInfo", MeetingInfo.parse),
-            chat_info=data.get("chatInfo"),
+            source=SourceInfo.parse(get("source") or {}),
+            targets=[InvitationTarget.parse(t) for t in get("targets") or ()],
+            requested_modalities=get("requestedModalities"),
+            active_modalities=get("activeModalities"),
+            tenant_id=get("tenantId"),
+            call_chain_id=get("callChainId"),
+            subject=get("subject"),
+            media_config=None if media_config is None else MediaConfig.parse(media_config),
+            call_options=None if call_options is None else CallOptions.parse(call_options),
+            meeting_info=None if meeting_info is None else MeetingInfo.parse(meeting_info),
+            chat_info=get("chatInfo"),
             ringing_timeout_in_seconds=None if timeout is None else int(timeout),
-            termination_reason=data.get("terminationReason"),
-            echo={k: v for k, v in data.items() if k in ECHOED_PROPERTIES},
+            termination_reason=get("terminationReason"),
+            echo={k: data[k] for k in ECHOED_PROPERTIES if k in data},
         )
 
 
