@@ -157,7 +157,15 @@ _STORED_PROPERTIES: dict[str, Any] = {
     "routingPolicies": ["none"],
     "chatInfo": {"@odata.type": "#microsoft.graph.chatInfo", "threadId": "19:x"},
     "ringingTimeoutInSeconds": 30,
-    "answeredBy": {"identity": {"user": {"id": "u"}}},
+    "answeredBy": {
+        "@odata.type": "#microsoft.graph.participantInfo",
+        "identity": {"user": {"id": "u", "custom": 1}},
+        "languageId": "en-US",
+        "region": None,
+        "countryCode": None,
+        "endpointType": None,
+        "participantId": "p-u",
+    },
     "toneInfo": {"@odata.type": "#microsoft.graph.toneInfo", "sequenceId": 1, "tone": "tone1"},
     "terminationReason": "bye",
 }
@@ -185,6 +193,8 @@ def test_graph_properties_stored_before_they_were_typed_read_typed(engine: Engin
         assert resource.meeting_info.allow_conversation_without_host is False
         assert (resource.call_chain_id, resource.ringing_timeout_in_seconds) == ("chain", 30)
         assert resource.termination_reason == "bye"
+        assert resource.answered_by is not None
+        assert resource.answered_by.participant_id == "p-u"
         # Rendered back as stored (null subject aside: GET renders it null all the same).
         stored = {k: v for k, v in _STORED_PROPERTIES.items() if v is not None}
         assert graph_json.call_properties(resource) == stored

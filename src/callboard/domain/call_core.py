@@ -55,11 +55,12 @@ GRAPH_PROPERTIES = (
 )
 
 
-# The properties ``CallResource`` keeps as sent or set, deciding nothing on them.
+# The properties ``CallResource`` keeps as JSON, deciding nothing on them: the client's
+# (callRoutes, routingPolicies...) and those rendered once, when they happen (toneInfo,
+# incomingContext).
 ECHOED_PROPERTIES = (
     "callRoutes",
     "routingPolicies",
-    "answeredBy",
     "toneInfo",
     "incomingContext",
     "mediaState",
@@ -117,6 +118,42 @@ class MeetingInfo:
         return cls(data, _flag(data, "allowConversationWithoutHost"))
 
 
+@dataclass(frozen=True, slots=True)
+class AnsweredBy:
+    """Who answered a peer-to-peer call (``answeredBy``, a participantInfo): the participant
+    as it joined the roster."""
+
+    participant_id: str
+    # The identitySet, as Graph has it.
+    identity: JsonObject
+    language_id: str | None = None
+    region: str | None = None
+    country_code: str | None = None
+    endpoint_type: str | None = None
+
+    @classmethod
+    def of(cls, participant: Participant) -> AnsweredBy:
+        return cls(
+            participant.id,
+            participant.identity,
+            participant.language_id,
+            participant.region,
+            participant.country_code,
+            participant.endpoint_type,
+        )
+
+    @classmethod
+    def parse(cls, data: JsonObject) -> AnsweredBy:
+        return cls(
+            str(data.get("participantId") or ""),
+            data.get("identity") or {},
+            data.get("languageId"),
+            data.get("region"),
+            data.get("countryCode"),
+            data.get("endpointType"),
+        )
+
+
 @dataclass(slots=True)
 class CallResource:
     """The call's Graph properties, typed where Callboard decides on them; the parties and
@@ -139,6 +176,7 @@ class CallResource:
     chat_info: JsonObject | None = None
     ringing_timeout_in_seconds: int | None = None
     termination_reason: str | None = None
+    answered_by: AnsweredBy | None = None
     # ECHOED_PROPERTIES the call has, as sent or set.
     echo: JsonObject = field(default_factory=dict)
 
@@ -152,6 +190,7 @@ class CallResource:
         call_options = get("callOptions")
         meeting_info = get("meetingInfo")
         timeout = get("ringingTimeoutInSeconds")
+        answered_by = get("answeredBy")
         return cls(
             callback_uri=str(data["callbackUri"]),
             my_participant_id=str(data["myParticipantId"]),
@@ -168,6 +207,7 @@ class CallResource:
             chat_info=get("chatInfo"),
             ringing_timeout_in_seconds=None if timeout is None else int(timeout),
             termination_reason=get("terminationReason"),
+            answered_by=None if answered_by is None else AnsweredBy.parse(answered_by),
             echo={k: data[k] for k in ECHOED_PROPERTIES if k in data},
         )
 

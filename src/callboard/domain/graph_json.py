@@ -71,6 +71,17 @@ def call_properties(r: CallResource) -> JsonObject:
         data["ringingTimeoutInSeconds"] = r.ringing_timeout_in_seconds
     if r.termination_reason is not None:
         data["terminationReason"] = r.termination_reason
+    answered_by = r.answered_by
+    if answered_by is not None:
+        data["answeredBy"] = {
+            "@odata.type": G + "participantInfo",
+            "identity": answered_by.identity,
+            "languageId": answered_by.language_id,
+            "region": answered_by.region,
+            "countryCode": answered_by.country_code,
+            "endpointType": answered_by.endpoint_type,
+            "participantId": answered_by.participant_id,
+        }
     data.update(echo)
     return data
 
