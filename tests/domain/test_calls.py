@@ -11,9 +11,11 @@ from callboard.domain.calls import (
     TRANSITIONS,
     Call,
     CallKind,
+    CallOptions,
     CallResource,
     CallState,
     IncomingOffer,
+    MediaConfig,
 )
 from callboard.domain.directory import Directory, User
 from callboard.domain.events import CallStateChanged, RosterChanged
@@ -299,3 +301,51 @@ def test_a_redirected_call_keeps_its_targets_as_sent() -> None:
     assert call.redirect_targets == [sent]
     assert call.state is CallState.TERMINATED and call.result_info == results.REDIRECTED
     assert call.callback_uri == "https://bot/elsewhere"
+
+
+def test_answering_sets_the_typed_properties_and_renders_them_as_sent() -> None:
+    call = Call.offer_incoming(
+        _offer(), id="i", tenant_id="t", app_id="a", api_version="v1.0", now=0.0
+    )
+    config = {"@odata.type": "#microsoft.graph.appHostedMediaConfig", "blob": "b"}
+    options = {
+        "@odata.type": "#microsoft.graph.incomingCallOptions",
+        "isContentSharingNotificationEnabled": True,
+    }
+    call.answer(
+        callback_uri="https://bot/answered",
+        media_config=MediaConfig.parse(config),
+        accepted_modalities=["audio", "video"],
+        call_options=CallOptions.parse(options),
+    )
+    resource = call.resource
+    assert resource.media_config is not None and resource.media_config.app_hosted
+    assert resource.call_options is not None
+    assert resource.call_options.content_sharing_notifications is True
+    assert call.callback_uri == "https://bot/answered"
+    assert call.bot_participant().identity == {"application": {"id": "a"}}
+    body = graph_json.call(call)
+    assert (body["mediaConfig"], body["callOptions"]) == (config, options)
+    assert body["activeModalities"] == ["audio", "video"]
+    assert body["meetingInfo"] is None and body["answeredBy"] is None
+
+
+def test_call_resource_reads_the_decisions_and_keeps_the_parts_as_sent() -> None:
+    sent = {
+        "callbackUri": "https://bot/cb",
+        "myParticipantId": "me",
+        "source": {"identity": {"applicationInstance": {"id": "i1"}}, "extra": 1},
+        "targets": [_target("u1"), {"identity": {"phone": {"id": "+1555"}}}],
+        "meetingInfo": {"allowConversationWithoutHost": False, "x": "kept"},
+        "callOptions": {"isContentSharingNotificationEnabled": False},
+        "callRoutes": [],
+    }
+    resource = CallResource.parse(sent)
+    assert resource.source.identity.key() == "applicationInstance:i1"
+    assert [t.key for t in resource.targets] == ["user:u1", "phone:+1555"]
+    assert resource.meeting_info is not None
+    assert resource.meeting_info.allow_conversation_without_host is False
+    assert resource.call_options is not None
+    assert resource.call_options.content_sharing_notifications is False
+    assert resource.media_config is None
+    assert graph_json.call_properties(resource) == sent

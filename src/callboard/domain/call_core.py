@@ -102,7 +102,7 @@ class CallOptions:
 
     @classmethod
     def parse(cls, data: JsonObject) -> CallOptions:
-        return cls(data, bool(_flag(data, "isContentSharingNotificationEnabled")))
+        return cls(data, bool(data.get("isContentSharingNotificationEnabled")))
 
 
 @dataclass(frozen=True, slots=True)
