@@ -10,7 +10,7 @@ from callboard.domain import results
 from callboard.domain.audio_routing import AudioRoutingGroup, RoutingMode
 from callboard.domain.call_control import Transfer
 from callboard.domain.call_media import MediaPrompt
-from callboard.domain.calls import Call, CallKind, CallState
+from callboard.domain.calls import Call, CallKind, CallResource, CallState, MediaConfig
 from callboard.domain.events import CallStateChanged, RosterChanged
 from callboard.domain.hold_music import StartHoldMusic
 from callboard.domain.invitations import InvitationTarget
@@ -30,12 +30,14 @@ def _established(kind: CallKind = CallKind.PEER_TO_PEER, *others: str) -> Call:
         app_id="a",
         api_version="v1.0",
         kind=kind,
-        resource={
-            "callbackUri": "https://bot/cb",
-            "myParticipantId": "me",
-            "source": {"identity": {"application": {"id": "a"}}},
-            "targets": [{"identity": _identity(u)} for u in others or ("peer",)],
-        },
+        resource=CallResource.parse(
+            {
+                "callbackUri": "https://bot/cb",
+                "myParticipantId": "me",
+                "source": {"identity": {"application": {"id": "a"}}},
+                "targets": [{"identity": _identity(u)} for u in others or ("peer",)],
+            }
+        ),
         now=0.0,
     )
     call.state = CallState.ESTABLISHED
@@ -77,14 +79,14 @@ class TestTransfer:
         ]
         assert call.result_info is not None
         assert (call.result_info.code, call.result_info.subcode) == (0, 7015)
-        assert call.resource["terminationReason"] == "GracefulTransferCompleted"
+        assert call.resource.termination_reason == "GracefulTransferCompleted"
 
     def test_consultative_ends_as_app_transferred(self) -> None:
         call = _established()
         call.start_transfer(_transfer(replaces_call_id="other"))
         call.transfer_accepted("x1")
         call.transfer_completed("x1")
-        assert call.resource["terminationReason"] == "AppTransferred"
+        assert call.resource.termination_reason == "AppTransferred"
 
     @pytest.mark.parametrize(("consultative", "subcode"), [(False, 7000), (True, 7700)])
     def test_failure_is_established_again(self, consultative: bool, subcode: int) -> None:
@@ -264,7 +266,9 @@ class TestAudioRouting:
 class TestScreenSharing:
     def test_sharer_and_viewer(self) -> None:
         call = _established(CallKind.GROUP, "u1")
-        call.resource["mediaConfig"] = {"@odata.type": "#microsoft.graph.appHostedMediaConfig"}
+        call.resource.media_config = MediaConfig.parse(
+            {"@odata.type": "#microsoft.graph.appHostedMediaConfig"}
+        )
         call.change_screen_sharing_role("sharer")
         bot = call.participant("me")
         assert bot is not None

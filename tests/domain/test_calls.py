@@ -7,7 +7,16 @@ from typing import Any
 import pytest
 
 from callboard.domain import graph_json, meeting_factory, results
-from callboard.domain.calls import TRANSITIONS, Call, CallKind, CallState, IncomingOffer
+from callboard.domain.calls import (
+    TRANSITIONS,
+    Call,
+    CallKind,
+    CallOptions,
+    CallResource,
+    CallState,
+    IncomingOffer,
+    MediaConfig,
+)
 from callboard.domain.directory import Directory, User
 from callboard.domain.events import CallStateChanged, RosterChanged
 from callboard.domain.invitations import InvitationTarget, target_key
@@ -45,11 +54,13 @@ def _call(kind: CallKind = CallKind.PEER_TO_PEER, targets: int = 1) -> Call:
         app_id="a",
         api_version="v1.0",
         kind=kind,
-        resource={
-            "callbackUri": "https://bot/cb",
-            "myParticipantId": "me",
-            "targets": [_target(f"u{i}") for i in range(targets)],
-        },
+        resource=CallResource.parse(
+            {
+                "callbackUri": "https://bot/cb",
+                "myParticipantId": "me",
+                "targets": [_target(f"u{i}") for i in range(targets)],
+            }
+        ),
         now=0.0,
     )
 
@@ -154,7 +165,7 @@ def test_incoming_call_cannot_be_hung_up_only_rejected() -> None:
         tenant_id="t",
         app_id="a",
         api_version="v1.0",
-        resource={"callbackUri": "https://bot/cb"},
+        resource=CallResource.parse({"callbackUri": "https://bot/cb", "myParticipantId": "me"}),
         now=0.0,
     )
     assert isinstance(call.events[0], CallStateChanged)
@@ -240,7 +251,7 @@ def test_an_incoming_offer_is_the_calls_graph_properties() -> None:
         CallKind.PEER_TO_PEER,
         5.0,
     )
-    assert call.resource == {
+    assert graph_json.call_properties(call.resource) == {
         "callbackUri": "https://bot/cb",
         "source": {
             "@odata.type": "#microsoft.graph.participantInfo",
@@ -269,7 +280,8 @@ def test_an_incoming_offer_is_the_calls_graph_properties() -> None:
 
 
 def test_a_transfer_offer_names_the_transferee_and_the_transferor() -> None:
-    resource = _offer(transferee_id="p1", transferor={"application": {"id": "b"}}).resource("t")
+    offered = _offer(transferee_id="p1", transferor={"application": {"id": "b"}}).resource("t")
+    resource = graph_json.call_properties(offered)
     assert resource["source"]["participantId"] == "p1"
     assert resource["incomingContext"] == {
         "@odata.type": "#microsoft.graph.incomingContext",
@@ -289,3 +301,51 @@ def test_a_redirected_call_keeps_its_targets_as_sent() -> None:
     assert call.redirect_targets == [sent]
     assert call.state is CallState.TERMINATED and call.result_info == results.REDIRECTED
     assert call.callback_uri == "https://bot/elsewhere"
+
+
+def test_answering_sets_the_typed_properties_and_renders_them_as_sent() -> None:
+    call = Call.offer_incoming(
+        _offer(), id="i", tenant_id="t", app_id="a", api_version="v1.0", now=0.0
+    )
+    config = {"@odata.type": "#microsoft.graph.appHostedMediaConfig", "blob": "b"}
+    options = {
+        "@odata.type": "#microsoft.graph.incomingCallOptions",
+        "isContentSharingNotificationEnabled": True,
+    }
+    call.answer(
+        callback_uri="https://bot/answered",
+        media_config=MediaConfig.parse(config),
+        accepted_modalities=["audio", "video"],
+        call_options=CallOptions.parse(options),
+    )
+    resource = call.resource
+    assert resource.media_config is not None and resource.media_config.app_hosted
+    assert resource.call_options is not None
+    assert resource.call_options.content_sharing_notifications is True
+    assert call.callback_uri == "https://bot/answered"
+    assert call.bot_participant().identity == {"application": {"id": "a"}}
+    body = graph_json.call(call)
+    assert (body["mediaConfig"], body["callOptions"]) == (config, options)
+    assert body["activeModalities"] == ["audio", "video"]
+    assert body["meetingInfo"] is None and body["answeredBy"] is None
+
+
+def test_call_resource_reads_the_decisions_and_keeps_the_parts_as_sent() -> None:
+    sent = {
+        "callbackUri": "https://bot/cb",
+        "myParticipantId": "me",
+        "source": {"identity": {"applicationInstance": {"id": "i1"}}, "extra": 1},
+        "targets": [_target("u1"), {"identity": {"phone": {"id": "+1555"}}}],
+        "meetingInfo": {"allowConversationWithoutHost": False, "x": "kept"},
+        "callOptions": {"isContentSharingNotificationEnabled": False},
+        "callRoutes": [],
+    }
+    resource = CallResource.parse(sent)
+    assert resource.source.identity.key() == "applicationInstance:i1"
+    assert [t.key for t in resource.targets] == ["user:u1", "phone:+1555"]
+    assert resource.meeting_info is not None
+    assert resource.meeting_info.allow_conversation_without_host is False
+    assert resource.call_options is not None
+    assert resource.call_options.content_sharing_notifications is False
+    assert resource.media_config is None
+    assert graph_json.call_properties(resource) == sent

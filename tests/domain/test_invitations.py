@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from callboard.domain.calls import Call, CallKind, CallState
+from callboard.domain.calls import Call, CallKind, CallResource, CallState
 from callboard.domain.identities import IdentityKind
 from callboard.domain.invitations import (
     InvitationTarget,
@@ -40,7 +40,9 @@ def _call(call_id: str, kind: CallKind) -> Call:
         app_id="a",
         api_version="v1.0",
         kind=kind,
-        resource={"callbackUri": "https://bot/cb", "myParticipantId": "me", "targets": []},
+        resource=CallResource.parse(
+            {"callbackUri": "https://bot/cb", "myParticipantId": "me", "targets": []}
+        ),
         now=0.0,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from callboard.domain import graph_json, results
-from callboard.domain.calls import Call, CallKind
+from callboard.domain.calls import Call, CallKind, CallResource
 from callboard.domain.events import OperationFinished
 from callboard.domain.operations import CommsOperation, MediaQueue, OperationKind, OperationStatus
 from callboard.domain.participants import Participant
@@ -95,7 +95,9 @@ def test_call_json_is_graph_properties_and_the_echo_only() -> None:
         app_id="a",
         api_version="v1.0",
         kind=CallKind.GROUP,
-        resource={"callbackUri": "https://bot/cb", "myParticipantId": "me", "targets": []},
+        resource=CallResource.parse(
+            {"callbackUri": "https://bot/cb", "myParticipantId": "me", "targets": []}
+        ),
         echo={"customProperty": 1},
         now=0.0,
     )
@@ -120,7 +122,9 @@ def _group_call() -> Call:
         app_id="a",
         api_version="v1.0",
         kind=CallKind.GROUP,
-        resource={"callbackUri": "https://bot/cb", "myParticipantId": "me", "targets": []},
+        resource=CallResource.parse(
+            {"callbackUri": "https://bot/cb", "myParticipantId": "me", "targets": []}
+        ),
         now=0.0,
     )
 

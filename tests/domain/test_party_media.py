@@ -17,7 +17,7 @@ from callboard.domain.call_media import (
     key_of,
     parse_keys,
 )
-from callboard.domain.calls import Call, CallKind, CallState
+from callboard.domain.calls import Call, CallKind, CallResource, CallState
 from callboard.domain.directory import Behaviour
 from callboard.domain.events import ToneReceived
 from callboard.domain.party_scripts import PartyAction, PartyStep, live_step, parse_script
@@ -139,7 +139,9 @@ class TestDtmf:
             app_id="a",
             api_version="v1.0",
             kind=CallKind.PEER_TO_PEER,
-            resource={"targets": [], "myParticipantId": "bot", "callbackUri": "https://x"},
+            resource=CallResource.parse(
+                {"targets": [], "myParticipantId": "bot", "callbackUri": "https://x"}
+            ),
             now=0,
         )
         call.state = CallState.ESTABLISHED

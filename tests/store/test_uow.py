@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from callboard.config import Settings
-from callboard.domain.calls import Call, CallKind
+from callboard.domain.calls import Call, CallKind, CallResource
 from callboard.services import notifications
 from callboard.store import tables
 from callboard.store.uow import UnitOfWork
@@ -36,7 +36,7 @@ def _call() -> Call:
         app_id="a",
         api_version="v1.0",
         kind=CallKind.PEER_TO_PEER,
-        resource=resource,
+        resource=CallResource.parse(resource),
         now=0.0,
     )
 

@@ -5,7 +5,7 @@ more of them (all or nothing), and an invite operation finishes once its invitat
 from __future__ import annotations
 
 from callboard.domain import results
-from callboard.domain.call_core import CallCore, CallKind, CallState
+from callboard.domain.call_core import AnsweredBy, CallCore, CallKind, CallState
 from callboard.domain.events import InvitationsSettled
 from callboard.domain.identities import PartyIdentity
 from callboard.domain.invitations import (
@@ -13,7 +13,6 @@ from callboard.domain.invitations import (
     Invitation,
     InvitationStatus,
     Invitee,
-    target_key,
 )
 from callboard.domain.participants import Participant
 from callboard.domain.results import ResultInfo
@@ -29,15 +28,7 @@ class InvitationRules(CallCore):
         invitation.participant_id = participant.id
         if self.kind is CallKind.PEER_TO_PEER:
             self._transition(CallState.ESTABLISHED)
-            self.resource["answeredBy"] = {
-                "@odata.type": "#microsoft.graph.participantInfo",
-                "identity": participant.identity,
-                "languageId": participant.language_id,
-                "region": participant.region,
-                "countryCode": participant.country_code,
-                "endpointType": participant.endpoint_type,
-                "participantId": participant.id,
-            }
+            self.resource.answered_by = AnsweredBy.of(participant)
             self._state_event("updated")
             # Peer-to-peer calls notify state only (seed 003); the roster is still readable.
             self.participants.extend([bot, participant])
@@ -174,7 +165,7 @@ class InvitationRules(CallCore):
         if self.kind is not CallKind.PEER_TO_PEER or self.state is not CallState.ESTABLISHED:
             return None
         if self.direction == "incoming":
-            return target_key(self.resource["source"])
+            return self.resource.source.identity.key()
         return next(
             (k for k, i in self.invitations.items() if i.status is InvitationStatus.JOINED), None
         )

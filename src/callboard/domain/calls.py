@@ -17,7 +17,11 @@ from callboard.domain.call_core import (
     GRAPH_PROPERTIES,
     TRANSITIONS,
     CallKind,
+    CallOptions,
+    CallResource,
     CallState,
+    MediaConfig,
+    MeetingInfo,
 )
 from callboard.domain.call_invitations import InvitationRules
 from callboard.domain.events import CallStateChanged, OperationFinished
@@ -26,7 +30,7 @@ from callboard.domain.invitations import (
     Invitation,
     InvitationStatus,
     InvitationTarget,
-    target_key,
+    SourceInfo,
 )
 from callboard.domain.meeting_calls import MeetingCallRules
 from callboard.domain.meetings import OnlineMeeting
@@ -44,9 +48,13 @@ __all__ = [
     "TRANSITIONS",
     "Call",
     "CallKind",
+    "CallOptions",
+    "CallResource",
     "CallState",
     "IncomingOffer",
+    "MediaConfig",
     "MediaQueue",
+    "MeetingInfo",
 ]
 
 # Graph's call: keepAlive: a call that receives no keepAlive request within 45 minutes of the
@@ -76,7 +84,7 @@ class IncomingOffer:
     transferee_id: str | None = None
     transferor: JsonObject | None = None
 
-    def resource(self, tenant_id: str) -> JsonObject:
+    def resource(self, tenant_id: str) -> CallResource:
         source: JsonObject = {
             "@odata.type": "#microsoft.graph.participantInfo",
             "identity": self.caller,
@@ -85,38 +93,30 @@ class IncomingOffer:
             "languageId": None,
             "countryCode": None,
         }
+        echo: JsonObject = {"callRoutes": [], "routingPolicies": []}
         if self.transferee_id is not None:
             source["participantId"] = self.transferee_id
-        resource: JsonObject = {
-            "callbackUri": self.callback_uri,
-            "source": source,
-            "targets": [
-                {
-                    "@odata.type": "#microsoft.graph.invitationParticipantInfo",
-                    "identity": self.callee,
-                }
-            ],
-        }
-        if self.transferee_id is not None:
-            resource["incomingContext"] = {
+            echo["incomingContext"] = {
                 "@odata.type": "#microsoft.graph.incomingContext",
                 "sourceParticipantId": self.transferee_id,
                 "transferor": self.transferor,
             }
-        resource.update(
-            {
-                "requestedModalities": self.modalities,
-                "tenantId": tenant_id,
-                "callChainId": self.call_chain_id,
-                "myParticipantId": self.my_participant_id,
-                "callRoutes": [],
-                "activeModalities": [],
-                "routingPolicies": [],
-            }
+        target: JsonObject = {
+            "@odata.type": "#microsoft.graph.invitationParticipantInfo",
+            "identity": self.callee,
+        }
+        return CallResource(
+            callback_uri=self.callback_uri,
+            my_participant_id=self.my_participant_id,
+            source=SourceInfo.parse(source),
+            targets=[InvitationTarget.parse(target)],
+            requested_modalities=self.modalities,
+            active_modalities=[],
+            tenant_id=tenant_id,
+            call_chain_id=self.call_chain_id,
+            subject=self.subject,
+            echo=echo,
         )
-        if self.subject is not None:
-            resource["subject"] = self.subject
-        return resource
 
 
 class Call(
@@ -133,7 +133,7 @@ class Call(
         app_id: str,
         api_version: str,
         kind: CallKind,
-        resource: JsonObject,
+        resource: CallResource,
         now: float,
         echo: JsonObject | None = None,
     ) -> Call:
@@ -151,10 +151,7 @@ class Call(
             modified_at=now,
             keep_alive_expires_at=now + KEEP_ALIVE_SECONDS,
         )
-        call.invitations = {
-            target_key(t): Invitation(InvitationStatus.RINGING)
-            for t in resource.get("targets") or []
-        }
+        call.invitations = {t.key: Invitation(InvitationStatus.RINGING) for t in resource.targets}
         call._state_event("updated")
         return call
 
@@ -166,7 +163,7 @@ class Call(
         tenant_id: str,
         app_id: str,
         api_version: str,
-        resource: JsonObject,
+        resource: CallResource,
         now: float,
     ) -> Call:
         call = cls(
@@ -245,31 +242,32 @@ class Call(
         if self.state is CallState.TERMINATING:
             self._transition(CallState.TERMINATED)
             if self.result_info is not None:
-                self.resource["terminationReason"] = self.result_info.message
+                self.resource.termination_reason = self.result_info.message
             self._state_event("deleted")
 
     def answer(
         self,
         *,
         callback_uri: str,
-        media_config: JsonObject,
+        media_config: MediaConfig,
         accepted_modalities: list[str],
-        call_options: JsonObject | None,
+        call_options: CallOptions | None,
     ) -> None:
         self._require(CallState.INCOMING, action="answer")
         self._transition(CallState.ESTABLISHING)
-        self.resource["callbackUri"] = callback_uri
-        self.resource["mediaConfig"] = media_config
+        resource = self.resource
+        resource.callback_uri = callback_uri
+        resource.media_config = media_config
         if accepted_modalities:
-            self.resource["activeModalities"] = accepted_modalities
+            resource.active_modalities = accepted_modalities
         if call_options is not None:
-            self.resource["callOptions"] = call_options
+            resource.call_options = call_options
         self._state_event("updated")
 
     def reject(self, *, reason: str, callback_uri: str | None) -> None:
         self._require(CallState.INCOMING, action="reject")
         if callback_uri:
-            self.resource["callbackUri"] = callback_uri
+            self.resource.callback_uri = callback_uri
         end = {"busy": results.REJECTED_BUSY, "forbidden": results.REJECTED_FORBIDDEN}.get(
             reason, results.REJECTED
         )
@@ -280,7 +278,7 @@ class Call(
         kept as the targets were sent."""
         self._require(CallState.INCOMING, action="redirect")
         if callback_uri:
-            self.resource["callbackUri"] = callback_uri
+            self.resource.callback_uri = callback_uri
         self.redirect_targets = [target.echo for target in targets]
         self._terminate(results.REDIRECTED)
 
@@ -348,7 +346,7 @@ class Call(
         or stops (viewer: receiveOnly); every participant gets a roster update."""
         if self.kind is CallKind.PEER_TO_PEER:
             raise BadRequest("changeScreenSharingRole is supported in group calls only.")
-        if not self.media_config_type.endswith("appHostedMediaConfig"):
+        if self.resource.media_config is None or not self.resource.media_config.app_hosted:
             raise BadRequest("changeScreenSharingRole needs a call with appHostedMediaConfig.")
         self.screen_sharing_role = role
         bot = self.participant(self.my_participant_id)

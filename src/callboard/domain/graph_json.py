@@ -8,7 +8,7 @@ written; the one free-form part is a call's echo of what its client sent.
 from __future__ import annotations
 
 from callboard.domain.call_control import AudioRoutingGroup
-from callboard.domain.call_core import CALL_TYPE, GRAPH_PROPERTIES, CallCore
+from callboard.domain.call_core import CALL_TYPE, GRAPH_PROPERTIES, CallCore, CallResource
 from callboard.domain.events import CallStateChanged
 from callboard.domain.operations import CommsOperation, OperationKind, OperationStatus
 from callboard.domain.participants import MediaStream, Participant, RecordingInfo
@@ -37,6 +37,55 @@ def parse_result_info(data: JsonObject | None) -> ResultInfo | None:
 # -- call -----------------------------------------------------------------------------
 
 
+def call_properties(r: CallResource) -> JsonObject:
+    """The call's Graph properties it has (the stored shape too: ``CallResource.parse``
+    reads it back); the parties and option objects as sent."""
+    data: JsonObject = {
+        "callbackUri": r.callback_uri,
+        "source": r.source.echo,
+        "targets": [t.echo for t in r.targets],
+    }
+    echo = r.echo
+    if "incomingContext" in echo:  # next to the source it explains, as Graph has it
+        data["incomingContext"] = echo["incomingContext"]
+    data["myParticipantId"] = r.my_participant_id
+    if r.requested_modalities is not None:
+        data["requestedModalities"] = r.requested_modalities
+    if r.active_modalities is not None:
+        data["activeModalities"] = r.active_modalities
+    if r.tenant_id is not None:
+        data["tenantId"] = r.tenant_id
+    if r.call_chain_id is not None:
+        data["callChainId"] = r.call_chain_id
+    if r.subject is not None:
+        data["subject"] = r.subject
+    if r.media_config is not None:
+        data["mediaConfig"] = r.media_config.echo
+    if r.call_options is not None:
+        data["callOptions"] = r.call_options.echo
+    if r.meeting_info is not None:
+        data["meetingInfo"] = r.meeting_info.echo
+    if r.chat_info is not None:
+        data["chatInfo"] = r.chat_info
+    if r.ringing_timeout_in_seconds is not None:
+        data["ringingTimeoutInSeconds"] = r.ringing_timeout_in_seconds
+    if r.termination_reason is not None:
+        data["terminationReason"] = r.termination_reason
+    answered_by = r.answered_by
+    if answered_by is not None:
+        data["answeredBy"] = {
+            "@odata.type": G + "participantInfo",
+            "identity": answered_by.identity,
+            "languageId": answered_by.language_id,
+            "region": answered_by.region,
+            "countryCode": answered_by.country_code,
+            "endpointType": answered_by.endpoint_type,
+            "participantId": answered_by.participant_id,
+        }
+    data.update(echo)
+    return data
+
+
 def call(c: CallCore, *, state: str | None = None) -> JsonObject:
     """The call resource (``GET``, create and incoming-call responses): Graph's properties,
     null where unset as Graph renders them, then the client's echo."""
@@ -46,8 +95,9 @@ def call(c: CallCore, *, state: str | None = None) -> JsonObject:
         "state": state or c.state.value,
         "direction": c.direction,
     }
+    properties = call_properties(c.resource)
     for name in GRAPH_PROPERTIES:
-        body[name] = c.resource.get(name)
+        body[name] = properties.get(name)
     body["resultInfo"] = result_info(c.result_info)
     for name, value in c.echo.items():
         body.setdefault(name, value)
@@ -58,14 +108,18 @@ def call_state(c: CallCore, event: CallStateChanged) -> JsonObject:
     """A call-state notification's resource: ``created`` carries the whole call without
     null padding; ``updated`` and ``deleted`` carry the state and how the call is joined."""
     data: JsonObject = {"@odata.type": CALL_TYPE}
+    resource = c.resource
     if event.change_type == "created":
-        data.update({k: v for k, v in c.resource.items() if k in GRAPH_PROPERTIES})
+        data.update(call_properties(resource))
         data.update({k: v for k, v in c.echo.items() if k not in data})
     data.update(state=event.state, direction=c.direction)
     if event.change_type != "created":
-        for key in ("chatInfo", "meetingInfo", "callChainId"):
-            if c.resource.get(key) is not None:
-                data[key] = c.resource[key]
+        if resource.chat_info is not None:
+            data["chatInfo"] = resource.chat_info
+        if resource.meeting_info is not None:
+            data["meetingInfo"] = resource.meeting_info.echo
+        if resource.call_chain_id is not None:
+            data["callChainId"] = resource.call_chain_id
     if event.result_info is not None:
         data["resultInfo"] = result_info(event.result_info)
     data["id"] = c.id

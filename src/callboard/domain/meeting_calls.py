@@ -44,9 +44,11 @@ class MeetingCallRules(CallCore):
             self._terminate(reason)
 
     def content_sharing_changed(self, change_type: str, sessions: list[JsonObject]) -> None:
-        options = self.resource.get("callOptions") or {}
-        if self.state is CallState.ESTABLISHED and options.get(
-            "isContentSharingNotificationEnabled"
+        options = self.resource.call_options
+        if (
+            self.state is CallState.ESTABLISHED
+            and options is not None
+            and options.content_sharing_notifications
         ):
             self.events.append(ContentSharingChanged(change_type, tuple(sessions)))
 
@@ -62,8 +64,9 @@ def live_roster(meeting: OnlineMeeting) -> list[Participant]:
 def arrive(meeting: OnlineMeeting, call: MeetingCallRules) -> bool:
     """The bot's leg reached the meeting: it enters (maybe into the lobby), or waits for the
     organizer when the call asked not to talk without the host. True if it entered."""
-    info = call.resource.get("meetingInfo") or {}
-    if info.get("allowConversationWithoutHost") is False and not meeting.organizer_present:
+    info = call.resource.meeting_info
+    allowed = None if info is None else info.allow_conversation_without_host
+    if allowed is False and not meeting.organizer_present:
         call.waiting_for_host = True
         return False
     _enter(meeting, call)

@@ -38,7 +38,7 @@ class PartyRules(CallCore):
                 self.media.tone_sequence += 1
                 self.events.append(ToneReceived(self.media.tone_sequence, TONES[key]))
             # The call's toneInfo (GET) is the last tone the bot was told of.
-            self.resource["toneInfo"] = graph_json.tone_info(
+            self.resource.echo["toneInfo"] = graph_json.tone_info(
                 self.media.tone_sequence, TONES[keys[-1]]
             )
         recording = self.media.recording
@@ -51,7 +51,7 @@ class PartyRules(CallCore):
     def dtmf_sent(self, tones: list[str], now: float) -> None:
         """sendDtmfTones: the other parties hear them (the call's DTMF log names them by
         participant id)."""
-        others = [p.id for p in self.participants if p.id != self.resource.get("myParticipantId")]
+        others = [p.id for p in self.participants if p.id != self.my_participant_id]
         keys = "".join(KEYS_BY_TONE.get(tone, "?") for tone in tones)
         self.media.dtmf.append(DtmfEntry("sent", ",".join(others), keys, now))
 

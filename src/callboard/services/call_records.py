@@ -33,7 +33,7 @@ MAX_RANGE_SECONDS = 90 * 86400.0
 def _add_log(uow: UnitOfWork, call: Call) -> CallLog:
     """The call's new log, stored: its record id is the call's chain id, or the call's own id
     where another call's record already has that chain id."""
-    log = _new_log(uow, call, str(call.resource.get("callChainId") or call.id))
+    log = _new_log(uow, call, call.resource.call_chain_id or call.id)
     if not uow.call_records.add_unless_taken(log):
         log.record_id = call.id
         uow.call_records.add(log)
@@ -42,7 +42,7 @@ def _add_log(uow: UnitOfWork, call: Call) -> CallLog:
 
 def _new_log(uow: UnitOfWork, call: Call, record_id: str) -> CallLog:
     resource = call.resource
-    organizer: JsonObject = (resource.get("source") or {}).get("identity") or {}
+    organizer: JsonObject = resource.source.identity.echo
     join_web_url = None
     if call.meeting_id is not None:
         meeting = uow.meetings.get(call.meeting_id)
@@ -59,7 +59,7 @@ def _new_log(uow: UnitOfWork, call: Call, record_id: str) -> CallLog:
         direction=call.direction,
         started_at=call.created_at,
         organizer=CallParty.of(organizer),
-        targets=[CallParty.of(t.get("identity") or {}) for t in resource.get("targets") or []],
+        targets=[CallParty.of(t.identity.echo) for t in resource.targets],
         join_web_url=join_web_url,
         meeting_id=call.meeting_id if call.kind is CallKind.MEETING else None,
     )

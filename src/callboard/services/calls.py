@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from callboard import net
-from callboard.domain.calls import Call, CallKind, CallState
+from callboard.domain.calls import (
+    Call,
+    CallKind,
+    CallOptions,
+    CallResource,
+    CallState,
+    MediaConfig,
+    MeetingInfo,
+)
 from callboard.domain.directory import Directory
 from callboard.domain.identities import IdentityKind, PartyIdentity
 from callboard.domain.invitations import InvitationTarget, SourceInfo
@@ -68,12 +76,11 @@ class NewCall:
     that Graph's call type does not declare (an open type: echoed as sent)."""
 
     callback_uri: str
-    media_config: JsonObject
-    app_hosted_media: bool
+    media_config: MediaConfig
     requested_modalities: list[str]
     source: SourceInfo | None = None
     targets: list[InvitationTarget] = field(default_factory=list)
-    call_options: JsonObject | None = None
+    call_options: CallOptions | None = None
     meeting: MeetingJoin | None = None
     subject: str | None = None
     tenant_id: str | None = None
@@ -84,21 +91,6 @@ class NewCall:
     @property
     def joins_meeting(self) -> bool:
         return self.meeting is not None
-
-    def graph_properties(self) -> JsonObject:
-        """The call's Graph properties as sent (unset ones are rendered as null anyway)."""
-        meeting = self.meeting
-        sent = {
-            "subject": self.subject,
-            "callbackUri": self.callback_uri,
-            "requestedModalities": self.requested_modalities,
-            "mediaConfig": self.media_config,
-            "chatInfo": None if meeting is None else meeting.chat_info,
-            "meetingInfo": None if meeting is None else meeting.meeting_info,
-            "callOptions": self.call_options,
-            "ringingTimeoutInSeconds": self.ringing_timeout_in_seconds,
-        }
-        return {k: v for k, v in sent.items() if v is not None}
 
 
 def require_app(principal: Principal) -> None:
@@ -234,7 +226,7 @@ def create_call(
             require_any(principal, INITIATE_GROUP)
     if kind is not CallKind.PEER_TO_PEER and new.ringing_timeout_in_seconds is not None:
         raise BadRequest("ringingTimeoutInSeconds applies to peer-to-peer calls only.")
-    if new.app_hosted_media:
+    if new.media_config.app_hosted:
         require_any(principal, ACCESS_MEDIA)
     if new.tenant_id not in (None, principal.tenant_id):
         raise BadRequest("tenantId does not match the tenant of the access token.")
@@ -244,21 +236,38 @@ def create_call(
         directory = rt.directory(uow)
         source, source_phone = _resolve_source(new.source, principal, directory)
         _check_targets(targets, source_phone)
-        resource = {
-            **new.graph_properties(),
-            "source": _padded(source, PARTICIPANT_INFO_DEFAULTS),
-            "targets": [_padded(t.echo, TARGET_DEFAULTS) for t in targets],
-            "tenantId": principal.tenant_id,
-            "callChainId": rt.ids.new(),
-            "myParticipantId": rt.ids.new(),
-            "callRoutes": [],
-            "activeModalities": [],
-            "routingPolicies": new.routing_policies,
-        }
         join = new.meeting
         meeting = None if join is None else _meeting_to_join(uow, principal, join)
-        if meeting is not None:
-            resource["chatInfo"] = meeting.chat_info.to_graph()
+        call_chain_id = rt.ids.new()
+        resource = CallResource(
+            callback_uri=new.callback_uri,
+            my_participant_id=rt.ids.new(),
+            source=SourceInfo.parse(_padded(source, PARTICIPANT_INFO_DEFAULTS)),
+            targets=[
+                InvitationTarget(
+                    t.identity,
+                    _padded(t.echo, TARGET_DEFAULTS),
+                    t.participant_id,
+                    t.replaces_call_id,
+                )
+                for t in targets
+            ],
+            requested_modalities=new.requested_modalities,
+            active_modalities=[],
+            tenant_id=principal.tenant_id,
+            call_chain_id=call_chain_id,
+            subject=new.subject,
+            media_config=new.media_config,
+            call_options=new.call_options,
+            meeting_info=(
+                None
+                if join is None or join.meeting_info is None
+                else MeetingInfo.parse(join.meeting_info)
+            ),
+            chat_info=None if meeting is None else meeting.chat_info.to_graph(),
+            ringing_timeout_in_seconds=new.ringing_timeout_in_seconds,
+            echo={"callRoutes": [], "routingPolicies": new.routing_policies},
+        )
         call = Call.place_outgoing(
             id=rt.ids.new(),
             tenant_id=principal.tenant_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from callboard.domain.calls import Call, IncomingOffer
+from callboard.domain.calls import Call, CallOptions, IncomingOffer, MediaConfig
 from callboard.domain.directory import Directory
 from callboard.domain.identities import (
     IdentityKind,
@@ -153,14 +153,13 @@ def answer_call(
     call_id: str,
     *,
     callback_uri: str,
-    media_config: JsonObject,
-    app_hosted_media: bool,
+    media_config: MediaConfig,
     accepted_modalities: list[str],
-    call_options: JsonObject | None,
+    call_options: CallOptions | None,
 ) -> None:
     require_app(principal)
     require_any(principal, *ANY_CALLS_PERMISSION)
-    if app_hosted_media:
+    if media_config.app_hosted:
         require_any(principal, ACCESS_MEDIA)
     check_callback_uri(rt, callback_uri)
     with rt.uow() as uow:

@@ -84,7 +84,7 @@ def jobs_for(call: Call, now: float, settings: Settings) -> list[NewJob]:
                     "appId": call.app_id,
                     "tenantId": call.tenant_id,
                     "callId": call.id,
-                    "callChainId": call.resource.get("callChainId"),
+                    "callChainId": call.resource.call_chain_id,
                 },
                 run_at=now,
                 ordering_key=f"call:{call.id}",

@@ -15,7 +15,7 @@ from callboard.domain import invitations
 from callboard.domain.call_requests import InviteParticipants
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.identities import IdentityKind
-from callboard.domain.invitations import InvitationTarget, SourceInfo
+from callboard.domain.invitations import InvitationTarget
 from callboard.domain.operations import CommsOperation, OperationKind
 from callboard.errors import (
     BadRequest,
@@ -165,8 +165,7 @@ def _own_call(uow: UnitOfWork, principal: Principal, call_id: str | None) -> Cal
 
 def _source_phone(rt: Runtime, uow: UnitOfWork, call: Call) -> str | None:
     """The phone number of the application instance the call comes from, if any."""
-    source = SourceInfo.parse(call.resource.get("source") or {})
-    instance_id = source.identity.id_of(IdentityKind.APPLICATION_INSTANCE)
+    instance_id = call.resource.source.identity.id_of(IdentityKind.APPLICATION_INSTANCE)
     if not instance_id:
         return None
     instance = rt.directory(uow).instance(call.tenant_id, instance_id)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.identities import PartyIdentity
-from callboard.domain.invitations import InvitationStatus, target_key
+from callboard.domain.invitations import InvitationStatus
 from callboard.domain.operations import CommsOperation
 from callboard.domain.party_scripts import PartyAction, PartyStep, live_step
 from callboard.errors import BadRequest, InvalidStateTransition, ItemNotFound
@@ -61,7 +61,7 @@ def parties(call: Call) -> list[Party]:
     found: list[Party] = []
     if call.direction == "incoming":
         caller = next((p.id for p in call.participants if p.id != call.my_participant_id), None)
-        found.append(Party(target_key(call.resource["source"]), caller, None))
+        found.append(Party(call.resource.source.identity.key(), caller, None))
     for key, invitation in call.invitations.items():
         found.append(Party(key, invitation.participant_id, invitation.status))
     known = {p.participant_id for p in found}
@@ -93,7 +93,7 @@ def resolve_party(rt: Runtime, uow: UnitOfWork, call: Call, ref: str | None) -> 
 
 
 def _is_caller(call: Call, party: Party) -> bool:
-    return call.direction == "incoming" and party.key == target_key(call.resource["source"])
+    return call.direction == "incoming" and party.key == call.resource.source.identity.key()
 
 
 def _is_in_call(call: Call, party: Party) -> bool:

@@ -90,6 +90,6 @@ def _participant_id(call: Call, key: str) -> str:
     if invitation is not None and invitation.participant_id:
         return invitation.participant_id
     if call.direction == "incoming" and key not in call.invitations:
-        mine = call.resource.get("myParticipantId")
+        mine = call.my_participant_id
         return next((p.id for p in call.participants if p.id != mine), key)
     return key

@@ -16,7 +16,7 @@ from callboard.domain import results
 from callboard.domain.calls import Call, CallKind, CallState
 from callboard.domain.directory import Response
 from callboard.domain.events import InvitationsSettled, OperationFinished
-from callboard.domain.invitations import Invitation, InvitationStatus, target_key
+from callboard.domain.invitations import Invitation, InvitationStatus
 from callboard.domain.participants import Participant
 from callboard.json_types import JsonObject
 from callboard.services import meeting_rosters, party_steps, recordings
@@ -69,10 +69,14 @@ def bot_participant(call: Call) -> Participant:
 
 def _target_participant(rt: Runtime, call: Call, key: str, index: int) -> Participant:
     invitation = call.invitations.get(key) or Invitation(InvitationStatus.RINGING)
-    target = invitation.target or next(t for t in call.resource["targets"] if target_key(t) == key)
+    identity = (
+        invitation.target["identity"]
+        if invitation.target
+        else next(t.identity.echo for t in call.resource.targets if t.key == key)
+    )
     return Participant.new(
         invitation.participant_id or rt.ids.new(),
-        target["identity"],
+        identity,
         modalities=call.modalities,
         source_id=1 + 20 * index,
     )
@@ -98,8 +102,8 @@ def _ring(rt: Runtime, uow: UnitOfWork, call: Call, key: str) -> None:
         return
     if call.kind is CallKind.PEER_TO_PEER:
         call.ring()
-    timeout = call.resource.get("ringingTimeoutInSeconds")
-    timeout = rt.settings.ringing_timeout_seconds if timeout is None else float(timeout)
+    asked = call.resource.ringing_timeout_in_seconds
+    timeout = rt.settings.ringing_timeout_seconds if asked is None else float(asked)
     after = behaviour.answer_after_seconds
     wait = rt.settings.answer_delay_seconds if after is None else after
     if behaviour.response is Response.ANSWER and wait < timeout:
@@ -136,7 +140,7 @@ def _connect(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
     if call.direction == "incoming":
         caller = Participant.new(
             rt.ids.new(),
-            call.resource["source"]["identity"],
+            call.resource.source.identity.echo,
             modalities=call.modalities,
             source_id=1,
         )
@@ -144,7 +148,7 @@ def _connect(rt: Runtime, uow: UnitOfWork, call: Call) -> None:
         hang_up_after = call.caller_hang_up_after_seconds
         if hang_up_after is not None:
             schedule(rt, uow, call, "callerHangUp", delay=float(hang_up_after))
-        caller_key = target_key(call.resource["source"])
+        caller_key = call.resource.source.identity.key()
         behaviour = behaviour_for(uow, rt.directory(uow), call.tenant_id, caller_key)
         party_steps.start_script(uow, call, caller_key, behaviour)
         return

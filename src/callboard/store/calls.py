@@ -14,7 +14,14 @@ from callboard.domain.call_control import (
     TransferSource,
 )
 from callboard.domain.call_media import CallMedia
-from callboard.domain.calls import GRAPH_PROPERTIES, Call, CallKind, CallState, MediaQueue
+from callboard.domain.calls import (
+    GRAPH_PROPERTIES,
+    Call,
+    CallKind,
+    CallResource,
+    CallState,
+    MediaQueue,
+)
 from callboard.domain.invitations import Invitation, InvitationStatus
 from callboard.domain.operations import CommsOperation
 from callboard.errors import Conflict
@@ -137,7 +144,9 @@ def _call_document(call: Call) -> JsonObject:
         "apiVersion": call.api_version,
         "kind": call.kind.value,
         "direction": call.direction,
-        "resource": call.resource,
+        # The Graph properties as rendered: the parties and option objects are kept as the
+        # client sent them, and rows of every version read back through one reader.
+        "resource": graph_json.call_properties(call.resource),
         "echo": call.echo,
         # Participants and operations are stored as Graph renders them (rows of every
         # version read back); invitations and bookkeeping in Callboard's own shape.
@@ -198,7 +207,7 @@ def _call_from_row(row: Any) -> Call:
         kind=CallKind(doc["kind"]),
         direction=doc["direction"],
         state=CallState(row["state"]),
-        resource=resource,
+        resource=CallResource.parse(resource),
         echo=echo,
         participants=[graph_json.parse_participant(p) for p in doc["participants"]],
         invitations={key: _invitation_from_document(i) for key, i in doc["invitations"].items()},

@@ -18,7 +18,7 @@ from callboard.api.deps import (
 from callboard.api.graph import schemas
 from callboard.api.responses import json_response
 from callboard.domain import graph_json
-from callboard.domain.calls import Call, CallState
+from callboard.domain.calls import Call, CallOptions, CallState, MediaConfig
 from callboard.domain.operations import CommsOperation
 from callboard.json_types import JsonObject
 from callboard.odata import page
@@ -157,10 +157,11 @@ async def answer_call(
         principal,
         call_id,
         callback_uri=body.callbackUri,
-        media_config=body.mediaConfig.dump(),
-        app_hosted_media=body.mediaConfig.app_hosted,
+        media_config=MediaConfig.parse(body.mediaConfig.dump()),
         accepted_modalities=list(body.acceptedModalities or []),
-        call_options=None if body.callOptions is None else body.callOptions.dump(),
+        call_options=None
+        if body.callOptions is None
+        else CallOptions.parse(body.callOptions.dump()),
     )
     return Response(status_code=202)
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from callboard.domain import call_core
 from callboard.domain.call_media import MediaPrompt
 from callboard.domain.call_requests import (
     PlayPrompt,
@@ -239,12 +240,15 @@ class CallCreate(GraphModel):
         extra = set(self.model_extra or {})
         return NewCall(
             callback_uri=self.callbackUri,
-            media_config=self.mediaConfig.dump(),
-            app_hosted_media=self.mediaConfig.app_hosted,
+            media_config=call_core.MediaConfig.parse(self.mediaConfig.dump()),
             requested_modalities=list(self.requestedModalities),
             source=None if self.source is None else SourceInfo.parse(self.source.dump()),
             targets=[InvitationTarget.parse(t.dump()) for t in self.targets or []],
-            call_options=dumped(self.callOptions),
+            call_options=(
+                None
+                if self.callOptions is None
+                else call_core.CallOptions.parse(self.callOptions.dump())
+            ),
             meeting=(
                 None
                 if self.meetingInfo is None and self.chatInfo is None
