@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, event, func, select
 
 from callboard.config import Settings
-from callboard.domain.calls import Call, CallKind
+from callboard.domain.calls import Call, CallKind, CallResource
 from callboard.errors import ItemNotFound
 from callboard.services import notifications
 from callboard.store import tables
@@ -32,7 +32,7 @@ def _call(call_id: str = "c1") -> Call:
         app_id="a",
         api_version="v1.0",
         kind=CallKind.PEER_TO_PEER,
-        resource=resource,
+        resource=CallResource.parse(resource),
         now=0.0,
     )
 
