@@ -4,7 +4,7 @@ placed through the admin API (``IncomingCallRequest``)."""
 from __future__ import annotations
 
 from callboard.domain.identities import IdentityKind
-from callboard.services.calls import MeetingJoin
+from callboard.domain.new_call import MeetingJoin
 from callboard.services.incoming import IncomingCallRequest
 
 

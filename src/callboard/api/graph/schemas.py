@@ -20,8 +20,8 @@ from callboard.domain.call_requests import (
     UpdateRecordingStatus,
 )
 from callboard.domain.invitations import InvitationTarget, SourceInfo
+from callboard.domain.new_call import MeetingJoin, NewCall
 from callboard.json_types import JsonObject
-from callboard.services.calls import MeetingJoin, NewCall
 
 G = "#microsoft.graph."
 
