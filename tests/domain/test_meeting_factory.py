@@ -8,22 +8,17 @@ from typing import Any
 import pytest
 
 from callboard.domain import meeting_factory
-from callboard.domain.directory import Directory, User
+from callboard.domain.directory import Directory
 from callboard.domain.identities import user_identity_set
 from callboard.domain.meeting_parts import MeetingParticipantInfo, MeetingPatch, MeetingRequest
 from callboard.domain.meetings import OnlineMeeting, iso
 from callboard.errors import BadRequest
-
-TENANT = "t0000000-0000-4000-8000-000000000001"
-ALICE = User("a1", TENANT, "Alice Adams", "alice@example.com")
-BOB = User("b2", TENANT, "Bob Brown", "bob@example.com")
-SEED = "12345678-1234-4234-8234-123456789abc"
-NOW = datetime(2030, 1, 1, 9, tzinfo=UTC).timestamp()
+from tests.domain.meeting_people import ALICE, BOB, NOW, SEED, TENANT, alice_and_bob
 
 
 @pytest.fixture
 def directory() -> Directory:
-    return Directory(users={(TENANT, u.id): u for u in (ALICE, BOB)})
+    return alice_and_bob()
 
 
 def _new(directory: Directory, body: dict[str, Any] | None = None, **kwargs: Any) -> Any:

@@ -28,17 +28,12 @@ from callboard.domain.meeting_roster import RosterEntry
 from callboard.domain.meetings import OnlineMeeting
 from callboard.domain.participants import MediaStream, Participant
 from callboard.errors import BadRequest, ItemNotFound
-
-TENANT = "t0000000-0000-4000-8000-000000000001"
-ALICE = User("a1", TENANT, "Alice Adams", "alice@example.com")
-BOB = User("b2", TENANT, "Bob Brown", "bob@example.com")
-SEED = "12345678-1234-4234-8234-123456789abc"
-NOW = datetime(2030, 1, 1, 9, tzinfo=UTC).timestamp()
+from tests.domain.meeting_people import ALICE, BOB, NOW, SEED, TENANT, alice_and_bob
 
 
 @pytest.fixture
 def directory() -> Directory:
-    return Directory(users={(TENANT, u.id): u for u in (ALICE, BOB)})
+    return alice_and_bob()
 
 
 def _new(directory: Directory, body: dict[str, Any] | None = None) -> OnlineMeeting:
